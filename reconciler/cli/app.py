@@ -1,0 +1,100 @@
+"""The click group, global options and the one error handler.
+
+The CLI is the only layer that prints. Each command turns its options into a small options
+object, calls one function that returns a result, renders it and returns an exit code.
+
+Exit codes (every command):
+
+    0    success (for plan --detailed-exitcode and drift: no changes)
+    1    failure: invalid specs, API error, refused plan, failed action
+    2    usage error (for plan --detailed-exitcode and drift: changes present)
+    3    unexpected error: a bug; the message says how to report it
+    130  interrupted (Ctrl-C)
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+import click
+
+from reconciler import __version__
+from reconciler.errors import ReconcilerError
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_CHANGES = 2
+EXIT_UNEXPECTED = 3
+EXIT_INTERRUPTED = 130
+
+REPORT_HINT = (
+    "this is a bug in reconciler {version}; please report it with the command you ran "
+    "and this message (run with RECONCILER_DEBUG=1 for the traceback)"
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GlobalOptions:
+    """Options that every command sees."""
+
+    sandbox: bool
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="reconciler")
+@click.option(
+    "--sandbox",
+    is_flag=True,
+    envvar="RECONCILER_SANDBOX",
+    help="Use the embedded sandbox emulator instead of a real org (no credentials needed); "
+    "the same as GENESYS_ENVIRONMENT=sandbox.",
+)
+@click.pass_context
+def cli(ctx: click.Context, sandbox: bool) -> None:
+    """Declarative GitOps reconciler for Genesys Cloud web messaging channels."""
+    ctx.obj = GlobalOptions(sandbox=sandbox)
+
+
+def global_options(ctx: click.Context) -> GlobalOptions:
+    obj = ctx.find_object(GlobalOptions)
+    return obj if obj is not None else GlobalOptions(sandbox=False)
+
+
+def echo_error(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+
+
+def run(args: list[str] | None = None, *, prog_name: str = "reconciler") -> int:
+    """Run the CLI and return its exit code; every exception ends here."""
+    try:
+        result: Any = cli.main(args=args, prog_name=prog_name, standalone_mode=False)
+    except click.exceptions.Exit as exc:  # --help, --version
+        return int(exc.exit_code)
+    except click.UsageError as exc:
+        hint = f"\nTry '{exc.ctx.command_path} --help'." if exc.ctx is not None else ""
+        echo_error(f"{exc.format_message()}{hint}")
+        return EXIT_USAGE
+    except click.ClickException as exc:
+        echo_error(exc.format_message())
+        return EXIT_FAILURE
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        echo_error("interrupted")
+        return EXIT_INTERRUPTED
+    except ReconcilerError as exc:
+        echo_error(str(exc))
+        return exc.exit_code
+    except BrokenPipeError:
+        # stdout closed early (`reconciler plan | head`): not an error of ours.
+        sys.stderr.close()
+        return EXIT_FAILURE
+    except Exception as exc:
+        if os.environ.get("RECONCILER_DEBUG"):
+            raise
+        echo_error(f"unexpected {type(exc).__name__}: {exc}")
+        echo_error(REPORT_HINT.format(version=__version__))
+        return EXIT_UNEXPECTED
+    return int(result) if isinstance(result, int) else EXIT_OK
