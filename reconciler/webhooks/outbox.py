@@ -1,0 +1,231 @@
+"""The outbox: a write-ahead journal of events that are not yet known to be delivered.
+
+Format (JSON lines, default ``.reconciler/outbox/<environment>.jsonl``): each line is either
+
+    {"op": "pending", "event": {"webhookId", "type", "timestamp", "data"},
+     "attempts": n, "status": 503 | null, "error": "...", "updated": <unix seconds>}
+    {"op": "delivered", "webhookId": "msg_..."}
+
+An event is pending when its last line is ``pending``. A sink writes ``pending`` before its first
+attempt, so a crash at any point loses nothing (the event is redelivered, at least once), and
+``delivered`` when the receiver answered 2xx. ``compact()`` rewrites the file atomically with
+the pending entries only (and removes it when none are left).
+
+Every line is appended with write + fsync under an advisory lock on ``<file>.lock`` (POSIX
+only), and the file is opened per operation, so a concurrent ``compact()`` in another process
+cannot strand an append. A partial last line (a crash mid-append) is dropped before the next
+append and ignored when reading. The file holds the unsigned events only: no URL, signature or
+secret.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reconciler.errors import WebhookError
+from reconciler.events import Event
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no advisory lock
+    fcntl = None  # type: ignore[assignment]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OutboxEntry:
+    """One pending event and what happened on its attempts so far (across runs)."""
+
+    event: Event
+    attempts: int = 0
+    status: int | None = None
+    error: str = ""
+    updated: float = 0.0
+
+
+def fsync_directory(directory: Path) -> None:
+    """Make a create, rename or unlink in ``directory`` durable (a no-op where unsupported)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """os.write until every byte is written (a short write is legal)."""
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+class Outbox:
+    """The journal at ``path``; every method raises only WebhookError."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+
+    def __repr__(self) -> str:
+        return f"Outbox({str(self.path)!r})"
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle = open(self.path.with_name(self.path.name + ".lock"), "a")  # noqa: SIM115
+        except OSError as exc:
+            raise WebhookError(f"cannot use outbox {self.path}: {exc.strerror}") from exc
+        try:
+            if fcntl is not None:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            yield
+        finally:
+            handle.close()  # releases the lock
+
+    def _append(self, record: dict[str, Any]) -> None:
+        line = json.dumps(record, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
+        with self._locked():
+            try:
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            except OSError as exc:
+                raise WebhookError(f"cannot write outbox {self.path}: {exc.strerror}") from exc
+            try:
+                size = os.lseek(fd, 0, os.SEEK_END)
+                if size:
+                    os.lseek(fd, size - 1, os.SEEK_SET)
+                    if _read_fd(fd, 1) != b"\n":  # a crash mid-append: drop the fragment
+                        os.lseek(fd, 0, os.SEEK_SET)
+                        os.ftruncate(fd, _read_fd(fd, size).rfind(b"\n") + 1)
+                    os.lseek(fd, 0, os.SEEK_END)
+                write_all(fd, line)
+                os.fsync(fd)
+            except OSError as exc:
+                raise WebhookError(f"cannot write outbox {self.path}: {exc.strerror}") from exc
+            finally:
+                os.close(fd)
+            if size == 0:
+                fsync_directory(self.path.parent)
+
+    def record_pending(
+        self, event: Event, *, attempts: int, status: int | None, error: str, now: float
+    ) -> None:
+        self._append(
+            {
+                "op": "pending",
+                "event": event.to_json(),
+                "attempts": attempts,
+                "status": status,
+                "error": error,
+                "updated": now,
+            }
+        )
+
+    def record_delivered(self, webhook_id: str) -> None:
+        self._append({"op": "delivered", "webhookId": webhook_id})
+
+    def pending(self) -> list[OutboxEntry]:
+        """The pending entries in the order they first entered the outbox."""
+        with self._locked():
+            return self._read()
+
+    def _read(self) -> list[OutboxEntry]:
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            raise WebhookError(f"cannot read outbox {self.path}: {exc.strerror}") from exc
+        entries: dict[str, OutboxEntry | None] = {}
+        lines = data.split(b"\n")
+        for number, raw in enumerate(lines[:-1], start=1):  # lines[-1]: "" or a partial line
+            if not raw.strip():
+                continue
+            where = f"outbox {self.path} line {number}"
+            try:
+                record = json.loads(raw)
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                raise WebhookError(f"{where} is not valid JSON") from None
+            if not isinstance(record, dict):
+                raise WebhookError(f"{where} is not a JSON object")
+            if record.get("op") == "delivered" and isinstance(record.get("webhookId"), str):
+                entries[record["webhookId"]] = None
+            elif record.get("op") == "pending":
+                try:
+                    event = Event.from_json(record.get("event"))
+                except WebhookError as exc:
+                    raise WebhookError(f"{where}: {exc}") from None
+                entries[event.webhook_id] = OutboxEntry(
+                    event=event,
+                    attempts=_int(record.get("attempts")),
+                    status=record.get("status") if isinstance(record.get("status"), int) else None,
+                    error=str(record.get("error") or ""),
+                    updated=float(record.get("updated") or 0.0),
+                )
+            else:
+                raise WebhookError(f"{where} has no known 'op'")
+        return [entry for entry in entries.values() if entry is not None]
+
+    def compact(self) -> int:
+        """Rewrite the file atomically with only pending entries; return how many remain."""
+        with self._locked():
+            entries = self._read()
+            try:
+                if not entries:
+                    with contextlib.suppress(FileNotFoundError):
+                        self.path.unlink()
+                    fsync_directory(self.path.parent)
+                    return 0
+                lines = b"".join(
+                    json.dumps(
+                        {
+                            "op": "pending",
+                            "event": entry.event.to_json(),
+                            "attempts": entry.attempts,
+                            "status": entry.status,
+                            "error": entry.error,
+                            "updated": entry.updated,
+                        },
+                        separators=(",", ":"),
+                        ensure_ascii=False,
+                    ).encode()
+                    + b"\n"
+                    for entry in entries
+                )
+                fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=self.path.name + ".")
+                try:
+                    write_all(fd, lines)
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+                os.replace(tmp, self.path)
+                fsync_directory(self.path.parent)
+            except OSError as exc:
+                raise WebhookError(f"cannot rewrite outbox {self.path}: {exc.strerror}") from exc
+            return len(entries)
+
+
+def _read_fd(fd: int, size: int) -> bytes:
+    chunks = []
+    while size > 0:
+        chunk = os.read(fd, size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
