@@ -1,0 +1,248 @@
+"""``reconciler sandbox serve`` and ``reconciler sandbox reset``: the emulator as a command.
+
+``serve`` turns flags into a SandboxConfig, serves on loopback until Ctrl-C (exit 130) or
+SIGTERM (exit 0), and saves the org to ``--state`` after every write when given.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
+
+import click
+
+from reconciler.cli.app import EXIT_OK, cli
+from reconciler.errors import ConfigError, ReconcilerError, UsageError
+from reconciler.sandbox import (
+    DEFAULT_STATE_PATH,
+    SCRIPT_ENTRIES,
+    FaultPlan,
+    SandboxApp,
+    SandboxConfig,
+    SandboxState,
+    serve_in_thread,
+)
+
+_PROBABILITY = click.FloatRange(0.0, 1.0)
+_NON_NEGATIVE = click.FloatRange(min=0.0)
+
+
+def _script(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...]:
+    if not value:
+        return ()
+    entries = tuple(entry.strip() for entry in value.split(","))
+    unknown = [entry for entry in entries if entry not in SCRIPT_ENTRIES]
+    if unknown:
+        raise click.BadParameter(
+            f"unknown entry {unknown[0]!r}; use a comma-separated list of "
+            f"{', '.join(sorted(SCRIPT_ENTRIES))}"
+        )
+    return entries
+
+
+@cli.group()
+def sandbox() -> None:
+    """The sandbox emulator of the channels API (no org or credentials needed)."""
+
+
+@sandbox.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Loopback address only.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    show_default=True,
+    help="0 picks a free port; the URL is printed either way.",
+)
+@click.option(
+    "--state",
+    "state_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Load the org from this file and save it after every write. "
+    "Default: in memory only (nothing is saved).",
+)
+@click.option(
+    "--rate-limit",
+    type=click.IntRange(min=0),
+    default=300,
+    show_default=True,
+    help="Requests per minute per token; 0 disables the limit.",
+)
+@click.option(
+    "--latency-ms",
+    type=_NON_NEGATIVE,
+    default=0.0,
+    show_default=True,
+    help="Added to every response.",
+)
+@click.option(
+    "--listing-lag",
+    type=_NON_NEGATIVE,
+    default=0.0,
+    show_default=True,
+    help="Seconds the listing lags behind writes.",
+)
+@click.option(
+    "--token-ttl",
+    type=click.IntRange(min=1),
+    default=86400,
+    show_default=True,
+    help="Token lifetime (expires_in), seconds.",
+)
+@click.option(
+    "--client-id", default=None, help="Accept only this client id (with --client-secret-env)."
+)
+@click.option(
+    "--client-secret-env",
+    default=None,
+    metavar="VAR",
+    help="Environment variable holding the only accepted client secret.",
+)
+@click.option("--fault-5xx", type=_PROBABILITY, default=0.0, help="Probability of a 502/503/504.")
+@click.option("--fault-429", type=_PROBABILITY, default=0.0, help="Probability of a spurious 429.")
+@click.option(
+    "--fault-drop",
+    type=_PROBABILITY,
+    default=0.0,
+    help="Probability a write is committed and its connection dropped.",
+)
+@click.option(
+    "--fault-slow",
+    type=_PROBABILITY,
+    default=0.0,
+    help="Probability a response is delayed by --slow-seconds.",
+)
+@click.option("--slow-seconds", type=_NON_NEGATIVE, default=30.0, show_default=True)
+@click.option(
+    "--fault-script",
+    callback=_script,
+    default=None,
+    metavar="A,B,...",
+    help=f"Faults for the first API requests, in order: {', '.join(sorted(SCRIPT_ENTRIES))}.",
+)
+@click.option(
+    "--seed", type=int, default=None, help="Seed for faults, ids and tokens (repeatable runs)."
+)
+def serve(
+    host: str,
+    port: int,
+    state_path: Path | None,
+    rate_limit: int,
+    latency_ms: float,
+    listing_lag: float,
+    token_ttl: int,
+    client_id: str | None,
+    client_secret_env: str | None,
+    fault_5xx: float,
+    fault_429: float,
+    fault_drop: float,
+    fault_slow: float,
+    slow_seconds: float,
+    fault_script: tuple[str, ...],
+    seed: int | None,
+) -> int:
+    """Serve the emulator over HTTP on 127.0.0.1 until Ctrl-C or SIGTERM.
+
+    The token endpoint (POST /oauth/token) and the API (/api/v2/...) share one base URL:
+    use it as both GENESYS_LOGIN_URL and GENESYS_API_URL.
+    """
+    credentials = _credentials(client_id, client_secret_env)
+    config = SandboxConfig(
+        rate_limit_per_minute=rate_limit,
+        latency_ms=latency_ms,
+        listing_lag_seconds=listing_lag,
+        token_ttl_seconds=token_ttl,
+        credentials=credentials,
+        seed=seed,
+        faults=FaultPlan(
+            seed=seed or 0,
+            error_5xx=fault_5xx,
+            rate_limit_429=fault_429,
+            drop_after_commit=fault_drop,
+            slow=fault_slow,
+            slow_seconds=slow_seconds,
+            script=fault_script,
+        ),
+    )
+    state = SandboxState.load(state_path) if state_path is not None else SandboxState()
+    app = SandboxApp(config, state, on_commit=_saver(state_path))
+    stop = threading.Event()
+    interrupted = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        if signum == signal.SIGINT:
+            interrupted.set()
+        stop.set()
+
+    # Both installed explicitly: a parent that started us in the background may have left
+    # SIGINT ignored, and Ctrl-C must still stop the server (exit 130; SIGTERM exits 0).
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        with contextlib.ExitStack() as stack:
+            try:
+                server = stack.enter_context(serve_in_thread(app, host=host, port=port))
+            except ConfigError as exc:
+                if "loopback" in exc.message:
+                    raise UsageError(f"--host: {exc.message}") from exc
+                raise
+            click.echo(f"sandbox listening on {server.url}")
+            sys.stdout.flush()
+            while not stop.wait(0.2):
+                pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if interrupted.is_set():
+        raise KeyboardInterrupt
+    return EXIT_OK
+
+
+def _credentials(client_id: str | None, secret_env: str | None) -> tuple[str, str] | None:
+    if client_id is None and secret_env is None:
+        return None
+    if not client_id or not secret_env:
+        raise UsageError("--client-id and --client-secret-env go together")
+    secret = os.environ.get(secret_env, "")
+    if not secret:
+        raise UsageError(f"--client-secret-env: environment variable {secret_env} is not set")
+    return (client_id, secret)
+
+
+def _saver(path: Path | None) -> Callable[[SandboxState], None] | None:
+    if path is None:
+        return None
+
+    def save(state: SandboxState) -> None:
+        try:
+            state.save(path)
+        except ReconcilerError as exc:
+            click.echo(f"warning: {exc}", err=True)
+
+    return save
+
+
+@sandbox.command()
+@click.option(
+    "--state",
+    "state_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_STATE_PATH,
+    show_default=True,
+    help="The sandbox state file to empty.",
+)
+def reset(state_path: Path) -> int:
+    """Empty the sandbox org kept in the state file (used by --sandbox runs)."""
+    try:
+        removed = len(SandboxState.load(state_path))
+    except ConfigError:
+        removed = 0  # a corrupt file is exactly what reset is for
+    SandboxState().save(state_path)
+    click.echo(f"sandbox reset: {state_path} now holds an empty org ({removed} channels removed)")
+    return EXIT_OK

@@ -1,0 +1,311 @@
+"""The pure request handler: one SandboxRequest in, one SandboxResponse out.
+
+No sockets and no sleeping: a response carries its ``delay`` and ``drop`` for the transport or
+the server to act on. Every API request goes through the same steps, in this order:
+authenticate (401), count against the token's rate window (headers; 429 when over), check
+the method (405), take the next fault (script, then seeded draws), then the route itself.
+Thread-safe: one lock around each request, as the HTTP server is threaded.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from reconciler.errors import ConfigError
+from reconciler.sandbox.channels import COLLECTION, ChannelRoutes
+from reconciler.sandbox.config import SandboxConfig
+from reconciler.sandbox.faults import Fault, FaultInjector
+from reconciler.sandbox.ratelimit import RateLimiter
+from reconciler.sandbox.state import SandboxState
+from reconciler.sandbox.tokens import TokenStore, token_reply
+from reconciler.sandbox.validation import check_channel
+from reconciler.sandbox.wire import (
+    CORRELATION_HEADER,
+    JSON_TYPE,
+    Reply,
+    SandboxRequest,
+    SandboxResponse,
+    encode,
+    problem,
+)
+
+TOKEN_ROUTE = "/oauth/token"  # noqa: S105  (a path, not a password)
+ITEM_ROUTE = f"{COLLECTION}/{{id}}"
+_ROUTE_METHODS = {COLLECTION: ("GET", "POST"), ITEM_ROUTE: ("GET", "PUT", "DELETE")}
+_WRITES = frozenset({"POST", "PUT", "DELETE"})
+
+_UNAUTHORIZED = {
+    "authentication.required": "No authentication bearer token specified in authorization header.",
+    "bad.credentials": "Invalid login credentials.",
+    "credentials.expired": "The supplied credentials have expired.",
+}
+
+
+@dataclass
+class SandboxStats:
+    """Request counters, for tests and benchmarks.
+
+    ``requests`` by ``"METHOD route"`` (``"POST /oauth/token"``,
+    ``"GET /api/v2/webmessaging/channels"``, ``"PUT /api/v2/webmessaging/channels/{id}"``;
+    unknown paths count as ``"GET (unknown)"``), ``statuses`` by status code, ``faults`` by
+    injected fault (``"503"``, ``"drop"``...).
+    """
+
+    requests: Counter[str] = field(default_factory=Counter)
+    statuses: Counter[int] = field(default_factory=Counter)
+    faults: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def total(self) -> int:
+        return sum(self.requests.values())
+
+    def reset(self) -> None:
+        self.requests.clear()
+        self.statuses.clear()
+        self.faults.clear()
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def iso_utc(moment: datetime) -> str:
+    """ISO 8601 UTC with milliseconds and ``Z``, as Genesys writes dates."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    moment = moment.astimezone(timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _route(path: str) -> tuple[str | None, str]:
+    """(route template, channel id) or (None, "") for a path the API does not serve."""
+    if path in (TOKEN_ROUTE, COLLECTION):
+        return path, ""
+    prefix = f"{COLLECTION}/"
+    if path.startswith(prefix):
+        rest = path[len(prefix) :]
+        if rest and "/" not in rest:
+            return ITEM_ROUTE, rest
+    return None, ""
+
+
+class SandboxApp:
+    """The emulated org and its API. See the module docstring for the request pipeline."""
+
+    def __init__(
+        self,
+        config: SandboxConfig | None = None,
+        state: SandboxState | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], datetime] = _utc_now,
+        on_commit: Callable[[SandboxState], None] | None = None,
+    ) -> None:
+        self.config = config if config is not None else SandboxConfig()
+        self.stats = SandboxStats()
+        self._clock = clock
+        self._wall_clock = wall_clock
+        self._on_commit = on_commit
+        self._lock = threading.RLock()
+        seed = self.config.seed
+        # Seeded ids and tokens make test runs repeatable; the sandbox serves loopback only.
+        self._rng = None if seed is None else random.Random(f"ids:{seed}")  # noqa: S311
+        self._faults = FaultInjector(self.config.faults)
+        self._limiter = RateLimiter(self.config.rate_limit_per_minute)
+        self._tokens = TokenStore(self._new_token)
+        self._routes = ChannelRoutes(
+            state if state is not None else SandboxState(),
+            lag_seconds=self.config.listing_lag_seconds,
+            now_iso=lambda: iso_utc(self._wall_clock()),
+            new_id=self._new_uuid,
+        )
+
+    @property
+    def state(self) -> SandboxState:
+        return self._routes.state
+
+    @state.setter
+    def state(self, state: SandboxState) -> None:
+        with self._lock:
+            self._routes = ChannelRoutes(
+                state,
+                lag_seconds=self.config.listing_lag_seconds,
+                now_iso=lambda: iso_utc(self._wall_clock()),
+                new_id=self._new_uuid,
+            )
+
+    def __repr__(self) -> str:
+        return f"SandboxApp(channels={len(self.state)}, requests={self.stats.total})"
+
+    def _new_uuid(self) -> str:
+        if self._rng is None:
+            return str(uuid.uuid4())
+        return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
+
+    def _new_token(self) -> str:
+        if self._rng is None:
+            return secrets.token_urlsafe(32)
+        return f"{self._rng.getrandbits(192):048x}"
+
+    def revoke_tokens(self) -> None:
+        """Every issued token becomes invalid (401 bad.credentials from now on)."""
+        with self._lock:
+            self._tokens.revoke_all()
+
+    def seed_channels(self, bodies: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """Create channels directly (no token, rate limit, fault or lag); for tests and
+        benchmarks. ConfigError naming the first invalid body."""
+        created: list[dict[str, Any]] = []
+        with self._lock:
+            try:
+                for index, body in enumerate(bodies):
+                    details = check_channel(dict(body))
+                    if details:
+                        raise ConfigError(f"sandbox seed body #{index}: {details[0].reason}")
+                    payload = encode(dict(body))
+                    request = SandboxRequest(method="POST", path=COLLECTION, body=payload)
+                    reply = self._routes.create(request, float("-inf"))
+                    if reply.status != 200:
+                        raise ConfigError(f"sandbox seed body #{index}: name already taken")
+                    created.append(reply.payload)
+            finally:
+                # What was created stays created, even when a later body is refused.
+                if created and self._on_commit is not None:
+                    self._on_commit(self.state)
+        return created
+
+    def handle(self, request: SandboxRequest) -> SandboxResponse:
+        """Answer one request. Pure apart from the state it changes; never raises for any
+        request (an ``on_commit`` callback's error propagates)."""
+        with self._lock:
+            now = self._clock()
+            correlation_id = self._new_uuid()
+            route, channel_id = _route(request.path)
+            self.stats.requests[f"{request.method} {route or '(unknown)'}"] += 1
+            extra: dict[str, str] = {}
+            fault = Fault.NONE
+            if route == TOKEN_ROUTE:
+                token_fault = self._faults.next_token()
+                if token_fault.value != "ok":
+                    self.stats.faults[f"token:{token_fault.value}"] += 1
+                reply = token_reply(request, self.config, self._tokens, now, token_fault)
+            elif route is None:
+                reply = problem(404, "not.found", f"No resource at {request.path[:200]!r}.")
+            else:
+                reply, extra, fault = self._api(request, route, channel_id, now)
+            response = self._respond(reply, correlation_id, extra, fault)
+            self.stats.statuses[response.status] += 1
+            if (
+                self._on_commit is not None
+                and request.method in _WRITES
+                and 200 <= reply.status < 300
+            ):
+                self._on_commit(self.state)
+            return response
+
+    def _api(
+        self, request: SandboxRequest, route: str, channel_id: str, now: float
+    ) -> tuple[Reply, dict[str, str], Fault]:
+        authorization = request.headers.get("authorization")
+        auth_problem = self._tokens.problem(authorization, now)
+        rate_headers: dict[str, str] = {}
+        exceeded = False
+        retry_after = 0
+        if self.config.rate_limit_per_minute > 0:
+            key = (authorization or "").partition(" ")[2].strip()
+            rate = self._limiter.hit(key, now)
+            rate_headers = rate.headers()
+            exceeded, retry_after = rate.exceeded, rate.reset
+        if auth_problem:
+            return problem(401, auth_problem, _UNAUTHORIZED[auth_problem]), rate_headers, Fault.NONE
+        if exceeded:
+            return _too_many(retry_after), rate_headers, Fault.NONE
+        allowed = _ROUTE_METHODS[route]
+        if request.method not in allowed:
+            reply = problem(
+                405,
+                "method.not.allowed",
+                f"{request.method} is not allowed here; use {', '.join(allowed)}.",
+                headers={"Allow": ", ".join(allowed)},
+            )
+            return reply, rate_headers, Fault.NONE
+        fault = self._faults.next_api(request.method)
+        if fault is not Fault.NONE:
+            self.stats.faults[fault.value] += 1
+        injected = self._injected(fault)
+        if injected is not None:
+            return injected, rate_headers, fault
+        return self._dispatch(request, route, channel_id, now), rate_headers, fault
+
+    def _injected(self, fault: Fault) -> Reply | None:
+        """The answer of a fault that replaces the request (nothing is applied)."""
+        wait = self.config.faults.retry_after_seconds
+        if fault is Fault.BAD_GATEWAY:
+            return problem(502, "service.unavailable", "Bad gateway: the upstream failed.")
+        if fault is Fault.UNAVAILABLE:
+            return problem(
+                503,
+                "service.unavailable",
+                "The service is temporarily unavailable.",
+                headers={"Retry-After": str(wait)},
+            )
+        if fault is Fault.GATEWAY_TIMEOUT:
+            return problem(504, "request.timeout", "The request timed out upstream.")
+        if fault is Fault.RATE_LIMIT:
+            return _too_many(wait)
+        if fault is Fault.UNAUTHORIZED:
+            code = "credentials.expired"
+            return problem(401, code, _UNAUTHORIZED[code])
+        return None
+
+    def _dispatch(self, request: SandboxRequest, route: str, channel_id: str, now: float) -> Reply:
+        routes = self._routes
+        if route == COLLECTION:
+            if request.method == "GET":
+                return routes.listing(request, now)
+            return routes.create(request, now)
+        if request.method == "GET":
+            return routes.get(channel_id)
+        if request.method == "PUT":
+            return routes.update(request, channel_id, now)
+        return routes.delete(channel_id, now)
+
+    def _respond(
+        self, reply: Reply, correlation_id: str, extra: Mapping[str, str], fault: Fault
+    ) -> SandboxResponse:
+        headers = {CORRELATION_HEADER: correlation_id, **extra, **reply.headers}
+        body = b""
+        if reply.payload is not None:
+            payload = reply.payload
+            if isinstance(payload, dict) and "contextId" in payload:
+                payload = {**payload, "contextId": correlation_id}
+            body = encode(payload)
+            headers["Content-Type"] = JSON_TYPE
+        delay = self.config.latency_ms / 1000.0
+        if fault is Fault.SLOW:
+            delay += self.config.faults.slow_seconds
+        return SandboxResponse(
+            status=reply.status,
+            headers=headers,
+            body=body,
+            delay=delay,
+            drop=fault is Fault.DROP,
+        )
+
+
+def _too_many(seconds: int) -> Reply:
+    return problem(
+        429,
+        "too.many.requests.retry.after",
+        f"Rate limit exceeded the maximum. Retry the request in [{seconds}] seconds",
+        headers={"Retry-After": str(seconds)},
+    )
