@@ -1,0 +1,490 @@
+"""Read channel spec files into ``ChannelSpec`` records, keeping the place of every node.
+
+The I/O edge of ``spec/``: it finds files, reads bytes and parses YAML with ruamel.yaml. It
+returns diagnostics for bad content and never raises for it, so one run reports every problem.
+
+YAML is read from ruamel's event stream and composed here, not by ruamel's constructor, so that
+nothing YAML can express beyond plain JSON-like data gets through: tags are refused (even
+``!!str``), keys must be strings and unique, ``<<`` merges are refused, and aliases may add only
+a small number of nodes. That bound is checked as each alias is met, against the size of the
+node it names, so a "billion laughs" file fails after a few hundred events without expanding
+anything. Past a limit (alias expansion, node count, nesting depth) the rest of the file is not
+read: ruamel's pure-Python scanner slows down with nesting, and a hostile file must stay cheap.
+Plain scalars resolve by the YAML 1.2 core schema (``yes`` is a string).
+
+The loader does not validate against the schema: ``reconciler.spec.validate`` does that after
+loading, so a later step that rewrites bodies (variables, environments) fits in between.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+from ruamel.yaml.events import (
+    AliasEvent,
+    CollectionStartEvent,
+    DocumentEndEvent,
+    DocumentStartEvent,
+    Event,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    StreamEndEvent,
+    StreamStartEvent,
+)
+
+from reconciler.model import ChannelSpec, Diagnostic, SourceRef
+from reconciler.spec.schema import json_path
+
+#: Largest spec file read; checked before reading it whole.
+MAX_FILE_BYTES = 1024 * 1024
+#: Nodes that aliases may add to one document (a channel has about 100 nodes at most).
+MAX_ALIAS_NODES = 1000
+#: Nodes in one file, aliases included (200 channels of the largest kind). Parsing costs up to
+#: ~50 µs a node in deeply nested flow style, so this bounds the time a hostile file can take.
+MAX_NODES = 20_000
+#: Nesting depth of one document (a channel needs 4).
+MAX_DEPTH = 32
+
+SPEC_SUFFIXES = (".yaml", ".yml")
+
+_STOPPED = "; the rest of the file is not read"
+
+_NULL = re.compile(r"~|null|Null|NULL|")
+_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_INT = re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")
+_FLOAT = re.compile(
+    r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LoadResult:
+    """What a set of paths held: the channel documents, the problems, the files read."""
+
+    specs: tuple[ChannelSpec, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    files: tuple[str, ...]
+
+
+def load_specs(paths: Iterable[str | os.PathLike[str]]) -> LoadResult:
+    """Load every spec document under ``paths`` (files, or folders searched for *.yaml/*.yml).
+
+    Files come in a sorted, deterministic order; paths in diagnostics are spelled as given
+    (``channels/a.yaml`` for ``channels/``). A path that does not exist is a diagnostic.
+    """
+    specs: list[ChannelSpec] = []
+    diagnostics: list[Diagnostic] = []
+    files, found = discover(paths)
+    diagnostics.extend(found)
+    for shown, path in files:
+        file_specs, file_diagnostics = load_file(path, shown)
+        specs.extend(file_specs)
+        diagnostics.extend(file_diagnostics)
+    return LoadResult(
+        specs=tuple(specs),
+        diagnostics=tuple(diagnostics),
+        files=tuple(shown for shown, _ in files),
+    )
+
+
+def discover(
+    paths: Iterable[str | os.PathLike[str]],
+) -> tuple[list[tuple[str, Path]], list[Diagnostic]]:
+    """The spec files named by ``paths`` as (shown path, path), each file once."""
+    files: list[tuple[str, Path]] = []
+    diagnostics: list[Diagnostic] = []
+    seen: set[str] = set()
+    for given in paths:
+        root = Path(given)
+        shown = root.as_posix()
+        if root.is_dir():
+            found, problems = _walk(root)
+            diagnostics.extend(problems)
+            if not found and not problems:
+                message = "no .yaml or .yml files in this folder"
+                diagnostics.append(_file_diagnostic(shown, message, "file.no-specs"))
+        elif root.exists():
+            found = [root]
+        else:
+            diagnostics.append(_file_diagnostic(shown, "no such file or folder", "file.not-found"))
+            continue
+        for path in found:
+            real = os.path.realpath(path)
+            if real not in seen:
+                seen.add(real)
+                files.append((path.as_posix(), path))
+    return files, diagnostics
+
+
+def _walk(root: Path) -> tuple[list[Path], list[Diagnostic]]:
+    problems: list[Diagnostic] = []
+
+    def unreadable(exc: OSError) -> None:
+        where = Path(exc.filename).as_posix() if exc.filename else root.as_posix()
+        problems.append(_file_diagnostic(where, _os_reason(exc), "file.unreadable"))
+
+    found: list[Path] = []
+    for folder, dirs, names in os.walk(root, onerror=unreadable):
+        dirs.sort()
+        found.extend(Path(folder, name) for name in names if name.endswith(SPEC_SUFFIXES))
+    found = [path for path in found if path.is_file()]
+    found.sort(key=lambda path: path.as_posix())  # the order diagnostics are sorted in
+    return found, problems
+
+
+def load_file(path: Path, shown: str) -> tuple[list[ChannelSpec], list[Diagnostic]]:
+    """Read one file (refusing it unread when it is over the size limit) and load it."""
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return [], [_too_large(shown)]
+        with path.open("rb") as stream:
+            data = stream.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        return [], [_file_diagnostic(shown, _os_reason(exc), "file.unreadable")]
+    if len(data) > MAX_FILE_BYTES:
+        return [], [_too_large(shown)]
+    return load_bytes(data, shown)
+
+
+def load_bytes(data: bytes, shown: str) -> tuple[list[ChannelSpec], list[Diagnostic]]:
+    """Load the channel documents in ``data``, the content of the file shown as ``shown``."""
+    if len(data) > MAX_FILE_BYTES:
+        return [], [_too_large(shown)]
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        start = data.rfind(b"\n", 0, exc.start) + 1
+        col = len(data[start : exc.start].decode("utf-8", errors="replace")) + 1
+        message = f"not valid UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start}"
+        return [], [_at(shown, line, col, "$", message, "file.encoding")]
+    return load_text(text, shown)
+
+
+def load_text(text: str, shown: str) -> tuple[list[ChannelSpec], list[Diagnostic]]:
+    """Load the channel documents of a YAML text."""
+    composer = _Composer(shown)
+    try:
+        for event in YAML(typ="safe", pure=True).parse(text):
+            composer.feed(event)
+            if composer.aborted:  # stop reading: what follows may be built to be slow
+                composer.diagnostics.extend(composer.problems)
+                break
+    except YAMLError as exc:
+        composer.fail(_syntax_error(exc, text, shown))
+    return composer.specs, composer.diagnostics
+
+
+# --- composing events into nodes ------------------------------------------------------------
+
+
+@dataclass(slots=True, kw_only=True)
+class _Node:
+    """A composed YAML node: a scalar's text, or a collection's children (mappings: k, v, ...)."""
+
+    kind: str  # "scalar", "sequence" or "mapping"
+    line: int
+    col: int
+    text: str = ""
+    plain: bool = False
+    children: list[_Node] = field(default_factory=list)
+    size: int = 1  # nodes in the expanded subtree
+    height: int = 1
+
+
+class _Abort(Exception):
+    """Stop reading the file: a limit was passed (and is already reported)."""
+
+
+class _Composer:
+    """Turns ruamel events into channel specs and diagnostics, one document at a time."""
+
+    def __init__(self, shown: str) -> None:
+        self.shown = shown
+        self.specs: list[ChannelSpec] = []
+        self.diagnostics: list[Diagnostic] = []
+        self.documents = 0
+        self.nodes = 0
+        self.aborted = False
+        self._reset(line=1, col=1)
+
+    def _reset(self, *, line: int, col: int) -> None:
+        self.start = (line, col)
+        self.stack: list[tuple[_Node, str | None]] = []
+        self.anchors: dict[str, _Node] = {}
+        self.root: _Node | None = None
+        self.problems: list[Diagnostic] = []
+        self.alias_nodes = 0
+
+    def feed(self, event: Event) -> None:
+        if isinstance(event, DocumentStartEvent):
+            self.documents += 1
+            self._reset(line=event.start_mark.line + 1, col=event.start_mark.column + 1)
+        elif isinstance(event, DocumentEndEvent):
+            self._finish_document()
+        elif isinstance(event, StreamEndEvent):
+            if self.documents == 0:
+                message = "the file holds no channel document"
+                self.diagnostics.append(_at(self.shown, 1, 1, "$", message, "yaml.empty-document"))
+        elif not isinstance(event, StreamStartEvent):
+            try:
+                self._node_event(event)
+            except _Abort:
+                self.aborted = True
+
+    def fail(self, diagnostic: Diagnostic) -> None:
+        """A syntax error: the documents before it stand, the rest of the file is lost."""
+        self.diagnostics.append(diagnostic)
+
+    def _problem(self, line: int, col: int, message: str, rule: str) -> None:
+        self.problems.append(_at(self.shown, line, col, json_path(self._parts()), message, rule))
+
+    def _parts(self) -> list[str | int]:
+        """The JSON path of the node being started (a key's path is its mapping's)."""
+        parts: list[str | int] = []
+        for node, _ in self.stack:
+            if node.kind == "sequence":
+                parts.append(len(node.children))
+            elif len(node.children) % 2 == 1 and node.children[-1].kind == "scalar":
+                parts.append(node.children[-1].text)
+            else:
+                break
+        return parts
+
+    def _node_event(self, event: Event) -> None:
+        if not isinstance(event, (ScalarEvent, AliasEvent, CollectionStartEvent)):
+            if isinstance(event, (MappingEndEvent, SequenceEndEvent)):
+                node, anchor = self.stack.pop()
+                node.size = 1 + sum(child.size for child in node.children)
+                node.height = 1 + max((child.height for child in node.children), default=0)
+                self._attach(node, anchor)
+            return
+        line, col = event.start_mark.line + 1, event.start_mark.column + 1
+        depth = len(self.stack) + 1
+        if isinstance(event, AliasEvent):
+            target = self.anchors.get(str(event.anchor))
+            if target is None:
+                message = f"alias *{event.anchor} names no anchor defined before it"
+                self._problem(line, col, message, "yaml.undefined-alias")
+                self._attach(_Node(kind="scalar", line=line, col=col), None)
+                return
+            self.alias_nodes += target.size
+            if self.alias_nodes > MAX_ALIAS_NODES:
+                message = f"aliases expand to more than {MAX_ALIAS_NODES} nodes{_STOPPED}"
+                self._problem(line, col, message, "yaml.alias-limit")
+                raise _Abort
+            self._count(line, col, target.size)
+            self._check_depth(line, col, depth + target.height - 1)
+            self._attach(target, None)
+            return
+        if event.tag is not None:
+            tag = str(event.tag).replace("tag:yaml.org,2002:", "!!")
+            message = f"YAML tags are not allowed ({tag}); write plain values"
+            self._problem(line, col, message, "yaml.tag")
+        self._count(line, col, 1)
+        self._check_depth(line, col, depth)
+        anchor = None if event.anchor is None else str(event.anchor)
+        if isinstance(event, ScalarEvent):
+            plain = event.style is None and bool(event.implicit and event.implicit[0])
+            node = _Node(kind="scalar", line=line, col=col, text=str(event.value), plain=plain)
+            self._attach(node, anchor)
+        else:
+            kind = "mapping" if isinstance(event, MappingStartEvent) else "sequence"
+            self.stack.append((_Node(kind=kind, line=line, col=col), anchor))
+
+    def _count(self, line: int, col: int, added: int) -> None:
+        self.nodes += added
+        if self.nodes > MAX_NODES:
+            message = f"the file has more than {MAX_NODES} YAML nodes{_STOPPED}"
+            self._problem(line, col, message, "yaml.too-many-nodes")
+            raise _Abort
+
+    def _check_depth(self, line: int, col: int, depth: int) -> None:
+        if depth > MAX_DEPTH:
+            message = f"nesting is deeper than {MAX_DEPTH} levels{_STOPPED}"
+            self._problem(line, col, message, "yaml.nesting")
+            raise _Abort
+
+    def _attach(self, node: _Node, anchor: str | None) -> None:
+        if anchor is not None:
+            self.anchors[anchor] = node
+        if self.stack:
+            self.stack[-1][0].children.append(node)
+        else:
+            self.root = node
+
+    def _finish_document(self) -> None:
+        if self.root is None:
+            message = "empty document"
+            self.diagnostics.append(
+                _at(self.shown, *self.start, "$", message, "yaml.empty-document")
+            )
+        else:
+            self.diagnostics.extend(self._build(self.root, self.problems))
+
+    def _build(self, root: _Node, problems: list[Diagnostic]) -> list[Diagnostic]:
+        """The document's problems; a spec is kept only when there are none."""
+        line, col = self.start
+        if root.kind == "scalar" and root.plain and root.text.strip() == "":
+            message = "the document is empty; each document must be one channel (an extra '---'?)"
+            return [*problems, _at(self.shown, line, col, "$", message, "yaml.empty-document")]
+        if root.kind != "mapping":
+            kind = "a list" if root.kind == "sequence" else _scalar_kind(_scalar(root))
+            message = f"a channel document must be a mapping of fields, not {kind}"
+            return [
+                *problems,
+                _at(self.shown, root.line, root.col, "$", message, "yaml.not-mapping"),
+            ]
+        builder = _Builder(self.shown)
+        body = builder.value(root, [])
+        if problems or builder.problems:
+            return [*problems, *builder.problems]
+        source = SourceRef(file=self.shown, line=root.line, col=root.col)
+        builder.positions["$"] = source
+        name = body.get("name")
+        self.specs.append(
+            ChannelSpec(
+                name=name if isinstance(name, str) else "",
+                body=body,
+                source=source,
+                positions=builder.positions,
+            )
+        )
+        return []
+
+
+class _Builder:
+    """Turns a composed node into plain values, recording positions and key problems."""
+
+    def __init__(self, shown: str) -> None:
+        self.shown = shown
+        self.positions: dict[str, SourceRef] = {}
+        self.problems: list[Diagnostic] = []
+
+    def value(self, node: _Node, parts: list[str | int]) -> Any:
+        if node.kind == "scalar":
+            return _scalar(node)
+        if node.kind == "sequence":
+            items = []
+            for index, child in enumerate(node.children):
+                self._place([*parts, index], child)
+                items.append(self.value(child, [*parts, index]))
+            return items
+        mapping: dict[str, Any] = {}
+        first_seen: dict[str, _Node] = {}
+        for key_node, child in _pairs(node.children):
+            key = self._key(key_node, parts)
+            if key is None:
+                continue
+            where = [*parts, key]
+            if key in first_seen:
+                first = first_seen[key]
+                message = f"duplicate key {key!r} (first at line {first.line}, column {first.col})"
+                self._problem(key_node, where, message, "yaml.duplicate-key")
+                continue
+            first_seen[key] = key_node
+            self._place(where, key_node)
+            mapping[key] = self.value(child, where)
+        return mapping
+
+    def _key(self, node: _Node, parts: list[str | int]) -> str | None:
+        if node.kind == "scalar" and node.plain and node.text == "<<":
+            message = "merge keys ('<<') are not supported; write the fields out"
+            self._problem(node, parts, message, "yaml.merge-key")
+            return None
+        value = _scalar(node) if node.kind == "scalar" else None
+        if isinstance(value, str):
+            return value
+        if node.kind == "scalar":
+            message = f"keys must be strings, not {_scalar_kind(value)}; quote it: '{node.text}'"
+        else:
+            message = f"keys must be strings, not a {node.kind}"
+        self._problem(node, parts, message, "yaml.key-type")
+        return None
+
+    def _place(self, parts: list[str | int], node: _Node) -> None:
+        self.positions[json_path(parts)] = SourceRef(file=self.shown, line=node.line, col=node.col)
+
+    def _problem(self, node: _Node, parts: list[str | int], message: str, rule: str) -> None:
+        self.problems.append(_at(self.shown, node.line, node.col, json_path(parts), message, rule))
+
+
+def _pairs(children: list[_Node]) -> Iterator[tuple[_Node, _Node]]:
+    return zip(children[0::2], children[1::2], strict=False)
+
+
+def _scalar(node: _Node) -> Any:
+    """A scalar's value by the YAML 1.2 core schema (quoted and block scalars are strings)."""
+    text = node.text
+    if not node.plain:
+        return text
+    if _NULL.fullmatch(text):
+        return None
+    if text in _BOOL:
+        return _BOOL[text]
+    if _INT.fullmatch(text):
+        try:
+            if text.startswith(("0o", "0x")):
+                return int(text[2:], 8 if text[1] == "o" else 16)
+            return int(text)
+        except ValueError:  # more digits than Python converts
+            return float(text.replace("0o", "").replace("0x", ""))
+    if _FLOAT.fullmatch(text):
+        return float(text.replace(".inf", "inf").replace(".Inf", "inf").replace(".INF", "inf"))
+    return text
+
+
+def _scalar_kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return "a string"
+
+
+def _syntax_error(exc: YAMLError, text: str, shown: str) -> Diagnostic:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    if mark is not None:
+        line, col = mark.line + 1, mark.column + 1
+    else:  # ReaderError: a character YAML does not allow, by offset
+        offset = int(getattr(exc, "position", 0) or 0)
+        line = text.count("\n", 0, offset) + 1
+        col = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    problem = getattr(exc, "problem", None) or getattr(exc, "reason", None) or str(exc)
+    context = getattr(exc, "context", None)
+    character = getattr(exc, "character", None)
+    detail = f"{context}: {problem}" if context else str(problem)
+    if isinstance(character, int):
+        detail = f"character U+{character:04X} is not allowed in YAML ({detail})"
+    return _at(shown, line, col, "$", f"YAML syntax error: {detail}", "yaml.syntax")
+
+
+def _os_reason(exc: OSError) -> str:
+    return f"cannot read: {exc.strerror or type(exc).__name__}"
+
+
+def _too_large(shown: str) -> Diagnostic:
+    message = f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; split it up"
+    return _file_diagnostic(shown, message, "file.too-large")
+
+
+def _file_diagnostic(shown: str, message: str, rule: str) -> Diagnostic:
+    return _at(shown, 1, 1, "$", message, rule)
+
+
+def _at(shown: str, line: int, col: int, path: str, message: str, rule: str) -> Diagnostic:
+    return Diagnostic(file=shown, line=line, col=col, path=path, message=message, rule=rule)

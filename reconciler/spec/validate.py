@@ -1,0 +1,88 @@
+"""Load, check against the schema, check across files: the one way specs enter the reconciler.
+
+``validate_paths`` feeds ``reconciler validate``; ``load_valid_specs`` is what plan and apply
+call, and raises ``SpecError`` with every diagnostic when anything is wrong.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from reconciler.errors import SpecError
+from reconciler.model import ChannelSpec, Diagnostic
+from reconciler.spec.loader import load_specs
+from reconciler.spec.rules import check_rules
+from reconciler.spec.schema import check_spec
+
+PathLike = str | os.PathLike[str]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ValidationResult:
+    """Everything one validation run found.
+
+    ``specs`` are the channel documents that passed the schema (cross-file problems such as a
+    repeated name may still be in ``diagnostics``); ``channels`` counts every document that
+    loaded as a mapping; ``files`` are the files read, spelled as in the diagnostics.
+    """
+
+    specs: tuple[ChannelSpec, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    files: tuple[str, ...]
+    channels: int
+
+    @property
+    def ok(self) -> bool:
+        return not self.diagnostics
+
+
+def check_specs(specs: Sequence[ChannelSpec]) -> tuple[list[ChannelSpec], list[Diagnostic]]:
+    """Schema and cross-file rules over loaded specs: (specs that pass the schema, problems)."""
+    passed: list[ChannelSpec] = []
+    problems: list[Diagnostic] = []
+    for spec in specs:
+        found = check_spec(spec)
+        problems.extend(found)
+        if not found:
+            passed.append(spec)
+    problems.extend(check_rules(specs))
+    return passed, problems
+
+
+def validate_paths(paths: Iterable[PathLike]) -> ValidationResult:
+    """Load every spec under ``paths`` and report every problem, sorted by place."""
+    loaded = load_specs(paths)
+    # A step that rewrites bodies (variables, environment selection) goes here, between
+    # loading and checking, so that the schema sees what would be sent.
+    passed, problems = check_specs(loaded.specs)
+    diagnostics = sorted({*loaded.diagnostics, *problems}, key=_order)
+    return ValidationResult(
+        specs=tuple(passed),
+        diagnostics=tuple(diagnostics),
+        files=loaded.files,
+        channels=len(loaded.specs),
+    )
+
+
+def _order(diagnostic: Diagnostic) -> tuple[str, int, int, str, str, str]:
+    return (*diagnostic.sort_key(), diagnostic.rule)
+
+
+def load_valid_specs(paths: Iterable[PathLike]) -> list[ChannelSpec]:
+    """The specs under ``paths`` when all of them are valid; otherwise ``SpecError``.
+
+    The error carries every diagnostic (``SpecError.diagnostics``); its message names the
+    count and the first, so a command that does not render them still says where to look.
+    """
+    result = validate_paths(paths)
+    if result.diagnostics:
+        count = len(result.diagnostics)
+        noun = "problem" if count == 1 else "problems"
+        message = (
+            f"{count} {noun} in the channel specs, the first at {result.diagnostics[0]} "
+            "(run 'reconciler validate' to list them all)"
+        )
+        raise SpecError(message, result.diagnostics)
+    return list(result.specs)
