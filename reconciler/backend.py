@@ -23,7 +23,7 @@ class ChannelsBackend(Protocol):
     environment: str
 
     async def list_channels(self) -> list[LiveChannel]:
-        """Every channel of the org. May lag recent writes (the listing is eventually consistent)."""
+        """Every channel of the org; may lag recent writes (an eventually consistent listing)."""
         ...
 
     async def get_channel(self, channel_id: str) -> LiveChannel:

@@ -1,0 +1,120 @@
+"""One request pacer shared by every concurrent request of a client.
+
+Genesys allows about 300 requests a minute per token and says, on every response, how much of
+the window is used (``inin-ratelimit-count``), the limit (``inin-ratelimit-allowed``) and the
+seconds until the window resets (``inin-ratelimit-reset``) (api-contract.md §6). The pacer
+hands out send slots one interval apart: by default ``60 / rate_per_minute``, and once headers
+arrive, the remaining budget spread over the time left in the window (never faster than the
+limit itself allows). Requests already in flight count against the remaining budget. A 429's
+Retry-After pauses every request. The time during which requests waited is kept for the
+progress display.
+
+Slots are reserved without awaiting in between, so concurrent tasks need no lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Mapping
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+#: Assumed window length when the server announces a limit (api-contract.md §6: per 60 s).
+WINDOW_SECONDS = 60.0
+
+
+class RateLimiter:
+    """Spaces requests so a bulk run stays under the token's limit."""
+
+    def __init__(
+        self,
+        *,
+        rate_per_minute: float = 300,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        if rate_per_minute <= 0:
+            raise ValueError("rate_per_minute must be positive")
+        self._clock = clock
+        self._sleep = sleep
+        self._min_interval = WINDOW_SECONDS / rate_per_minute
+        self._interval = self._min_interval
+        self._next_slot = float("-inf")
+        self._paused_until = float("-inf")
+        self._in_flight = 0
+        self._waiters = 0
+        self._wait_started = 0.0
+        self._waited = 0.0
+        self.requests = 0
+
+    @property
+    def waited_seconds(self) -> float:
+        """Time during which at least one request waited for its slot (not the sum over
+        requests, which would count concurrent waits several times)."""
+        current = self._clock() - self._wait_started if self._waiters else 0.0
+        return self._waited + current
+
+    @property
+    def interval(self) -> float:
+        """Current spacing between two sends, in seconds."""
+        return self._interval
+
+    async def acquire(self) -> None:
+        """Wait for this request's slot; every call must be followed by ``release``."""
+        now = self._clock()
+        slot = max(now, self._next_slot, self._paused_until)
+        self._next_slot = slot + self._interval
+        self._in_flight += 1
+        self.requests += 1
+        wait = slot - now
+        if wait <= 0:
+            return
+        if self._waiters == 0:
+            self._wait_started = now
+        self._waiters += 1
+        try:
+            await self._sleep(wait)
+        finally:
+            self._waiters -= 1
+            if self._waiters == 0:
+                self._waited += self._clock() - self._wait_started
+
+    def release(self, headers: Mapping[str, str] | None = None) -> None:
+        """The request ended; learn from its response headers when there are any."""
+        self._in_flight = max(0, self._in_flight - 1)
+        if headers is not None:
+            self.observe(headers)
+
+    def observe(self, headers: Mapping[str, str]) -> None:
+        """Adapt the spacing to ``inin-ratelimit-*`` headers; ignore absent or odd values."""
+        allowed = _number(headers.get("inin-ratelimit-allowed"))
+        count = _number(headers.get("inin-ratelimit-count"))
+        reset = _number(headers.get("inin-ratelimit-reset"))
+        if allowed is not None and allowed > 0:
+            self._min_interval = WINDOW_SECONDS / allowed
+            self._interval = max(self._interval, self._min_interval)
+        if allowed is None or count is None or reset is None:
+            return
+        remaining = allowed - count - self._in_flight
+        if remaining <= 0:
+            self.pause(reset)
+            self._interval = self._min_interval
+            return
+        self._interval = max(self._min_interval, reset / remaining)
+
+    def pause(self, seconds: float) -> None:
+        """Hold every request for ``seconds`` (a 429's Retry-After, an exhausted window)."""
+        if seconds > 0:
+            self._paused_until = max(self._paused_until, self._clock() + seconds)
+
+
+def _number(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value.strip())
+    except ValueError:
+        return None
+    return number if number >= 0 and number == number and number != float("inf") else None

@@ -1,0 +1,184 @@
+"""Turning responses into values or typed errors, checking every body on the way.
+
+A body that is not the contract's JSON (api-contract.md §3, §4) becomes a ``TransportError``
+with a clear message, never a ``KeyError`` or ``TypeError`` further down. Error bodies
+(Genesys ErrorBody, §5) become the typed exceptions of ``reconciler.errors``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from reconciler.errors import (
+    ApiError,
+    ApiErrorInfo,
+    AuthenticationError,
+    ConflictError,
+    DuplicateNameError,
+    ErrorDetail,
+    NotFoundError,
+    PayloadTooLargeError,
+    PermissionDeniedError,
+    RateLimitedError,
+    ServerError,
+    TransportError,
+    VersionMismatchError,
+)
+from reconciler.genesys.transport import CORRELATION_HEADER
+from reconciler.model import LiveChannel
+
+_MAX_TEXT = 300
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Page:
+    """One page of a listing, checked."""
+
+    number: int
+    page_count: int
+    channels: tuple[LiveChannel, ...]
+    has_next: bool
+
+
+def where(response: httpx.Response) -> str:
+    return f"{response.request.method} {response.request.url.path}"
+
+
+def json_object(response: httpx.Response) -> dict[str, Any]:
+    """The body as a JSON object, or a TransportError saying what came instead."""
+    try:
+        payload = json.loads(response.content)
+    except ValueError:
+        kind = response.headers.get("content-type", "no content type")
+        raise TransportError(
+            f"{where(response)}: HTTP {response.status_code} with a body that is not JSON "
+            f"({kind[:60]})"
+        ) from None
+    if not isinstance(payload, dict):
+        raise TransportError(
+            f"{where(response)}: expected a JSON object, got {type(payload).__name__}"
+        )
+    return payload
+
+
+def channel(payload: Any, context: str) -> LiveChannel:
+    """A channel object checked for the fields the reconciler uses."""
+    if not isinstance(payload, dict):
+        raise TransportError(f"{context}: a channel is not a JSON object")
+    _require(payload, "id", str, context)
+    _require(payload, "version", int, context)
+    _require(payload, "name", str, context)
+    if not payload["id"]:
+        raise TransportError(f"{context}: channel id is empty")
+    for optional in ("description", "dateCreated", "dateModified", "selfUri"):
+        if optional in payload and not isinstance(payload[optional], str):
+            raise TransportError(f"{context}: field {optional!r} is not a string")
+    for section in ("webMessagingWidgetConfiguration", "securityPolicy", "routingConfiguration"):
+        if section in payload and not isinstance(payload[section], dict):
+            raise TransportError(f"{context}: field {section!r} is not an object")
+    widget = payload.get("webMessagingWidgetConfiguration") or {}
+    attributes = widget.get("customAttributes")
+    if attributes is not None and not isinstance(attributes, dict):
+        raise TransportError(f"{context}: field 'customAttributes' is not an object")
+    return LiveChannel.from_api(payload)
+
+
+def page(response: httpx.Response, number: int) -> Page:
+    """One listing page; its ``pageNumber`` must be the one asked for."""
+    context = f"{where(response)} page {number}"
+    payload = json_object(response)
+    _require(payload, "entities", list, context)
+    _require(payload, "pageCount", int, context)
+    if payload.get("pageNumber", number) != number:
+        raise TransportError(
+            f"{context}: the server answered with page {describe_value(payload['pageNumber'])}"
+        )
+    if payload["pageCount"] < 0:
+        raise TransportError(f"{context}: negative pageCount")
+    next_uri = payload.get("nextUri")
+    if next_uri is not None and not isinstance(next_uri, str):
+        raise TransportError(f"{context}: field 'nextUri' is not a string")
+    return Page(
+        number=number,
+        page_count=payload["pageCount"],
+        channels=tuple(channel(item, context) for item in payload["entities"]),
+        has_next=bool(next_uri),
+    )
+
+
+def api_error(response: httpx.Response) -> ApiError:
+    """The typed exception for an error response (any body, even a non-JSON one)."""
+    try:
+        payload: Any = json.loads(response.content)
+    except ValueError:
+        payload = None
+    body = payload if isinstance(payload, dict) else {}
+    details = tuple(
+        ErrorDetail(
+            error_code=_text(item.get("errorCode")),
+            field_name=_text(item.get("fieldName")),
+            entity_id=_text(item.get("entityId")),
+            entity_name=_text(item.get("entityName")),
+        )
+        for item in body.get("details") or ()
+        if isinstance(item, dict)
+    )
+    status = response.status_code
+    info = ApiErrorInfo(
+        status=status,
+        code=_text(body.get("code")),
+        message=_text(body.get("message")) or ("" if body else "no JSON error body"),
+        correlation_id=response.headers.get(CORRELATION_HEADER, "") or _text(body.get("contextId")),
+        method=response.request.method,
+        path=response.request.url.path,
+        details=details,
+    )
+    return _error_class(status, details)(info)
+
+
+def _error_class(status: int, details: tuple[ErrorDetail, ...]) -> type[ApiError]:
+    if status == 409:
+        codes = {(d.field_name, d.error_code) for d in details}
+        if ("name", "duplicate.value") in codes:
+            return DuplicateNameError
+        if ("version", "version.mismatch") in codes:
+            return VersionMismatchError
+        return ConflictError
+    by_status: dict[int, type[ApiError]] = {
+        401: AuthenticationError,
+        403: PermissionDeniedError,
+        404: NotFoundError,
+        413: PayloadTooLargeError,
+        429: RateLimitedError,
+    }
+    if status >= 500:
+        return ServerError
+    return by_status.get(status, ApiError)
+
+
+def _require(payload: dict[str, Any], name: str, kind: type, context: str) -> None:
+    if name not in payload:
+        raise TransportError(f"{context}: field {name!r} is missing")
+    value = payload[name]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise TransportError(
+            f"{context}: field {name!r} should be {_KIND_NAMES[kind]}, got {type(value).__name__}"
+        )
+
+
+_KIND_NAMES: dict[type, str] = {str: "a string", int: "an integer", list: "a list"}
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value[:_MAX_TEXT]
+    return ""
+
+
+def describe_value(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."

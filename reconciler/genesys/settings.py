@@ -1,0 +1,252 @@
+"""Connection settings for a Genesys Cloud org (or the sandbox), read from the environment.
+
+Everything a user can get wrong here is a ``ConfigError`` of one line naming the variable, so
+``reconciler plan`` without credentials says what to set instead of failing on the first request.
+
+Variables (api-contract.md §1):
+
+    GENESYS_CLIENT_ID, GENESYS_CLIENT_SECRET   OAuth client credentials (not needed with sandbox)
+    GENESYS_ENVIRONMENT                        region code (eu-west-1), bare domain
+                                               (mypurecloud.ie) or ``sandbox``
+    GENESYS_API_URL, GENESYS_LOGIN_URL         full-URL overrides; with both set,
+                                               GENESYS_ENVIRONMENT is not needed
+    RECONCILER_HTTP_TIMEOUT                    seconds per request (default 30)
+    RECONCILER_MAX_ATTEMPTS                    attempts per request, retries included (default 5)
+    RECONCILER_RATE_PER_MINUTE                 request budget before the server says otherwise
+                                               (default 300)
+    RECONCILER_CONCURRENCY                     parallel page requests (default 8)
+
+Keyword arguments of ``resolve_settings`` override the tunables' variables.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import NamedTuple
+from urllib.parse import urlsplit
+
+from reconciler.errors import ConfigError
+
+#: Region code to domain (api-contract.md §1).
+REGIONS: Mapping[str, str] = {
+    "us-east-1": "mypurecloud.com",
+    "us-east-2": "use2.us-gov-pure.cloud",
+    "us-west-2": "usw2.pure.cloud",
+    "ca-central-1": "cac1.pure.cloud",
+    "sa-east-1": "sae1.pure.cloud",
+    "mx-central-1": "mxc1.pure.cloud",
+    "eu-west-1": "mypurecloud.ie",
+    "eu-west-2": "euw2.pure.cloud",
+    "eu-central-1": "mypurecloud.de",
+    "eu-central-2": "euc2.pure.cloud",
+    "eusc-de-east-1": "edee1.eusc-pure.cloud",
+    "me-central-1": "mec1.pure.cloud",
+    "ap-south-1": "aps1.pure.cloud",
+    "ap-southeast-1": "apse1.pure.cloud",
+    "ap-southeast-2": "mypurecloud.com.au",
+    "ap-northeast-1": "mypurecloud.jp",
+    "ap-northeast-2": "apne2.pure.cloud",
+    "ap-northeast-3": "apne3.pure.cloud",
+}
+
+SANDBOX = "sandbox"
+#: Base URL of the in-process emulator; no request ever leaves the process.
+SANDBOX_BASE_URL = "http://sandbox.localhost"
+#: Built-in credentials of the sandbox (not secret: they open nothing but the emulator).
+SANDBOX_CLIENT_ID = "sandbox-client"
+SANDBOX_CLIENT_SECRET = "sandbox-secret"  # noqa: S105
+
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+class Secret:
+    """A string that never shows itself: repr and str are masked; ``reveal()`` to use it."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    def __str__(self) -> str:
+        return "********"
+
+    def __format__(self, spec: str) -> str:
+        return "********"
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(("Secret", self._value))
+
+    def __reduce__(self) -> tuple[object, ...]:
+        raise TypeError("a Secret cannot be pickled")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    """Where and how to reach the API. ``environment`` is a label for reports."""
+
+    environment: str
+    api_url: str
+    login_url: str
+    client_id: Secret
+    client_secret: Secret
+    is_sandbox: bool = False
+    timeout_seconds: float = 30.0
+    max_attempts: int = 5
+    rate_per_minute: int = 300
+    concurrency: int = 8
+
+    @property
+    def token_url(self) -> str:
+        return f"{self.login_url}/oauth/token"
+
+
+class _Tunables(NamedTuple):
+    timeout_seconds: float
+    max_attempts: int
+    rate_per_minute: int
+    concurrency: int
+
+
+def resolve_settings(
+    env: Mapping[str, str],
+    *,
+    sandbox: bool = False,
+    timeout_seconds: float | None = None,
+    max_attempts: int | None = None,
+    rate_per_minute: int | None = None,
+    concurrency: int | None = None,
+) -> Settings:
+    """Settings from environment variables; ``sandbox=True`` is ``GENESYS_ENVIRONMENT=sandbox``."""
+    tunables = _Tunables(
+        timeout_seconds=_number(env, "RECONCILER_HTTP_TIMEOUT", timeout_seconds, 30.0, float),
+        max_attempts=int(_number(env, "RECONCILER_MAX_ATTEMPTS", max_attempts, 5, int)),
+        rate_per_minute=int(_number(env, "RECONCILER_RATE_PER_MINUTE", rate_per_minute, 300, int)),
+        concurrency=int(_number(env, "RECONCILER_CONCURRENCY", concurrency, 8, int)),
+    )
+    environment = env.get("GENESYS_ENVIRONMENT", "").strip()
+    if sandbox or environment.lower() == SANDBOX:
+        return Settings(
+            environment=SANDBOX,
+            api_url=SANDBOX_BASE_URL,
+            login_url=SANDBOX_BASE_URL,
+            client_id=Secret(SANDBOX_CLIENT_ID),
+            client_secret=Secret(SANDBOX_CLIENT_SECRET),
+            is_sandbox=True,
+            **tunables._asdict(),
+        )
+    client_id = env.get("GENESYS_CLIENT_ID", "").strip()
+    client_secret = env.get("GENESYS_CLIENT_SECRET", "").strip()
+    api_raw = env.get("GENESYS_API_URL", "").strip()
+    login_raw = env.get("GENESYS_LOGIN_URL", "").strip()
+    missing = [
+        name
+        for name, value in (
+            ("GENESYS_CLIENT_ID", client_id),
+            ("GENESYS_CLIENT_SECRET", client_secret),
+            ("GENESYS_ENVIRONMENT", environment or (api_raw and login_raw)),
+        )
+        if not value
+    ]
+    if missing:
+        raise ConfigError(
+            f"missing {', '.join(missing)}: set {'it' if len(missing) == 1 else 'them'} "
+            "for a real org, or use --sandbox to try the embedded emulator"
+        )
+    label = ""
+    api_url = login_url = ""
+    if environment:
+        domain = _domain(environment)
+        label = environment.lower()
+        api_url, login_url = f"https://api.{domain}", f"https://login.{domain}"
+    if api_raw:
+        api_url = _url("GENESYS_API_URL", api_raw)
+    if login_raw:
+        login_url = _url("GENESYS_LOGIN_URL", login_raw)
+    return Settings(
+        environment=label or (urlsplit(api_url).hostname or api_url),
+        api_url=api_url,
+        login_url=login_url,
+        client_id=Secret(client_id),
+        client_secret=Secret(client_secret),
+        **tunables._asdict(),
+    )
+
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 and localhost: the only hosts plain http may reach."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _domain(value: str) -> str:
+    lowered = value.lower()
+    if lowered in REGIONS:
+        return REGIONS[lowered]
+    if _DOMAIN.match(lowered):
+        return lowered
+    raise ConfigError(
+        f"GENESYS_ENVIRONMENT: unknown region or domain {value[:60]!r} (expected a region "
+        "code such as eu-west-1, a domain such as mypurecloud.ie, or sandbox)"
+    )
+
+
+def _url(name: str, value: str) -> str:
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname or ""
+        _ = parts.port  # raises ValueError on a bad port
+    except ValueError:
+        raise ConfigError(f"{name}: not a valid URL") from None
+    if parts.scheme not in ("https", "http") or not host:
+        raise ConfigError(f"{name}: expected a full URL such as https://api.mypurecloud.ie")
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise ConfigError(f"{name}: a base URL carries no credentials, query or fragment")
+    if parts.scheme == "http" and not is_loopback(host):
+        raise ConfigError(
+            f"{name}: plain http is allowed only for loopback hosts (127.0.0.1, ::1, "
+            f"localhost), not {host!r}; use https"
+        )
+    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+
+
+def _number(
+    env: Mapping[str, str],
+    name: str,
+    given: float | None,
+    default: float,
+    kind: type[int] | type[float],
+) -> float:
+    if given is not None:
+        value: float = given
+        where = name.lower().removeprefix("reconciler_")
+    else:
+        raw = env.get(name, "").strip()
+        if not raw:
+            return default
+        where = name
+        try:
+            value = kind(raw)
+        except ValueError:
+            raise ConfigError(f"{name}: expected a number, got {raw[:30]!r}") from None
+    if not value > 0:
+        raise ConfigError(f"{where}: must be greater than 0")
+    return value

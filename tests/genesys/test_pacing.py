@@ -1,0 +1,150 @@
+"""The shared pacer: spacing, learning from inin-ratelimit-* headers, pauses, waiting time."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from client_helpers import FakeClock
+
+from reconciler.genesys.pacing import RateLimiter
+
+
+def headers(count: int, allowed: int, reset: int) -> dict[str, str]:
+    return {
+        "inin-ratelimit-count": str(count),
+        "inin-ratelimit-allowed": str(allowed),
+        "inin-ratelimit-reset": str(reset),
+    }
+
+
+def max_in_any_window(times: list[float], window: float = 60.0) -> int:
+    times = sorted(times)
+    best, start = 0, 0
+    for end, t in enumerate(times):
+        while t - times[start] >= window:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+def test_a_concurrent_burst_stays_under_the_default_limit(clock: FakeClock) -> None:
+    limiter = RateLimiter(rate_per_minute=300, clock=clock, sleep=clock.sleep)
+    sent: list[float] = []
+
+    async def one() -> None:
+        await limiter.acquire()
+        sent.append(clock())
+        limiter.release()
+
+    async def burst() -> None:
+        await asyncio.gather(*(one() for _ in range(400)))
+
+    asyncio.run(burst())
+    assert len(sent) == 400
+    assert max_in_any_window(sent) <= 300
+    assert limiter.waited_seconds > 0
+    assert limiter.requests == 400
+
+
+def test_concurrent_waits_are_not_counted_twice(clock: FakeClock) -> None:
+    limiter = RateLimiter(rate_per_minute=300, clock=clock, sleep=clock.sleep)
+
+    async def ten() -> None:
+        async def one() -> None:
+            await limiter.acquire()
+            limiter.release()
+
+        await asyncio.gather(*(one() for _ in range(10)))
+
+    start = clock()
+    asyncio.run(ten())
+    assert clock() - start == pytest.approx(1.8)  # nine slots of 0.2 s after the first
+    assert limiter.waited_seconds == pytest.approx(1.8)  # not 0.2 + 0.4 + ... + 1.8 = 9.0
+
+
+def test_slots_are_one_interval_apart_and_waiting_is_summed(clock: FakeClock) -> None:
+    limiter = RateLimiter(rate_per_minute=120, clock=clock, sleep=clock.sleep)
+
+    async def three() -> None:
+        for _ in range(3):
+            await limiter.acquire()
+            limiter.release()
+
+    asyncio.run(three())
+    assert clock.slept == [pytest.approx(0.5), pytest.approx(0.5)]
+    assert limiter.waited_seconds == pytest.approx(1.0)
+
+
+def test_remaining_budget_is_spread_over_the_time_to_reset(clock: FakeClock) -> None:
+    limiter = RateLimiter(rate_per_minute=300, clock=clock, sleep=clock.sleep)
+    assert limiter.interval == pytest.approx(0.2)
+    limiter.observe(headers(count=250, allowed=300, reset=50))
+    assert limiter.interval == pytest.approx(1.0)  # 50 left over 50 s
+    limiter.observe(headers(count=10, allowed=300, reset=58))
+    assert limiter.interval == pytest.approx(0.2)  # never faster than the limit allows
+
+
+def test_requests_in_flight_count_against_the_budget(clock: FakeClock) -> None:
+    limiter = RateLimiter(rate_per_minute=300, clock=clock, sleep=clock.sleep)
+
+    async def start_five() -> None:
+        for _ in range(5):
+            await limiter.acquire()
+
+    asyncio.run(start_five())
+    limiter.release(headers(count=290, allowed=300, reset=30))
+    assert limiter.interval == pytest.approx(30 / (300 - 290 - 4))
+
+
+def test_a_lower_announced_limit_slows_the_default(clock: FakeClock) -> None:
+    limiter = RateLimiter(rate_per_minute=300, clock=clock, sleep=clock.sleep)
+    limiter.observe({"inin-ratelimit-allowed": "60"})
+    assert limiter.interval == pytest.approx(1.0)
+
+
+def test_an_exhausted_window_pauses_until_it_resets(clock: FakeClock) -> None:
+    limiter = RateLimiter(rate_per_minute=300, clock=clock, sleep=clock.sleep)
+    limiter.observe(headers(count=300, allowed=300, reset=17))
+    start = clock()
+    asyncio.run(limiter.acquire())
+    assert clock() - start == pytest.approx(17.0)
+
+
+def test_retry_after_pause_holds_every_request(clock: FakeClock) -> None:
+    limiter = RateLimiter(rate_per_minute=300, clock=clock, sleep=clock.sleep)
+    limiter.pause(5.0)
+    times: list[float] = []
+
+    async def two() -> None:
+        async def one() -> None:
+            await limiter.acquire()
+            times.append(clock())
+
+        await asyncio.gather(one(), one())
+
+    start = clock()
+    asyncio.run(two())
+    assert min(times) - start >= 5.0
+    assert limiter.waited_seconds >= 5.0
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"inin-ratelimit-count": "x", "inin-ratelimit-allowed": "300", "inin-ratelimit-reset": "9"},
+        {"inin-ratelimit-allowed": "-3"},
+        {"inin-ratelimit-allowed": "inf"},
+        {"inin-ratelimit-allowed": "nan"},
+        {},
+    ],
+)
+def test_odd_headers_change_nothing(clock: FakeClock, bad: dict[str, str]) -> None:
+    limiter = RateLimiter(rate_per_minute=300, clock=clock, sleep=clock.sleep)
+    limiter.observe(bad)
+    assert limiter.interval == pytest.approx(0.2)
+
+
+def test_rate_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="rate_per_minute"):
+        RateLimiter(rate_per_minute=0)
