@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -57,6 +58,25 @@ class GlobalOptions:
 def cli(ctx: click.Context, sandbox: bool) -> None:
     """Declarative GitOps reconciler for Genesys Cloud web messaging channels."""
     ctx.obj = GlobalOptions(sandbox=sandbox)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def sandbox_option(command: F) -> F:
+    """``--sandbox`` after the command name too (``reconciler plan --sandbox``)."""
+
+    def remember(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+        if value:
+            ctx.obj = GlobalOptions(sandbox=True)
+
+    return click.option(
+        "--sandbox",
+        is_flag=True,
+        expose_value=False,
+        callback=remember,
+        help="Use the embedded sandbox emulator (same as the global --sandbox).",
+    )(command)
 
 
 def global_options(ctx: click.Context) -> GlobalOptions:

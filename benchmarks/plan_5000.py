@@ -1,0 +1,149 @@
+"""Benchmark: plan 5,000 specs against 5,000 live channels, in-process on the sandbox.
+
+Prints figures, it asserts nothing. Goals (issue 4): planning under 2 s of CPU on a 2-core
+machine; listing costs 1 token request plus ceil(N/100) page requests.
+
+Reproduce from the repository root, in the project's virtualenv:
+
+    python benchmarks/plan_5000.py            # 5 runs, 5,000 channels, 5% changed
+    python benchmarks/plan_5000.py --runs 9 --channels 5000 --changed-pct 10
+
+The org is the embedded emulator mounted as an httpx transport (no socket, no rate limit),
+so the listing figures measure the client and the emulator, not a network.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import platform
+import statistics
+import sys
+import time
+from datetime import datetime, timezone
+
+from reconciler.genesys.client import GenesysChannelsClient
+from reconciler.genesys.settings import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, resolve_settings
+from reconciler.model import ChannelSpec, SourceRef
+from reconciler.planner import PlanOptions, build_plan, desired_body
+from reconciler.planning import plan_json_text
+from reconciler.render.plan_markdown import render_plan_markdown
+from reconciler.render.plan_text import render_plan_text
+from reconciler.sandbox import SandboxApp, SandboxConfig, SandboxState, SandboxTransport
+
+
+def make_body(i: int, description: str) -> dict[str, object]:
+    return {
+        "name": f"Channel {i:05d}",
+        "description": description,
+        "webMessagingWidgetConfiguration": {
+            "widgetId": f"widget-{i}",
+            "theme": "default",
+            "customAttributes": {"brand": f"brand-{i % 7}", "lang": "en"},
+        },
+        "securityPolicy": {
+            "enabled": True,
+            "allowedOrigins": [f"https://site{i}.example.com", "https://www.example.com"],
+            "requireConsent": True,
+        },
+        "routingConfiguration": {"queueId": f"queue-{i % 50}"},
+    }
+
+
+def make_org(n: int, changed_pct: float) -> tuple[list[ChannelSpec], SandboxState]:
+    step = max(1, round(100 / changed_pct)) if changed_pct > 0 else n + 1
+    specs, stored = [], []
+    for i in range(n):
+        spec_body = make_body(i, "desired")
+        specs.append(
+            ChannelSpec(
+                name=str(spec_body["name"]),
+                body=spec_body,
+                source=SourceRef(file=f"channels/c{i // 100:03d}.yaml", line=1 + i % 100, col=1),
+            )
+        )
+        live_body = desired_body(
+            make_body(i, "edited" if i % step == 0 else "desired"), "reconciler"
+        )
+        channel_id = f"00000000-0000-4000-8000-{i:012d}"
+        stored.append(
+            {
+                **live_body,
+                "id": channel_id,
+                "version": 1,
+                "dateCreated": "2026-01-01T00:00:00.000Z",
+                "dateModified": "2026-01-01T00:00:00.000Z",
+                "selfUri": f"/api/v2/webmessaging/channels/{channel_id}",
+            }
+        )
+    return specs, SandboxState(stored)
+
+
+async def list_once(state: SandboxState) -> tuple[list, SandboxApp]:
+    app = SandboxApp(
+        SandboxConfig(
+            credentials=(SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET), rate_limit_per_minute=0
+        ),
+        state,
+    )
+    settings = resolve_settings({}, sandbox=True, rate_per_minute=1_000_000)
+    async with GenesysChannelsClient(settings, transport=SandboxTransport(app)) as client:
+        live = await client.list_channels()
+    return live, app
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--channels", type=int, default=5000)
+    parser.add_argument("--changed-pct", type=float, default=5.0)
+    args = parser.parse_args()
+
+    specs, state = make_org(args.channels, args.changed_pct)
+    now = datetime.now(timezone.utc)
+    list_cpu, plan_cpu, render_cpu, list_wall = [], [], [], []
+    for _ in range(args.runs):
+        wall, cpu = time.perf_counter(), time.process_time()
+        live, app = asyncio.run(list_once(state))
+        list_cpu.append(time.process_time() - cpu)
+        list_wall.append(time.perf_counter() - wall)
+
+        cpu = time.process_time()
+        plan = build_plan(specs, live, options=PlanOptions(), environment="sandbox", now=now)
+        plan_cpu.append(time.process_time() - cpu)
+
+        cpu = time.process_time()
+        plan_json_text(plan)
+        render_plan_markdown(plan)
+        render_plan_text(plan, color=False)
+        render_cpu.append(time.process_time() - cpu)
+
+    tokens = app.stats.requests["POST /oauth/token"]
+    pages = app.stats.requests["GET /api/v2/webmessaging/channels"]
+    expected_pages = math.ceil(len(live) / 100)
+    median = statistics.median
+    print(f"reconciler plan benchmark: {args.channels} specs vs {len(live)} live channels")
+    print(f"python {platform.python_version()} on {platform.machine()}, {args.runs} runs, medians")
+    print(f"actions: {plan.summary}")
+    print(f"planning CPU (build_plan):       {median(plan_cpu):.3f} s   (goal < 2 s)")
+    print(
+        f"listing CPU (client + emulator): {median(list_cpu):.3f} s   "
+        f"wall {median(list_wall):.3f} s"
+    )
+    print(f"artifacts CPU (json, md, text):  {median(render_cpu):.3f} s")
+    print(
+        f"listing requests (last run): {tokens} token + {pages} pages "
+        f"(expected 1 + ceil({len(live)}/100) = 1 + {expected_pages})"
+    )
+    ok = median(plan_cpu) < 2.0 and tokens == 1 and pages == expected_pages
+    print("result: " + ("within the goals" if ok else "OUTSIDE the goals"))
+    print(
+        f"reproduce: python benchmarks/plan_5000.py --runs {args.runs} --channels {args.channels} "
+        f"--changed-pct {args.changed_pct:g}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

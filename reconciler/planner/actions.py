@@ -1,0 +1,139 @@
+"""The records a plan is made of: one immutable ``Action`` per channel decision.
+
+Each executable action carries everything apply needs without re-reading specs: the desired
+body (ownership marker set), the channel id, and the fingerprint of the live channel it was
+computed against, so apply can refuse a plan whose channels changed since review.
+
+Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+from reconciler.model import LiveChannel
+from reconciler.planner.normalise import content_sha256
+
+
+class ActionKind(str, enum.Enum):
+    """What the plan does with one channel."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    ADOPT = "adopt"
+    DELETE = "delete"
+    CONFLICT = "conflict"
+    NOOP = "noop"
+
+
+#: Tie-break when two actions share a channel key (only possible with duplicate live names).
+KIND_ORDER: dict[ActionKind, int] = {kind: i for i, kind in enumerate(ActionKind)}
+
+#: Kinds apply executes.
+EXECUTABLE: frozenset[ActionKind] = frozenset(
+    {ActionKind.CREATE, ActionKind.UPDATE, ActionKind.ADOPT, ActionKind.DELETE}
+)
+
+#: Kinds that count as changes for ``--detailed-exitcode`` and drift (conflicts included, as
+#: Terraform counts anything a person must look at).
+CHANGES: frozenset[ActionKind] = EXECUTABLE | {ActionKind.CONFLICT}
+
+
+class _Absent:
+    """Marks a field that is not there (distinct from a JSON null)."""
+
+    _instance: _Absent | None = None
+
+    def __new__(cls) -> _Absent:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "(absent)"
+
+    def __copy__(self) -> _Absent:
+        return self
+
+    def __deepcopy__(self, memo: Any) -> _Absent:
+        return self
+
+
+ABSENT: Any = _Absent()
+
+#: What a redacted value shows instead of itself.
+REDACTED = "(redacted)"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FieldChange:
+    """One changed field: dotted ``path``, value ``before`` and ``after`` (either may be ABSENT).
+
+    Lists are atomic: a changed list is one change holding both whole lists.
+    """
+
+    path: str
+    before: Any = ABSENT
+    after: Any = ABSENT
+
+    def to_json(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {"path": self.path}
+        if self.before is not ABSENT:
+            doc["before"] = self.before
+        if self.after is not ABSENT:
+            doc["after"] = self.after
+        return doc
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> FieldChange:
+        return cls(
+            path=str(doc["path"]), before=doc.get("before", ABSENT), after=doc.get("after", ABSENT)
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LiveFingerprint:
+    """What a live channel looked like when planned: its version and a hash of its content."""
+
+    version: int
+    content_sha256: str
+
+    @classmethod
+    def of(cls, channel: LiveChannel) -> LiveFingerprint:
+        """The fingerprint apply recomputes from a fresh read to detect a stale plan."""
+        return cls(version=channel.version, content_sha256=content_sha256(channel.body))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"version": self.version, "content_sha256": self.content_sha256}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Action:
+    """One decision about one channel.
+
+    ``body`` is the full create/update body to send (create, update, adopt); ``changes`` are
+    for people and are already redacted; ``redacted`` lists the body paths that plan.json
+    hides (write-only fields), which apply must then take from the specs. ``source`` is the
+    spec's ``file:line`` and, like ``drift``, stays outside the digest.
+    """
+
+    kind: ActionKind
+    name: str
+    key: str
+    channel_id: str | None = None
+    body: dict[str, Any] | None = None
+    live: LiveFingerprint | None = None
+    live_owner: str | None = None
+    changes: tuple[FieldChange, ...] = ()
+    reason: str = ""
+    source: str | None = None
+    redacted: tuple[str, ...] = field(default=())
+
+    def sort_key(self) -> tuple[str, int, str]:
+        return (self.key, KIND_ORDER[self.kind], self.channel_id or "")
+
+    @property
+    def executable(self) -> bool:
+        return self.kind in EXECUTABLE

@@ -1,0 +1,241 @@
+"""The plan as a value (octoDNS ``Plan``): sorted immutable actions and one canonical JSON form.
+
+``Plan.to_json()`` feeds plan.json, the renderers and the digest. The ``digest`` covers the
+executable actions and conflicts only, in their canonical form, without times, file positions,
+environment or drift labels: two plans of the same changes share a digest whatever the file
+order, key order or time. Noop actions are listed in plan.json (reviewers like the count) but
+stay out of the digest, so a plan's digest does not move when an unrelated channel is added in
+sync. Write-only values are hidden in everything ``to_json`` returns.
+
+Pure: no I/O, no clock (``created_at`` is passed in).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from reconciler.errors import PlanError
+from reconciler.model import LiveChannel
+from reconciler.planner.actions import (
+    CHANGES,
+    Action,
+    ActionKind,
+    FieldChange,
+    LiveFingerprint,
+)
+from reconciler.planner.normalise import sha256_digest
+from reconciler.planner.redact import WritePaths, redact
+from reconciler.planner.thresholds import Thresholds
+
+FORMAT_VERSION = "1"
+DEFAULT_OWNER = "reconciler"
+
+
+class ReportKind(str, enum.Enum):
+    """Whether a plan document was written by ``plan`` or by ``drift``."""
+
+    PLAN = "plan"
+    DRIFT = "drift"
+
+
+class DriftKind(str, enum.Enum):
+    """How a channel drifted from its spec (``drift``)."""
+
+    EDITED = "edited"  # a managed channel whose live content differs from its spec
+    MISSING = "missing"  # a spec with no live channel: deleted out of band, or never created
+    CONFLICT = "conflict"  # an unmanaged or foreign channel holds a spec's name
+    EXTRA = "extra"  # with --prune: a managed channel that no spec describes
+
+
+DRIFT_OF: dict[ActionKind, DriftKind] = {
+    ActionKind.UPDATE: DriftKind.EDITED,
+    ActionKind.ADOPT: DriftKind.CONFLICT,
+    ActionKind.CREATE: DriftKind.MISSING,
+    ActionKind.CONFLICT: DriftKind.CONFLICT,
+    ActionKind.DELETE: DriftKind.EXTRA,
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanOptions:
+    """The choices a plan was made with; recorded in plan.json."""
+
+    owner: str = DEFAULT_OWNER
+    prune: bool = False
+    adopt: bool = False
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    targets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Plan:
+    """Everything one planning run decided. Build it with ``planner.build_plan``."""
+
+    environment: str
+    created_at: datetime
+    options: PlanOptions
+    actions: tuple[Action, ...]
+    spec_digest: str
+    live_digest: str
+    managed_count: int
+    unsafe_reasons: tuple[str, ...] = ()
+    report: ReportKind = ReportKind.PLAN
+    write_only: WritePaths = field(default=frozenset(), repr=False)
+
+    @property
+    def owner(self) -> str:
+        return self.options.owner
+
+    @property
+    def unsafe(self) -> bool:
+        return bool(self.unsafe_reasons)
+
+    @property
+    def summary(self) -> dict[str, int]:
+        counts = {kind.value: 0 for kind in ActionKind}
+        for action in self.actions:
+            counts[action.kind.value] += 1
+        return counts
+
+    @property
+    def changes(self) -> tuple[Action, ...]:
+        """The actions that are not noop."""
+        return tuple(a for a in self.actions if a.kind in CHANGES)
+
+    @property
+    def has_changes(self) -> bool:
+        return any(a.kind in CHANGES for a in self.actions)
+
+    @property
+    def digest(self) -> str:
+        return plan_digest(self.actions, self.write_only)
+
+    def drift_of(self, action: Action) -> DriftKind | None:
+        return DRIFT_OF.get(action.kind)
+
+    def to_json(self) -> dict[str, Any]:
+        """The canonical document written to plan.json (and drift.json)."""
+        actions = []
+        for action in self.actions:
+            doc = action_json(action, self.write_only)
+            if action.source is not None:
+                doc["source"] = action.source
+            if self.report is ReportKind.DRIFT and action.kind in DRIFT_OF:
+                doc["drift"] = DRIFT_OF[action.kind].value
+            actions.append(doc)
+        return {
+            "format_version": FORMAT_VERSION,
+            "report": self.report.value,
+            "environment": self.environment,
+            "owner": self.owner,
+            "created_at": format_time(self.created_at),
+            "spec_digest": self.spec_digest,
+            "live_digest": self.live_digest,
+            "options": {
+                "prune": self.options.prune,
+                "adopt": self.options.adopt,
+                "thresholds": self.options.thresholds.to_json(),
+            },
+            "targets": list(self.options.targets),
+            "managed_count": self.managed_count,
+            "actions": actions,
+            "summary": self.summary,
+            "unsafe": self.unsafe,
+            "unsafe_reasons": list(self.unsafe_reasons),
+            "digest": self.digest,
+        }
+
+
+def format_time(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        raise PlanError("created_at must be a timezone-aware time")
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def action_json(action: Action, write_only: WritePaths = frozenset()) -> dict[str, Any]:
+    """The canonical, digest-relevant form of one action (no source, no drift label)."""
+    doc: dict[str, Any] = {"kind": action.kind.value, "name": action.name}
+    if action.channel_id is not None:
+        doc["channel_id"] = action.channel_id
+    if action.body is not None:
+        doc["body"] = redact(action.body, (), write_only)
+        if action.redacted:
+            doc["redacted"] = list(action.redacted)
+    if action.live is not None:
+        doc["live"] = action.live.to_json()
+    if action.live_owner is not None:
+        doc["live_owner"] = action.live_owner
+    if action.kind in (ActionKind.UPDATE, ActionKind.ADOPT, ActionKind.CONFLICT):
+        doc["changes"] = [change.to_json() for change in action.changes]
+    if action.reason:
+        doc["reason"] = action.reason
+    return doc
+
+
+def plan_digest(actions: Iterable[Action], write_only: WritePaths = frozenset()) -> str:
+    """``sha256:`` of the canonical JSON of the non-noop actions, in plan order."""
+    return sha256_digest([action_json(a, write_only) for a in actions if a.kind in CHANGES])
+
+
+def live_digest(live: Iterable[LiveChannel]) -> str:
+    """``sha256:`` of every live channel's id and fingerprint, independent of listing order."""
+    entries = sorted(
+        ({"id": ch.id, **LiveFingerprint.of(ch).to_json()} for ch in live),
+        key=lambda e: (str(e["id"]), int(e["version"]), str(e["content_sha256"])),
+    )
+    return sha256_digest(entries)
+
+
+def action_from_json(doc: Mapping[str, Any]) -> Action:
+    """One action back from plan.json (already validated against plan.schema.json)."""
+    live = doc.get("live")
+    name = str(doc["name"])
+    return Action(
+        kind=ActionKind(doc["kind"]),
+        name=name,
+        key=name.casefold(),
+        channel_id=doc.get("channel_id"),
+        body=doc.get("body"),
+        live=LiveFingerprint(version=int(live["version"]), content_sha256=live["content_sha256"])
+        if live is not None
+        else None,
+        live_owner=doc.get("live_owner"),
+        changes=tuple(FieldChange.from_json(c) for c in doc.get("changes", ())),
+        reason=str(doc.get("reason", "")),
+        source=doc.get("source"),
+        redacted=tuple(doc.get("redacted", ())),
+    )
+
+
+def plan_from_json(doc: Mapping[str, Any]) -> Plan:
+    """A plan back from plan.json (validated first); its digest is recomputed, then checked."""
+    options = doc["options"]
+    plan = Plan(
+        environment=str(doc["environment"]),
+        created_at=datetime.strptime(doc["created_at"], "%Y-%m-%dT%H:%M:%SZ").replace(
+            tzinfo=timezone.utc
+        ),
+        options=PlanOptions(
+            owner=str(doc["owner"]),
+            prune=bool(options["prune"]),
+            adopt=bool(options["adopt"]),
+            thresholds=Thresholds.from_json(options["thresholds"]),
+            targets=tuple(doc.get("targets", ())),
+        ),
+        actions=tuple(action_from_json(a) for a in doc["actions"]),
+        spec_digest=str(doc["spec_digest"]),
+        live_digest=str(doc["live_digest"]),
+        managed_count=int(doc["managed_count"]),
+        unsafe_reasons=tuple(doc.get("unsafe_reasons", ())),
+        report=ReportKind(doc.get("report", "plan")),
+    )
+    if plan.digest != doc["digest"]:
+        raise PlanError(
+            f"plan digest mismatch: the file says {doc['digest']} but its actions hash to "
+            f"{plan.digest}; the plan was edited after it was written"
+        )
+    return plan

@@ -1,0 +1,156 @@
+"""Terraform-like terminal rendering of a plan or drift report.
+
+    + create "Support"                       (channels/support.yaml:1)
+    ~ update "Sales" [id 3f2…]               (channels/sales.yaml:1)
+        description: "old" -> "new"
+    > adopt "Legacy" [id 9a1…]: sets the ownership marker
+    - delete "Old" [id 77c…]
+    ! conflict "Shared" [id 5d0…]: managed by another owner ...
+    Plan: 1 to create, 1 to update, 1 to delete, 1 to adopt, 1 conflict, 5 unchanged.
+
+Names and values are printed as JSON strings, so control characters in a channel name cannot
+drive the terminal. Colour is the caller's decision (a terminal, and NO_COLOR unset).
+Values come from the plan's changes, which the planner already redacted.
+
+Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from reconciler.planner import ABSENT, REDACTED, Action, ActionKind, DriftKind, Plan, ReportKind
+
+SYMBOL: dict[ActionKind, str] = {
+    ActionKind.CREATE: "+",
+    ActionKind.UPDATE: "~",
+    ActionKind.ADOPT: ">",
+    ActionKind.DELETE: "-",
+    ActionKind.CONFLICT: "!",
+    ActionKind.NOOP: "=",
+}
+
+_COLOUR: dict[ActionKind, str] = {
+    ActionKind.CREATE: "32",
+    ActionKind.UPDATE: "33",
+    ActionKind.ADOPT: "36",
+    ActionKind.DELETE: "31",
+    ActionKind.CONFLICT: "35",
+    ActionKind.NOOP: "2",
+}
+
+DRIFT_LABEL: dict[DriftKind, str] = {
+    DriftKind.EDITED: "edited out of band",
+    DriftKind.MISSING: "missing (deleted out of band or never created)",
+    DriftKind.CONFLICT: "new conflict",
+    DriftKind.EXTRA: "extra managed channel with no spec",
+}
+
+
+def paint(text: str, code: str, color: bool) -> str:
+    return f"\x1b[{code}m{text}\x1b[0m" if color else text
+
+
+def show(value: Any) -> str:
+    """One value on one line: JSON, so strings are quoted and control characters escaped."""
+    if value is ABSENT:
+        return "(absent)"
+    if value == REDACTED:
+        return REDACTED
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def change_lines(action: Action) -> list[str]:
+    """``path: before -> after`` per change; a list shows the items added and removed."""
+    lines = []
+    for change in action.changes:
+        before, after = change.before, change.after
+        if isinstance(before, list) and isinstance(after, list):
+            added = [v for v in after if v not in before]
+            removed = [v for v in before if v not in after]
+            parts = [f"+ {show(v)}" for v in added] + [f"- {show(v)}" for v in removed]
+            text = ", ".join(parts) if parts else f"{show(before)} -> {show(after)}"
+            lines.append(f"{change.path}: {text}")
+        else:
+            lines.append(f"{change.path}: {show(before)} -> {show(after)}")
+    return lines
+
+
+def headline(action: Action) -> str:
+    """``~ update "Sales" [id 123]``: symbol, kind, name and channel id."""
+    text = f"{SYMBOL[action.kind]} {action.kind.value} {show(action.name)}"
+    if action.channel_id:
+        text += f" [id {action.channel_id}]"
+    if action.kind is ActionKind.ADOPT:
+        text += ": takes over an unmanaged channel (sets the ownership marker)"
+    elif action.reason:
+        text += f": {action.reason}"
+    return text
+
+
+def summary_line(plan: Plan) -> str:
+    counts = plan.summary
+    conflicts = counts["conflict"]
+    return (
+        f"Plan: {counts['create']} to create, {counts['update']} to update, "
+        f"{counts['delete']} to delete, {counts['adopt']} to adopt, "
+        f"{conflicts} conflict{'s' if conflicts != 1 else ''}, {counts['noop']} unchanged."
+    )
+
+
+def drift_counts(plan: Plan) -> dict[DriftKind, int]:
+    counts = dict.fromkeys(DriftKind, 0)
+    for action in plan.actions:
+        kind = plan.drift_of(action)
+        if kind is not None:
+            counts[kind] += 1
+    return counts
+
+
+def drift_summary_line(plan: Plan) -> str:
+    counts = drift_counts(plan)
+    total = sum(counts.values())
+    in_sync = plan.summary["noop"]
+    if not total:
+        return f"No drift: {in_sync} channel{'s' if in_sync != 1 else ''} in sync."
+    parts = ", ".join(
+        f"{counts[kind]} {label.split(' (')[0]}" for kind, label in DRIFT_LABEL.items()
+    )
+    return (
+        f"Drift: {total} channel{'s' if total != 1 else ''} drifted ({parts}); {in_sync} in sync."
+    )
+
+
+def unsafe_line(plan: Plan) -> str:
+    return (
+        "Warning: this plan is unsafe: "
+        + "; ".join(plan.unsafe_reasons)
+        + ". 'reconciler apply' refuses it without --force."
+    )
+
+
+def render_plan_text(plan: Plan, *, color: bool = False) -> str:
+    """The whole terminal report, ending with a newline."""
+    drift = plan.report is ReportKind.DRIFT
+    title = "Drift report" if drift else "Plan"
+    lines = [f"{title} for environment {show(plan.environment)}, owner {show(plan.owner)}", ""]
+    for action in plan.changes:
+        line = headline(action)
+        if action.source:
+            line += f"  ({action.source})"
+        kind = plan.drift_of(action)
+        if drift and kind is not None:
+            line += f"  [{DRIFT_LABEL[kind]}]"
+        lines.append(paint(line, _COLOUR[action.kind], color))
+        if action.kind in (ActionKind.UPDATE, ActionKind.ADOPT):
+            lines.extend(f"    {text}" for text in change_lines(action))
+    if plan.changes:
+        lines.append("")
+    elif not drift:
+        lines.append("No changes: every spec matches its live channel.")
+    lines.append(paint(drift_summary_line(plan) if drift else summary_line(plan), "1", color))
+    if plan.unsafe:
+        lines.append(paint(unsafe_line(plan), "1;31", color))
+    lines.append(f"Digest: {plan.digest}")
+    return "\n".join(lines) + "\n"
