@@ -1,0 +1,204 @@
+"""``reconciler apply``: execute a reviewed plan, or plan afresh and execute.
+
+Exit status: 0 every executed action succeeded; 1 a refused plan, a declined confirmation or
+any failed action; 130 interrupted (Ctrl-C stops starting actions, lets running ones finish,
+closes the audit log).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from reconciler.applying import ApplyRequest, ApplyResult, run_apply
+from reconciler.cli.app import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, cli, global_options
+from reconciler.cli.commands.plan import planning_options, report_spec_errors, use_color
+from reconciler.errors import SpecError, UsageError
+from reconciler.executor import ActionResult, ActionStatus
+from reconciler.genesys.factory import settings_from_cli
+from reconciler.planner import Plan, PlanOptions, Thresholds
+from reconciler.render.plan_text import render_plan_text
+from reconciler.webhooks import DeliveryState
+
+SYMBOL = {
+    ActionStatus.SUCCEEDED: "ok",
+    ActionStatus.FAILED: "FAILED",
+    ActionStatus.SKIPPED: "skipped",
+}
+
+
+class TerminalHooks:
+    """Confirmation and progress for a person at a terminal, or plain lines for CI."""
+
+    def __init__(self, *, assume_yes: bool, interactive: bool, color: bool) -> None:
+        self.assume_yes = assume_yes
+        self.interactive = interactive
+        self.color = color
+        self._bar = False
+
+    def confirm(self, plan: Plan) -> bool:
+        if self.assume_yes or not any(a.executable for a in plan.actions):
+            return True
+        click.echo(render_plan_text(plan, color=self.color), nl=False, color=self.color)
+        return click.confirm("Apply these changes?", default=False, err=True)
+
+    def started(self, plan: Plan, total: int) -> None:
+        click.echo(f"Applying {total} action(s) to {plan.environment} (plan {plan.digest}).")
+
+    def finished(self, result: ActionResult, done: int, total: int, rate_wait: float) -> None:
+        if self.interactive:
+            line = f"\r[{done}/{total}] {rate_wait:.1f}s waiting on the rate limit"
+            click.echo(line, nl=done == total, err=True)
+            if result.status is ActionStatus.FAILED:
+                click.echo(f"\n{_line(result)}", err=True)
+            return
+        click.echo(_line(result))
+
+
+def _line(result: ActionResult) -> str:
+    text = f"{SYMBOL[result.status]:7} {result.kind.value:6} {result.name}"
+    details = []
+    if result.channel_id:
+        details.append(f"id {result.channel_id}")
+    details.append(f"{result.attempts} request(s), {result.latency_ms:.0f} ms")
+    if result.note:
+        details.append(result.note)
+    text += f" ({'; '.join(details)})"
+    if result.error:
+        text += f": {result.error}"
+        if result.correlation_ids:
+            text += f" [correlation ids: {', '.join(result.correlation_ids)}]"
+    return text
+
+
+def _summary(result: ApplyResult) -> str:
+    skipped = sum(1 for r in result.results if r.status is ActionStatus.SKIPPED)
+    undelivered = sum(1 for o in result.webhooks if o.state is DeliveryState.PENDING)
+    text = (
+        f"Apply {result.status}: {result.succeeded} succeeded, {result.failed} failed, "
+        f"{skipped} skipped in {result.duration_ms / 1000:.1f}s "
+        f"({result.rate_wait_seconds:.1f}s waiting on the rate limit)."
+    )
+    if undelivered:
+        text += (
+            f" {undelivered} webhook event(s) not delivered: kept in the outbox; "
+            "run 'reconciler webhooks redeliver'."
+        )
+    return text
+
+
+@cli.command()
+@planning_options
+@click.option("--adopt", is_flag=True, help="Take over unmanaged channels holding a spec's name.")
+@click.option(
+    "--plan",
+    "plan_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Apply this saved plan.json, refused if any channel or spec changed since.",
+)
+@click.option(
+    "--expect-digest",
+    metavar="sha256:HEX",
+    help="Refuse unless the plan's digest is this one (the digest reviewed in the pull request).",
+)
+@click.option("--force", is_flag=True, help="Apply a plan that the safety thresholds call unsafe.")
+@click.option(
+    "--yes", "-y", is_flag=True, help="Do not ask for confirmation (needed off a terminal)."
+)
+@click.option(
+    "--parallelism",
+    type=click.IntRange(1, 64),
+    default=8,
+    show_default=True,
+    help="Actions run at once (all share the API's rate limit).",
+)
+@click.option(
+    "--audit-log",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Audit log to append to [default: audit/<environment>.jsonl].",
+)
+@click.option(
+    "--outbox",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Webhook outbox [default: .reconciler/outbox/<environment>.jsonl].",
+)
+@click.pass_context
+def apply(
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    out_dir: Path,
+    owner: str,
+    prune: bool,
+    max_update_pct: float,
+    max_delete_pct: float,
+    safety_min_existing: int,
+    adopt: bool,
+    plan_path: Path | None,
+    expect_digest: str | None,
+    force: bool,
+    yes: bool,
+    parallelism: int,
+    audit_log: Path | None,
+    outbox: Path | None,
+) -> int:
+    """Make the org match the specs in PATH... (default: channels/).
+
+    Without --plan it plans afresh (same options as plan) and, after confirmation, executes.
+    With --plan it executes a saved plan.json after checking that no channel and no spec
+    changed since it was made. Creates never duplicate a channel, whatever fails. Every action
+    is recorded in the audit log; events go to WEBHOOK_URL when set. Writes apply.json to --out.
+    """
+    if plan_path is not None and (prune or adopt):
+        raise UsageError("--prune and --adopt are planning options: the saved --plan has its own")
+    if plan_path is not None and not plan_path.is_file():
+        raise UsageError(f"--plan {plan_path}: no such file")
+    if expect_digest is not None and not expect_digest.startswith("sha256:"):
+        raise UsageError("--expect-digest takes a digest of the form sha256:<hex>")
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    if not yes and not interactive:
+        raise UsageError("apply needs --yes when not run on a terminal")
+    if not paths:
+        if not Path("channels").is_dir():
+            raise UsageError("no PATH given and no channels/ folder in the current directory")
+        paths = (Path("channels"),)
+    thresholds = Thresholds(
+        min_existing=safety_min_existing,
+        max_update_pct=max_update_pct,
+        max_delete_pct=max_delete_pct,
+    )
+    request = ApplyRequest(
+        paths=paths,
+        options=PlanOptions(owner=owner, prune=prune, adopt=adopt, thresholds=thresholds),
+        plan_path=plan_path,
+        expect_digest=expect_digest,
+        force=force,
+        parallelism=parallelism,
+        out_dir=out_dir,
+        audit_log=audit_log,
+        outbox=outbox,
+        argv=tuple(sys.argv[1:]),
+    )
+    settings = settings_from_cli(global_options(ctx))
+    hooks = TerminalHooks(
+        assume_yes=yes, interactive=interactive, color=use_color(sys.stdout, os.environ)
+    )
+    try:
+        result = run_apply(request, settings, hooks, env=os.environ)
+    except SpecError as exc:
+        report_spec_errors(exc)
+        raise
+    if result.declined:
+        click.echo("Apply cancelled: nothing was changed.", err=True)
+        return EXIT_FAILURE
+    for failed in (r for r in result.results if r.status is ActionStatus.FAILED):
+        if interactive:
+            continue  # already shown under the progress line
+        click.echo(_line(failed), err=True)
+    click.echo(_summary(result))
+    click.echo(f"Audit log: {result.audit_path}; report: {result.report_path}.")
+    if result.interrupted:
+        return EXIT_INTERRUPTED
+    return EXIT_FAILURE if result.failed else EXIT_OK

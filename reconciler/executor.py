@@ -1,0 +1,322 @@
+"""Execute a plan's actions against a backend: concurrently, paced, and never duplicating.
+
+Each action runs in its own task, at most ``parallelism`` at once; the backend's shared rate
+pacer spaces the requests. One failure does not stop the others. Every outcome that a write
+leaves unknown (a lost answer) is settled by reading before writing again:
+
+- create: after a lost answer, look the name up; if absent (the listing may lag), POST again.
+  The server's 409 duplicate name is the safeguard: its ``entityId`` is read by id (which never
+  lags), and a channel with our content and our marker is our own earlier create: a success.
+  Anything else holding the name is a failure with a clear message. No channel is created twice.
+- update / adopt: send the version read at plan time. A 409 version mismatch or a lost answer
+  reads the channel again: already as desired is a success; still ours and different is
+  updated again with the fresh version; taken by another owner is reported.
+- delete: a 404, first or after a lost answer, means the channel is gone: a success.
+
+Each loop is bounded by ``max_rounds``. Nothing here prints or writes files: results go to the
+caller through ``on_result``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from reconciler.backend import ChannelsBackend
+from reconciler.errors import (
+    ApiError,
+    DuplicateNameError,
+    NotFoundError,
+    OutcomeUnknownError,
+    ReconcilerError,
+    VersionMismatchError,
+)
+from reconciler.genesys.calls import CallRecord, record_calls
+from reconciler.model import LiveChannel
+from reconciler.planner.actions import Action, ActionKind
+from reconciler.planner.normalise import canonical_json, normalise_body
+
+Clock = Callable[[], float]
+
+
+class ActionStatus(str, enum.Enum):
+    """How one action ended."""
+
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # never started: the run was interrupted first
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ActionResult:
+    """The record of one executed action, as the audit log and apply.json keep it."""
+
+    kind: ActionKind
+    name: str
+    status: ActionStatus
+    channel_id: str | None = None
+    version: int | None = None
+    attempts: int = 0
+    latency_ms: float = 0.0
+    correlation_ids: tuple[str, ...] = ()
+    error: str = ""
+    note: str = ""
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status is ActionStatus.SUCCEEDED
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind.value,
+            "name": self.name,
+            "status": self.status.value,
+            "channel_id": self.channel_id,
+            "version": self.version,
+            "attempts": self.attempts,
+            "latency_ms": round(self.latency_ms, 1),
+            "correlation_ids": list(self.correlation_ids),
+            "error": self.error,
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExecuteOptions:
+    owner: str
+    parallelism: int = 8
+    max_rounds: int = 5
+
+
+@dataclass(slots=True, kw_only=True)
+class _Outcome:
+    channel: LiveChannel | None = None
+    channel_id: str | None = None
+    note: str = ""
+    error: str = ""
+    extra_correlation_ids: list[str] = field(default_factory=list)
+
+
+ResultCallback = Callable[[ActionResult], Awaitable[None]]
+
+
+class ActionFailed(ReconcilerError):
+    """An action that cannot complete; its message goes into the action's result."""
+
+
+def _same_content(channel: LiveChannel, body: Mapping[str, Any]) -> bool:
+    """Equal as the planner sees it: canonical bytes, so ``True`` and ``1`` differ."""
+    return canonical_json(normalise_body(channel.body)) == canonical_json(normalise_body(body))
+
+
+class Executor:
+    """Runs executable actions against one backend."""
+
+    def __init__(
+        self, backend: ChannelsBackend, options: ExecuteOptions, *, clock: Clock = time.monotonic
+    ) -> None:
+        if options.parallelism < 1:
+            raise ValueError("parallelism must be at least 1")
+        self._backend = backend
+        self._options = options
+        self._clock = clock
+
+    async def run(
+        self,
+        actions: Sequence[Action],
+        *,
+        on_result: ResultCallback | None = None,
+        stop: asyncio.Event | None = None,
+    ) -> list[ActionResult]:
+        """Execute ``actions`` (non-executable kinds are ignored); results in the same order.
+
+        When ``stop`` is set, actions not yet started are skipped; running ones finish.
+        """
+        todo = [a for a in actions if a.executable]
+        slots = asyncio.Semaphore(self._options.parallelism)
+
+        async def one(action: Action) -> ActionResult:
+            async with slots:
+                if stop is not None and stop.is_set():
+                    result = ActionResult(
+                        kind=action.kind,
+                        name=action.name,
+                        status=ActionStatus.SKIPPED,
+                        channel_id=action.channel_id,
+                        note="not started: the run was interrupted",
+                    )
+                else:
+                    result = await self.execute(action)
+                if on_result is not None:
+                    await on_result(result)
+                return result
+
+        return list(await asyncio.gather(*(one(a) for a in todo)))
+
+    async def execute(self, action: Action) -> ActionResult:
+        """Run one action to a final result; never raises a ReconcilerError."""
+        started = self._clock()
+        with record_calls() as calls:
+            try:
+                outcome = await self._dispatch(action)
+            except ReconcilerError as exc:
+                outcome = _Outcome(channel_id=action.channel_id, error=str(exc))
+                if isinstance(exc, ApiError) and exc.correlation_id:
+                    outcome.extra_correlation_ids.append(exc.correlation_id)
+        elapsed_ms = (self._clock() - started) * 1000.0
+        channel = outcome.channel
+        return ActionResult(
+            kind=action.kind,
+            name=action.name,
+            status=ActionStatus.FAILED if outcome.error else ActionStatus.SUCCEEDED,
+            channel_id=channel.id if channel is not None else outcome.channel_id,
+            version=channel.version if channel is not None else None,
+            attempts=sum(1 for c in calls if not c.path.endswith("/oauth/token")),
+            latency_ms=elapsed_ms,
+            correlation_ids=_correlation_ids(calls, outcome.extra_correlation_ids),
+            error=outcome.error,
+            note=outcome.note,
+        )
+
+    async def _dispatch(self, action: Action) -> _Outcome:
+        if action.kind is ActionKind.CREATE:
+            return await self._create(action)
+        if action.kind in (ActionKind.UPDATE, ActionKind.ADOPT):
+            return await self._update(action)
+        if action.kind is ActionKind.DELETE:
+            return await self._delete(action)
+        raise ActionFailed(f"{action.kind.value} is not an executable action")
+
+    # -- create ---------------------------------------------------------------------------
+
+    async def _create(self, action: Action) -> _Outcome:
+        body = _body(action)
+        lost = 0
+        for _ in range(self._options.max_rounds):
+            try:
+                created = await self._backend.create_channel(body)
+            except OutcomeUnknownError:
+                lost += 1
+                found = await self._backend.find_by_name(action.name)
+                if found is not None:
+                    return self._settle_existing(action, found, body, lost)
+                continue  # absent or not yet listed: POST again; a 409 stops a duplicate
+            except DuplicateNameError as exc:
+                if not exc.entity_id:
+                    raise ActionFailed(
+                        f"a channel named {action.name!r} already exists and the API did not "
+                        "say which; run plan again"
+                    ) from exc
+                holder = await self._backend.get_channel(exc.entity_id)
+                return self._settle_existing(action, holder, body, lost)
+            note = f"created after {lost} lost answer(s)" if lost else ""
+            return _Outcome(channel=created, note=note)
+        raise ActionFailed(
+            f"create of {action.name!r}: outcome still unknown after "
+            f"{self._options.max_rounds} rounds; run apply again (it will not duplicate)"
+        )
+
+    def _settle_existing(
+        self, action: Action, channel: LiveChannel, body: Mapping[str, Any], lost: int
+    ) -> _Outcome:
+        owner = self._options.owner
+        if channel.managed_by == owner and _same_content(channel, body):
+            why = "its answer was lost" if lost else "the name was already taken by it"
+            return _Outcome(channel=channel, note=f"already created by this owner ({why})")
+        holder = channel.managed_by
+        whose = f"managed by {holder!r}" if holder else "not managed by reconciler"
+        differs = "" if _same_content(channel, body) else ", with other content"
+        raise ActionFailed(
+            f"a channel named {channel.name!r} already exists (id {channel.id}, {whose}{differs}); "
+            "it was not created by this plan: run plan again"
+        )
+
+    # -- update / adopt -------------------------------------------------------------------
+
+    async def _update(self, action: Action) -> _Outcome:
+        body = _body(action)
+        channel_id = _channel_id(action)
+        if action.live is None:
+            raise ActionFailed(f"{action.kind.value} of {action.name!r} has no live version")
+        version = action.live.version
+        owner = self._options.owner
+        reread = 0
+        for _ in range(self._options.max_rounds):
+            try:
+                updated = await self._backend.update_channel(channel_id, body, version=version)
+            except (VersionMismatchError, OutcomeUnknownError) as exc:
+                reread += 1
+                why = "version mismatch" if isinstance(exc, VersionMismatchError) else "lost answer"
+                try:
+                    current = await self._backend.get_channel(channel_id)
+                except NotFoundError as gone:
+                    raise ActionFailed(
+                        f"channel {action.name!r} (id {channel_id}) was deleted during the run"
+                    ) from gone
+                if current.managed_by == owner and _same_content(current, body):
+                    return _Outcome(channel=current, note=f"already up to date after {why}")
+                allowed = {owner} if action.kind is ActionKind.UPDATE else {owner, None}
+                if current.managed_by not in allowed:
+                    raise ActionFailed(
+                        f"channel {action.name!r} (id {channel_id}) is now managed by "
+                        f"{current.managed_by!r}; not updated"
+                    ) from exc
+                version = current.version  # still needed: apply on the fresh version
+                continue
+            except NotFoundError as exc:
+                raise ActionFailed(
+                    f"channel {action.name!r} (id {channel_id}) no longer exists; run plan again"
+                ) from exc
+            note = f"applied after {reread} re-read(s)" if reread else ""
+            return _Outcome(channel=updated, note=note)
+        raise ActionFailed(
+            f"{action.kind.value} of {action.name!r}: the channel kept changing during "
+            f"{self._options.max_rounds} rounds; run plan again"
+        )
+
+    # -- delete ---------------------------------------------------------------------------
+
+    async def _delete(self, action: Action) -> _Outcome:
+        channel_id = _channel_id(action)
+        for _ in range(self._options.max_rounds):
+            try:
+                await self._backend.delete_channel(channel_id)
+            except NotFoundError:
+                return _Outcome(channel_id=channel_id, note="already absent")
+            except OutcomeUnknownError:
+                try:
+                    await self._backend.get_channel(channel_id)
+                except NotFoundError:
+                    return _Outcome(channel_id=channel_id, note="deleted (its answer was lost)")
+                continue
+            return _Outcome(channel_id=channel_id)
+        raise ActionFailed(
+            f"delete of {action.name!r}: outcome still unknown after "
+            f"{self._options.max_rounds} rounds; run apply again"
+        )
+
+
+def _body(action: Action) -> dict[str, Any]:
+    if action.body is None:
+        raise ActionFailed(f"{action.kind.value} of {action.name!r} carries no body")
+    return action.body
+
+
+def _channel_id(action: Action) -> str:
+    if not action.channel_id:
+        raise ActionFailed(f"{action.kind.value} of {action.name!r} carries no channel id")
+    return action.channel_id
+
+
+def _correlation_ids(calls: Sequence[CallRecord], extra: Sequence[str]) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for call in calls:
+        if call.correlation_id:
+            seen.setdefault(call.correlation_id, None)
+    for cid in extra:
+        seen.setdefault(cid, None)
+    return tuple(seen)
