@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shlex
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,3 +35,34 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
 def test_schemas_folder_is_the_packaged_one() -> None:
     # One copy of every schema: the top-level folder users point tools at is the wheel's.
     assert (ROOT / "schemas").resolve() == (ROOT / "reconciler" / "schemas").resolve()
+
+
+def test_quick_start_main_job_runs_on_the_sandbox(tmp_path: Path) -> None:
+    """The main-job command, minus the install, in a copy of the repository's channels/."""
+    import shutil
+    import subprocess
+    import sys
+
+    shutil.copytree(ROOT / "channels", tmp_path / "channels")
+    main_job = quick_start_commands()[0]
+    steps = [step.strip() for step in main_job.split("&&")]
+    runs = [step for step in steps if step.startswith(".venv/bin/reconciler ")]
+    assert runs, "the main job runs reconciler"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GENESYS_", "WEBHOOK_"))}
+    for _ in range(2):  # a second run converges: nothing left to change
+        outputs = []
+        for step in runs:
+            args = shlex.split(step)[1:]
+            done = subprocess.run(
+                [sys.executable, "-m", "reconciler", *args],
+                cwd=tmp_path,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+            assert done.returncode == 0, done.stderr
+            outputs.append(done.stdout)
+    assert "0 to create, 0 to update" in outputs[0]
+    assert (tmp_path / ".reconciler" / "sandbox.json").is_file()
