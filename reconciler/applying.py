@@ -33,8 +33,9 @@ from reconciler.backend import ChannelsBackend
 from reconciler.errors import PlanError
 from reconciler.events import EventType, channel_event, reconcile_completed
 from reconciler.executor import ActionResult, ActionStatus, ExecuteOptions, Executor
+from reconciler.interpolate import SpecContext
 from reconciler.model import ChannelSpec
-from reconciler.planner import ActionKind, Plan, PlanOptions, spec_digest
+from reconciler.planner import ActionKind, Plan, PlanOptions, spec_digest, targeted
 from reconciler.planner.staleness import stale_channels
 from reconciler.planning import (
     DEFAULT_OUT_DIR,
@@ -80,6 +81,7 @@ class ApplyRequest:
     audit_log: Path | None = None  # default audit/<environment>.jsonl
     outbox: Path | None = None  # default .reconciler/outbox/<environment>.jsonl
     argv: tuple[str, ...] = ()
+    context: SpecContext | None = None  # --env: variables and spec selection
 
 
 class ApplyHooks(Protocol):
@@ -147,12 +149,15 @@ def check_plan(
 
 
 def check_saved_plan(saved: Plan, specs: Sequence[ChannelSpec], environment: str) -> None:
-    """A saved plan must have been made from these specs, for this environment."""
+    """A saved plan must have been made from these specs, for this environment.
+
+    A partial plan (``--target``) is compared with the specs its own targets select.
+    """
     if saved.environment != environment:
         raise PlanError(
             f"the plan was made for environment {saved.environment!r}, not {environment!r}"
         )
-    current = spec_digest(specs)
+    current = spec_digest(targeted(specs, saved.options.targets))
     if saved.spec_digest != current:
         raise PlanError(
             f"the specs changed since the plan was made (spec digest {saved.spec_digest} in "
@@ -305,7 +310,7 @@ def run_apply(
     from reconciler.genesys.factory import open_backend
     from reconciler.spec.validate import load_valid_specs
 
-    specs = load_valid_specs(list(request.paths))
+    specs = load_valid_specs(list(request.paths), request.context)
 
     async def main() -> ApplyResult:
         stop = asyncio.Event()

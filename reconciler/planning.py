@@ -26,10 +26,11 @@ from jsonschema import Draft202012Validator
 from reconciler.backend import ChannelsBackend
 from reconciler.errors import ConfigError, PlanError
 from reconciler.events import Event, drift_detected
+from reconciler.interpolate import SpecContext
 from reconciler.model import ChannelSpec
 from reconciler.planner import Plan, PlanOptions, ReportKind, build_plan, plan_from_json
 from reconciler.planner.redact import WritePaths, write_only_paths
-from reconciler.render.plan_markdown import render_plan_markdown
+from reconciler.render.plan_markdown import escape_markdown, render_plan_markdown
 from reconciler.webhooks import DeliveryOutcome, NullSink, default_outbox_path, from_env
 
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ class PlanRequest:
     options: PlanOptions
     out_dir: Path = DEFAULT_OUT_DIR
     report: ReportKind = ReportKind.PLAN
+    context: SpecContext | None = None  # --env: variables and spec selection
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -103,7 +105,7 @@ def run_plan(
     from reconciler.spec.validate import load_valid_specs
 
     environ = os.environ if env is None else env
-    specs = load_valid_specs(list(request.paths))
+    specs = load_valid_specs(list(request.paths), request.context)
     settings = settings_from_cli(global_options, environ)
     moment = datetime.now(timezone.utc) if now is None else now
     # drift sends drift.detected; a bad WEBHOOK_URL or secret fails before any API call.
@@ -168,8 +170,24 @@ def write_artifacts(plan: Plan, out_dir: Path) -> tuple[Path, Path]:
     stem = "drift" if plan.report is ReportKind.DRIFT else "plan"
     json_path, markdown_path = out_dir / f"{stem}.json", out_dir / f"{stem}.md"
     write_atomic(json_path, plan_json_text(plan))
-    write_atomic(markdown_path, render_plan_markdown(plan, full_plan=json_path.as_posix()))
+    write_atomic(markdown_path, plan_markdown(plan, full_plan=json_path.as_posix()))
     return json_path, markdown_path
+
+
+def plan_markdown(plan: Plan, *, full_plan: str) -> str:
+    """plan.md: the rendered comment, with a note under its head when the plan is partial."""
+    text = render_plan_markdown(plan, full_plan=full_plan)
+    if not plan.options.targets:
+        return text
+    listed = ", ".join(f"'{escape_markdown(target)}'" for target in plan.options.targets)
+    note = [
+        "> [!NOTE]",
+        f"> **Partial plan**: limited to channels matching --target {listed}; other channels "
+        "were not considered.",
+        "",
+    ]
+    lines = text.split("\n")
+    return "\n".join([*lines[:4], *note, *lines[4:]])
 
 
 def write_atomic(path: Path, text: str) -> None:

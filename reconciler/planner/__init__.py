@@ -40,6 +40,7 @@ from reconciler.planner.plan import (
     plan_from_json,
 )
 from reconciler.planner.redact import any_paths, write_only_paths
+from reconciler.planner.targets import matches, partial_note, targeted, unmatched_targets
 from reconciler.planner.thresholds import Thresholds
 
 __all__ = [
@@ -65,9 +66,13 @@ __all__ = [
     "content_sha256",
     "desired_body",
     "live_digest",
+    "matches",
     "normalise_body",
+    "partial_note",
     "plan_digest",
     "plan_from_json",
     "spec_digest",
+    "targeted",
+    "unmatched_targets",
     "write_only_paths",
 ]

@@ -12,7 +12,8 @@ Matching is by case-insensitive name, as the API compares names. For each spec:
   other on every run. Handing a channel over is a deliberate act (the other owner drops it).
 
 With ``--prune``, each live channel with this owner's marker and no spec is a ``delete``;
-channels without the marker, or with another's, are never deleted.
+channels without the marker, or with another's, are never deleted. With targets, both sides
+are first limited to the matching names (``planner.targets``).
 
 Pure: no I/O.
 """
@@ -35,6 +36,7 @@ from reconciler.planner.normalise import (
 )
 from reconciler.planner.plan import Plan, PlanOptions, ReportKind, live_digest
 from reconciler.planner.redact import WritePaths, redacted_paths
+from reconciler.planner.targets import targeted
 from reconciler.planner.thresholds import unsafe_reasons
 
 UNMANAGED_REASON = (
@@ -122,9 +124,15 @@ def build_plan(
     write_only: WritePaths = frozenset(),
     report: ReportKind = ReportKind.PLAN,
 ) -> Plan:
-    """Decide every action, sort them, and assess the thresholds."""
+    """Decide every action, sort them, and assess the thresholds.
+
+    With ``options.targets``, only the specs and live channels whose names match are
+    considered (digests, thresholds and pruning included): the plan is partial.
+    """
     if not options.owner:
         raise PlanError("the owner id must not be empty")
+    specs = targeted(specs, options.targets)
+    live = targeted(live, options.targets)
     by_key: dict[str, list[LiveChannel]] = defaultdict(list)
     for channel in live:
         by_key[channel.key].append(channel)

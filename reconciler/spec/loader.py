@@ -442,6 +442,8 @@ def _scalar(node: _Node) -> Any:
         except ValueError:  # more digits than Python converts
             return float(text.replace("0o", "").replace("0x", ""))
     if _FLOAT.fullmatch(text):
+        if text.lstrip("+-").lower() == ".nan":  # .nan, .NaN, .NAN (never signed in YAML 1.2)
+            return float("nan")
         return float(text.replace(".inf", "inf").replace(".Inf", "inf").replace(".INF", "inf"))
     return text
 

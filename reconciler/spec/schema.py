@@ -277,6 +277,14 @@ def _max_items(instance: Any, limit: Any, parts: list[str | int]) -> str:
     return f"has {len(instance)} entries; at most {limit} are allowed"
 
 
+def _min_items(instance: Any, limit: Any, parts: list[str | int]) -> str:
+    return "must not be empty" if limit == 1 else f"needs at least {limit} entries"
+
+
+def _unique_items(instance: Any, unique: Any, parts: list[str | int]) -> str:
+    return "lists an entry more than once"
+
+
 def _max_properties(instance: Any, limit: Any, parts: list[str | int]) -> str:
     message = f"has {len(instance)} attributes; at most {limit} are allowed"
     if parts and parts[-1] == "customAttributes":
@@ -294,6 +302,8 @@ _MESSAGES: dict[str, Callable[[Any, Any, list[str | int]], str]] = {
     "maxLength": _max_length,
     "enum": _enum,
     "maxItems": _max_items,
+    "minItems": _min_items,
+    "uniqueItems": _unique_items,
     "maxProperties": _max_properties,
     "format": _format,
 }

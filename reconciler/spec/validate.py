@@ -11,6 +11,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from reconciler.errors import SpecError
+from reconciler.interpolate import (
+    SpecContext,
+    applies_to,
+    interpolate_specs,
+    strip_reserved,
+)
 from reconciler.model import ChannelSpec, Diagnostic
 from reconciler.spec.loader import load_specs
 from reconciler.spec.rules import check_rules
@@ -51,12 +57,38 @@ def check_specs(specs: Sequence[ChannelSpec]) -> tuple[list[ChannelSpec], list[D
     return passed, problems
 
 
-def validate_paths(paths: Iterable[PathLike]) -> ValidationResult:
-    """Load every spec under ``paths`` and report every problem, sorted by place."""
+def resolve_and_check(
+    specs: Sequence[ChannelSpec], context: SpecContext
+) -> tuple[list[ChannelSpec], list[Diagnostic]]:
+    """Environment selection, interpolation, schema, cross-file rules, in that order.
+
+    Specs limited to other environments are dropped first (their variables may exist only
+    there); references are resolved before the schema check, so the schema judges what would
+    be sent; ``x-environments`` is stripped after it; the rules see the selected specs only, so
+    a dev-only and a prod-only spec may share a name.
+    """
+    selected = [spec for spec in specs if applies_to(spec, context.environment)]
+    resolved, problems = interpolate_specs(selected, context)
+    passed: list[ChannelSpec] = []
+    for spec in resolved:
+        found = check_spec(spec)
+        problems.extend(found)
+        if not found:
+            passed.append(strip_reserved(spec))
+    problems.extend(check_rules([strip_reserved(spec) for spec in resolved]))
+    return passed, problems
+
+
+def validate_paths(
+    paths: Iterable[PathLike], context: SpecContext | None = None
+) -> ValidationResult:
+    """Load every spec under ``paths`` and report every problem, sorted by place.
+
+    ``context`` (default: no environment, no variables) resolves ``${var.X}``/``${env.X}``
+    and selects the specs of one environment.
+    """
     loaded = load_specs(paths)
-    # A step that rewrites bodies (variables, environment selection) goes here, between
-    # loading and checking, so that the schema sees what would be sent.
-    passed, problems = check_specs(loaded.specs)
+    passed, problems = resolve_and_check(loaded.specs, context or SpecContext())
     diagnostics = sorted({*loaded.diagnostics, *problems}, key=_order)
     return ValidationResult(
         specs=tuple(passed),
@@ -70,13 +102,15 @@ def _order(diagnostic: Diagnostic) -> tuple[str, int, int, str, str, str]:
     return (*diagnostic.sort_key(), diagnostic.rule)
 
 
-def load_valid_specs(paths: Iterable[PathLike]) -> list[ChannelSpec]:
+def load_valid_specs(
+    paths: Iterable[PathLike], context: SpecContext | None = None
+) -> list[ChannelSpec]:
     """The specs under ``paths`` when all of them are valid; otherwise ``SpecError``.
 
     The error carries every diagnostic (``SpecError.diagnostics``); its message names the
     count and the first, so a command that does not render them still says where to look.
     """
-    result = validate_paths(paths)
+    result = validate_paths(paths, context)
     if result.diagnostics:
         count = len(result.diagnostics)
         noun = "problem" if count == 1 else "problems"

@@ -248,3 +248,13 @@ def test_the_node_limit_counts_the_whole_file() -> None:
     # Every document before the limit was read (each is a list, so not a channel).
     assert [d.rule for d in diagnostics][:-1] == ["yaml.not-mapping"] * (documents - 1)
     assert specs == []
+
+
+def test_nan_scalars_load_as_numbers_that_the_schema_refuses(tmp_path: Path) -> None:
+    # YAML 1.2 core schema: .nan/.NaN/.NAN are floats (they used to crash the loader).
+    from reconciler.spec.validate import validate_paths
+
+    (tmp_path / "a.yaml").write_text("name: .nan\ndescription: .NaN\nx: .NAN\n")
+    messages = [f"{d.line}: {d.message}" for d in validate_paths([tmp_path]).diagnostics]
+    assert "1: must be a string, not the number nan" in messages
+    assert "2: must be a string, not the number nan" in messages

@@ -15,11 +15,19 @@ import click
 
 from reconciler.applying import ApplyRequest, ApplyResult, run_apply
 from reconciler.cli.app import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, cli, global_options
-from reconciler.cli.commands.plan import planning_options, report_spec_errors, use_color
-from reconciler.errors import SpecError, UsageError
+from reconciler.cli.commands.plan import (
+    chosen_environment,
+    owner_for,
+    planning_options,
+    spec_errors_reported,
+    use_color,
+    warn_unmatched,
+)
+from reconciler.environments import connection_env, spec_context
+from reconciler.errors import UsageError
 from reconciler.executor import ActionResult, ActionStatus
 from reconciler.genesys.factory import settings_from_cli
-from reconciler.planner import Plan, PlanOptions, Thresholds
+from reconciler.planner import Plan, PlanOptions, Thresholds, partial_note
 from reconciler.render.plan_text import render_plan_text
 from reconciler.webhooks import DeliveryState
 
@@ -43,22 +51,27 @@ class TerminalHooks:
         if self.assume_yes or not any(a.executable for a in plan.actions):
             return True
         click.echo(render_plan_text(plan, color=self.color), nl=False, color=self.color)
+        if plan.options.targets:
+            click.echo(partial_note(plan.options.targets))
         return click.confirm("Apply these changes?", default=False, err=True)
 
     def started(self, plan: Plan, total: int) -> None:
+        warn_unmatched(plan)
         click.echo(f"Applying {total} action(s) to {plan.environment} (plan {plan.digest}).")
+        if plan.options.targets:
+            click.echo(partial_note(plan.options.targets))
 
     def finished(self, result: ActionResult, done: int, total: int, rate_wait: float) -> None:
         if self.interactive:
             line = f"\r[{done}/{total}] {rate_wait:.1f}s waiting on the rate limit"
             click.echo(line, nl=done == total, err=True)
             if result.status is ActionStatus.FAILED:
-                click.echo(f"\n{_line(result)}", err=True)
+                click.echo(f"\n{action_line(result)}", err=True)
             return
-        click.echo(_line(result))
+        click.echo(action_line(result))
 
 
-def _line(result: ActionResult) -> str:
+def action_line(result: ActionResult) -> str:
     text = f"{SYMBOL[result.status]:7} {result.kind.value:6} {result.name}"
     details = []
     if result.channel_id:
@@ -74,7 +87,7 @@ def _line(result: ActionResult) -> str:
     return text
 
 
-def _summary(result: ApplyResult) -> str:
+def apply_summary(result: ApplyResult) -> str:
     skipped = sum(1 for r in result.results if r.status is ActionStatus.SKIPPED)
     undelivered = sum(1 for o in result.webhooks if o.state is DeliveryState.PENDING)
     text = (
@@ -129,6 +142,8 @@ def _summary(result: ApplyResult) -> str:
 def apply(
     ctx: click.Context,
     paths: tuple[Path, ...],
+    env_name: str | None,
+    targets: tuple[str, ...],
     out_dir: Path,
     owner: str,
     prune: bool,
@@ -151,8 +166,10 @@ def apply(
     changed since it was made. Creates never duplicate a channel, whatever fails. Every action
     is recorded in the audit log; events go to WEBHOOK_URL when set. Writes apply.json to --out.
     """
-    if plan_path is not None and (prune or adopt):
-        raise UsageError("--prune and --adopt are planning options: the saved --plan has its own")
+    if plan_path is not None and (prune or adopt or targets):
+        raise UsageError(
+            "--prune, --adopt and --target are planning options: the saved --plan has its own"
+        )
     if plan_path is not None and not plan_path.is_file():
         raise UsageError(f"--plan {plan_path}: no such file")
     if expect_digest is not None and not expect_digest.startswith("sha256:"):
@@ -169,9 +186,16 @@ def apply(
         max_update_pct=max_update_pct,
         max_delete_pct=max_delete_pct,
     )
+    environment = chosen_environment(env_name)
     request = ApplyRequest(
         paths=paths,
-        options=PlanOptions(owner=owner, prune=prune, adopt=adopt, thresholds=thresholds),
+        options=PlanOptions(
+            owner=owner_for(ctx, owner, environment),
+            prune=prune,
+            adopt=adopt,
+            thresholds=thresholds,
+            targets=targets,
+        ),
         plan_path=plan_path,
         expect_digest=expect_digest,
         force=force,
@@ -180,24 +204,22 @@ def apply(
         audit_log=audit_log,
         outbox=outbox,
         argv=tuple(sys.argv[1:]),
+        context=spec_context(environment, os.environ),
     )
-    settings = settings_from_cli(global_options(ctx))
+    settings = settings_from_cli(global_options(ctx), connection_env(os.environ, environment))
     hooks = TerminalHooks(
         assume_yes=yes, interactive=interactive, color=use_color(sys.stdout, os.environ)
     )
-    try:
+    with spec_errors_reported():
         result = run_apply(request, settings, hooks, env=os.environ)
-    except SpecError as exc:
-        report_spec_errors(exc)
-        raise
     if result.declined:
         click.echo("Apply cancelled: nothing was changed.", err=True)
         return EXIT_FAILURE
     for failed in (r for r in result.results if r.status is ActionStatus.FAILED):
         if interactive:
             continue  # already shown under the progress line
-        click.echo(_line(failed), err=True)
-    click.echo(_summary(result))
+        click.echo(action_line(failed), err=True)
+    click.echo(apply_summary(result))
     click.echo(f"Audit log: {result.audit_path}; report: {result.report_path}.")
     if result.interrupted:
         return EXIT_INTERRUPTED

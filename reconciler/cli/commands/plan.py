@@ -8,17 +8,34 @@ the org once, print a Terraform-like report and write ``plan.json``/``plan.md`` 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
 import click
+from click.core import ParameterSource
 
 from reconciler.cli.app import EXIT_CHANGES, EXIT_OK, cli, global_options, sandbox_option
+from reconciler.environments import (
+    Environment,
+    connection_env,
+    load_environment,
+    resolve_owner,
+    spec_context,
+)
 from reconciler.errors import SpecError, UsageError
-from reconciler.planner import DEFAULT_OWNER, PlanOptions, ReportKind, Thresholds
+from reconciler.planner import (
+    DEFAULT_OWNER,
+    Plan,
+    PlanOptions,
+    ReportKind,
+    Thresholds,
+    partial_note,
+    unmatched_targets,
+)
 from reconciler.planner.thresholds import (
     DEFAULT_MAX_DELETE_PCT,
     DEFAULT_MAX_UPDATE_PCT,
@@ -42,7 +59,7 @@ def use_color(stream: IO[str], env: Mapping[str, str]) -> bool:
     return on_terminal and not env.get("NO_COLOR")
 
 
-def _check_owner(ctx: click.Context, param: click.Parameter, value: str) -> str:
+def check_owner(ctx: click.Context, param: click.Parameter, value: str) -> str:
     owner = value.strip()
     if not owner or len(owner) > MAX_OWNER_LENGTH or owner != value:
         raise click.BadParameter(
@@ -51,11 +68,67 @@ def _check_owner(ctx: click.Context, param: click.Parameter, value: str) -> str:
     return owner
 
 
+def env_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--env NAME`` (or RECONCILER_ENV): the environment file environments/NAME.yaml."""
+    return click.option(
+        "--env",
+        "env_name",
+        envvar="RECONCILER_ENV",
+        metavar="NAME",
+        help="Use environments/NAME.yaml: its region, owner and ${var.X} variables; "
+        "env RECONCILER_ENV.",
+    )(command)
+
+
+def chosen_environment(env_name: str | None) -> Environment | None:
+    """The environment named by --env/RECONCILER_ENV (an empty value means none)."""
+    if env_name is None or not env_name.strip():
+        return None
+    with spec_errors_reported():
+        return load_environment(env_name.strip())
+
+
+@contextlib.contextmanager
+def spec_errors_reported() -> Iterator[None]:
+    """List a SpecError's diagnostics on stderr (as ``validate`` does), then let it end the run."""
+    try:
+        yield
+    except SpecError as exc:
+        report_spec_errors(exc)
+        raise
+
+
+def owner_for(ctx: click.Context, owner: str, environment: Environment | None) -> str:
+    """--owner or RECONCILER_OWNER when given, else the environment's owner, else the default."""
+    source = ctx.get_parameter_source("owner")
+    given = None if source in (None, ParameterSource.DEFAULT) else owner
+    return resolve_owner(given, environment, DEFAULT_OWNER)
+
+
+def warn_unmatched(plan: Plan) -> None:
+    """A warning line per --target that matched no channel of the plan (a likely typo)."""
+    names = [action.name for action in plan.actions]
+    for target in unmatched_targets(plan.options.targets, names):
+        click.echo(
+            f"warning: --target {target!r} matched no spec and no channel this run considers",
+            err=True,
+        )
+
+
 def planning_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """The inputs ``plan`` and ``drift`` share."""
-    decorators = [
+    """The inputs ``plan``, ``drift`` and ``apply`` share."""
+    decorators: list[Callable[[Any], Any]] = [
         sandbox_option,
         click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path)),
+        env_option,
+        click.option(
+            "--target",
+            "targets",
+            multiple=True,
+            metavar="GLOB",
+            help="Limit the run to channels whose names match GLOB (fnmatch, any case); "
+            "repeatable. The plan is then partial.",
+        ),
         click.option(
             "--out",
             "out_dir",
@@ -69,8 +142,9 @@ def planning_options(command: Callable[..., Any]) -> Callable[..., Any]:
             envvar="RECONCILER_OWNER",
             default=DEFAULT_OWNER,
             show_default=True,
-            callback=_check_owner,
-            help="Owner id in the x-managed-by marker; env RECONCILER_OWNER.",
+            callback=check_owner,
+            help="Owner id in the x-managed-by marker; env RECONCILER_OWNER; else the "
+            "--env file's owner.",
         ),
         click.option(
             "--prune",
@@ -109,6 +183,7 @@ def _request(
     out_dir: Path,
     options: PlanOptions,
     report: ReportKind,
+    environment: Environment | None,
 ) -> PlanRequest:
     if not paths:
         if not Path(DEFAULT_PATH).is_dir():
@@ -116,7 +191,13 @@ def _request(
                 f"no PATH given and no {DEFAULT_PATH}/ folder in the current directory"
             )
         paths = (Path(DEFAULT_PATH),)
-    return PlanRequest(paths=paths, options=options, out_dir=out_dir, report=report)
+    return PlanRequest(
+        paths=paths,
+        options=options,
+        out_dir=out_dir,
+        report=report,
+        context=spec_context(environment, os.environ),
+    )
 
 
 def report_spec_errors(exc: SpecError) -> None:
@@ -125,18 +206,20 @@ def report_spec_errors(exc: SpecError) -> None:
         click.echo(str(diagnostic), err=True)
 
 
-def _execute(ctx: click.Context, request: PlanRequest) -> PlanResult:
+def _execute(
+    ctx: click.Context, request: PlanRequest, environment: Environment | None
+) -> PlanResult:
     """Run the planning; invalid specs stop it before any API call."""
-    try:
-        return run_plan(request, global_options(ctx))
-    except SpecError as exc:
-        report_spec_errors(exc)
-        raise
+    with spec_errors_reported():
+        return run_plan(request, global_options(ctx), env=connection_env(os.environ, environment))
 
 
 def _report(result: PlanResult) -> None:
     color = use_color(sys.stdout, os.environ)
     click.echo(render_plan_text(result.plan, color=color), nl=False, color=color)
+    if result.plan.options.targets:
+        click.echo(partial_note(result.plan.options.targets))
+    warn_unmatched(result.plan)
     click.echo(f"Wrote {result.json_path} and {result.markdown_path}.")
     if result.webhook is not None and result.webhook.state is DeliveryState.PENDING:
         click.echo(
@@ -162,6 +245,8 @@ def _report(result: PlanResult) -> None:
 def plan(
     ctx: click.Context,
     paths: tuple[Path, ...],
+    env_name: str | None,
+    targets: tuple[str, ...],
     out_dir: Path,
     owner: str,
     prune: bool,
@@ -182,8 +267,16 @@ def plan(
         max_update_pct=max_update_pct,
         max_delete_pct=max_delete_pct,
     )
-    options = PlanOptions(owner=owner, prune=prune, adopt=adopt, thresholds=thresholds)
-    result = _execute(ctx, _request(paths, out_dir, options, ReportKind.PLAN))
+    environment = chosen_environment(env_name)
+    options = PlanOptions(
+        owner=owner_for(ctx, owner, environment),
+        prune=prune,
+        adopt=adopt,
+        thresholds=thresholds,
+        targets=targets,
+    )
+    request = _request(paths, out_dir, options, ReportKind.PLAN, environment)
+    result = _execute(ctx, request, environment)
     _report(result)
     if detailed_exitcode and result.plan.has_changes:
         return EXIT_CHANGES
@@ -196,6 +289,8 @@ def plan(
 def drift(
     ctx: click.Context,
     paths: tuple[Path, ...],
+    env_name: str | None,
+    targets: tuple[str, ...],
     out_dir: Path,
     owner: str,
     prune: bool,
@@ -215,7 +310,15 @@ def drift(
         max_update_pct=max_update_pct,
         max_delete_pct=max_delete_pct,
     )
-    options = PlanOptions(owner=owner, prune=prune, adopt=False, thresholds=thresholds)
-    result = _execute(ctx, _request(paths, out_dir, options, ReportKind.DRIFT))
+    environment = chosen_environment(env_name)
+    options = PlanOptions(
+        owner=owner_for(ctx, owner, environment),
+        prune=prune,
+        adopt=False,
+        thresholds=thresholds,
+        targets=targets,
+    )
+    request = _request(paths, out_dir, options, ReportKind.DRIFT, environment)
+    result = _execute(ctx, request, environment)
     _report(result)
     return EXIT_CHANGES if result.plan.has_changes else EXIT_OK
