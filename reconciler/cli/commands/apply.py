@@ -17,7 +17,7 @@ from reconciler.applying import ApplyRequest, ApplyResult, run_apply
 from reconciler.cli.app import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, cli, global_options
 from reconciler.cli.commands.plan import (
     chosen_environment,
-    owner_for,
+    plan_options,
     planning_options,
     spec_errors_reported,
     use_color,
@@ -27,7 +27,7 @@ from reconciler.environments import connection_env, spec_context
 from reconciler.errors import UsageError
 from reconciler.executor import ActionResult, ActionStatus
 from reconciler.genesys.factory import settings_from_cli
-from reconciler.planner import Plan, PlanOptions, Thresholds, partial_note
+from reconciler.planner import Plan, partial_note
 from reconciler.render.plan_text import render_plan_text
 from reconciler.webhooks import DeliveryState
 
@@ -181,20 +181,19 @@ def apply(
         if not Path("channels").is_dir():
             raise UsageError("no PATH given and no channels/ folder in the current directory")
         paths = (Path("channels"),)
-    thresholds = Thresholds(
-        min_existing=safety_min_existing,
-        max_update_pct=max_update_pct,
-        max_delete_pct=max_delete_pct,
-    )
     environment = chosen_environment(env_name)
     request = ApplyRequest(
         paths=paths,
-        options=PlanOptions(
-            owner=owner_for(ctx, owner, environment),
+        options=plan_options(
+            ctx,
+            environment,
+            owner=owner,
             prune=prune,
             adopt=adopt,
-            thresholds=thresholds,
             targets=targets,
+            max_update_pct=max_update_pct,
+            max_delete_pct=max_delete_pct,
+            safety_min_existing=safety_min_existing,
         ),
         plan_path=plan_path,
         expect_digest=expect_digest,

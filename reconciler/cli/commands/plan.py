@@ -105,6 +105,32 @@ def owner_for(ctx: click.Context, owner: str, environment: Environment | None) -
     return resolve_owner(given, environment, DEFAULT_OWNER)
 
 
+def plan_options(
+    ctx: click.Context,
+    environment: Environment | None,
+    *,
+    owner: str,
+    prune: bool,
+    adopt: bool,
+    targets: tuple[str, ...],
+    max_update_pct: float,
+    max_delete_pct: float,
+    safety_min_existing: int,
+) -> PlanOptions:
+    """The PlanOptions of plan, drift and apply, from the options they share."""
+    return PlanOptions(
+        owner=owner_for(ctx, owner, environment),
+        prune=prune,
+        adopt=adopt,
+        thresholds=Thresholds(
+            min_existing=safety_min_existing,
+            max_update_pct=max_update_pct,
+            max_delete_pct=max_delete_pct,
+        ),
+        targets=targets,
+    )
+
+
 def warn_unmatched(plan: Plan) -> None:
     """A warning line per --target that matched no channel of the plan (a likely typo)."""
     names = [action.name for action in plan.actions]
@@ -262,18 +288,17 @@ def plan(
     --out. Exit status: 0 on success, 1 on error; with --detailed-exitcode 0 when nothing
     would change, 2 when something would (conflicts count), 1 on error.
     """
-    thresholds = Thresholds(
-        min_existing=safety_min_existing,
-        max_update_pct=max_update_pct,
-        max_delete_pct=max_delete_pct,
-    )
     environment = chosen_environment(env_name)
-    options = PlanOptions(
-        owner=owner_for(ctx, owner, environment),
+    options = plan_options(
+        ctx,
+        environment,
+        owner=owner,
         prune=prune,
         adopt=adopt,
-        thresholds=thresholds,
         targets=targets,
+        max_update_pct=max_update_pct,
+        max_delete_pct=max_delete_pct,
+        safety_min_existing=safety_min_existing,
     )
     request = _request(paths, out_dir, options, ReportKind.PLAN, environment)
     result = _execute(ctx, request, environment)
@@ -305,18 +330,17 @@ def drift(
     with --prune, a managed channel no spec describes. Writes drift.json and drift.md to
     --out. Exit status: 0 in sync, 2 drift found, 1 on error.
     """
-    thresholds = Thresholds(
-        min_existing=safety_min_existing,
-        max_update_pct=max_update_pct,
-        max_delete_pct=max_delete_pct,
-    )
     environment = chosen_environment(env_name)
-    options = PlanOptions(
-        owner=owner_for(ctx, owner, environment),
+    options = plan_options(
+        ctx,
+        environment,
+        owner=owner,
         prune=prune,
         adopt=False,
-        thresholds=thresholds,
         targets=targets,
+        max_update_pct=max_update_pct,
+        max_delete_pct=max_delete_pct,
+        safety_min_existing=safety_min_existing,
     )
     request = _request(paths, out_dir, options, ReportKind.DRIFT, environment)
     result = _execute(ctx, request, environment)
