@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -45,7 +46,7 @@ class TerminalHooks:
         self.assume_yes = assume_yes
         self.interactive = interactive
         self.color = color
-        self._bar = False
+        self._started = time.monotonic()
 
     def confirm(self, plan: Plan) -> bool:
         if self.assume_yes or not any(a.executable for a in plan.actions):
@@ -56,6 +57,7 @@ class TerminalHooks:
         return click.confirm("Apply these changes?", default=False, err=True)
 
     def started(self, plan: Plan, total: int) -> None:
+        self._started = time.monotonic()
         warn_unmatched(plan)
         click.echo(f"Applying {total} action(s) to {plan.environment} (plan {plan.digest}).")
         if plan.options.targets:
@@ -63,12 +65,24 @@ class TerminalHooks:
 
     def finished(self, result: ActionResult, done: int, total: int, rate_wait: float) -> None:
         if self.interactive:
-            line = f"\r[{done}/{total}] {rate_wait:.1f}s waiting on the rate limit"
-            click.echo(line, nl=done == total, err=True)
             if result.status is ActionStatus.FAILED:
-                click.echo(f"\n{action_line(result)}", err=True)
+                click.echo(f"\r\033[K{action_line(result)}", err=True)
+            elapsed = time.monotonic() - self._started
+            click.echo(
+                f"\r{progress_bar(done, total, elapsed, rate_wait)}", nl=done == total, err=True
+            )
             return
         click.echo(action_line(result))
+
+
+def progress_bar(done: int, total: int, elapsed: float, rate_wait: float, width: int = 30) -> str:
+    """``[#########---------]  3/10  1.2s, 0.4s waiting on the rate limit``"""
+    filled = width if total == 0 else round(width * done / total)
+    bar = "#" * filled + "-" * (width - filled)
+    return (
+        f"[{bar}] {done:>{len(str(total))}}/{total}  {elapsed:.1f}s, "
+        f"{rate_wait:.1f}s waiting on the rate limit"
+    )
 
 
 def action_line(result: ActionResult) -> str:

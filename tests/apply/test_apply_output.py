@@ -1,0 +1,37 @@
+"""What apply shows a person: the progress bar on a terminal, one line per action in CI."""
+
+from __future__ import annotations
+
+import pytest
+
+from reconciler.cli.commands.apply import action_line, progress_bar
+from reconciler.executor import ActionResult, ActionStatus
+from reconciler.planner import ActionKind
+
+
+@pytest.mark.parametrize(
+    ("done", "total", "filled"),
+    [(0, 10, 0), (3, 10, 9), (5, 10, 15), (10, 10, 30), (0, 0, 30)],
+)
+def test_progress_bar_fills_in_proportion(done: int, total: int, filled: int) -> None:
+    bar = progress_bar(done, total, elapsed=1.25, rate_wait=0.5)
+    inside = bar[1 : bar.index("]")]
+    assert inside == "#" * filled + "-" * (30 - filled)
+    assert f"{done}/{total}" in bar
+    assert "1.2s, 0.5s waiting on the rate limit" in bar
+
+
+def test_a_failed_action_line_names_the_error_and_correlation_ids() -> None:
+    result = ActionResult(
+        kind=ActionKind.CREATE,
+        name="Support",
+        status=ActionStatus.FAILED,
+        attempts=3,
+        latency_ms=812.4,
+        correlation_ids=("c-1", "c-2"),
+        error="a channel named 'Support' already exists",
+    )
+    line = action_line(result)
+    assert line.startswith("FAILED  create Support (3 request(s), 812 ms)")
+    assert "already exists" in line
+    assert "[correlation ids: c-1, c-2]" in line
