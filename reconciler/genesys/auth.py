@@ -188,7 +188,7 @@ class ClientCredentialsAuth(httpx.Auth):
 def _json_object(response: httpx.Response) -> dict[str, object] | None:
     try:
         payload = json.loads(response.content)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting too deep
         return None
     return payload if isinstance(payload, dict) else None
 

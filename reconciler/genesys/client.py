@@ -32,7 +32,11 @@ from reconciler.genesys.retry import (
     parse_retry_after,
 )
 from reconciler.genesys.settings import Settings
-from reconciler.genesys.transport import ATTEMPT_EXTENSION, PacedTransport
+from reconciler.genesys.transport import (
+    ATTEMPT_EXTENSION,
+    EXCHANGE_DEADLINE_FACTOR,
+    PacedTransport,
+)
 from reconciler.model import SERVER_FIELDS, LiveChannel, channel_key
 
 CHANNELS_PATH = "/api/v2/webmessaging/channels"
@@ -71,7 +75,10 @@ class GenesysChannelsClient:
         self._http = httpx.AsyncClient(
             base_url=settings.api_url,
             transport=PacedTransport(
-                transport or httpx.AsyncHTTPTransport(), limiter=self.limiter, clock=self._clock
+                transport or httpx.AsyncHTTPTransport(),
+                limiter=self.limiter,
+                clock=self._clock,
+                deadline_seconds=timeout * EXCHANGE_DEADLINE_FACTOR,
             ),
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
             follow_redirects=False,
@@ -113,14 +120,19 @@ class GenesysChannelsClient:
             [self._page(number) for number in range(2, first.page_count + 1)]
         )
         pages = [first, *rest]
+        _merge(pages)  # a server that ignores page numbers fails here, before more requests
+        seen = {_ids(page) for page in pages}
         while pages[-1].has_next and len(pages[-1].channels) >= PAGE_SIZE:
             # The listing grew while it was read (or the server pages on and on): follow it,
-            # but not forever.
+            # but not forever, and not around in circles.
             if len(pages) >= self._max_pages:
                 raise TransportError(
                     f"GET {CHANNELS_PATH}: the listing did not end after {len(pages)} pages"
                 )
             pages.append(await self._page(len(pages) + 1))
+            if _ids(pages[-1]) in seen:
+                _merge(pages)  # raises, naming the page it repeats
+            seen.add(_ids(pages[-1]))
         return _merge(pages)
 
     async def get_channel(self, channel_id: str) -> LiveChannel:
@@ -256,6 +268,10 @@ def _channel_path(channel_id: str) -> str:
     if not channel_id:
         raise TransportError("a channel id is empty")
     return f"{CHANNELS_PATH}/{quote(channel_id, safe='')}"
+
+
+def _ids(page: responses.Page) -> tuple[str, ...]:
+    return tuple(c.id for c in page.channels)
 
 
 def _merge(pages: list[responses.Page]) -> list[LiveChannel]:

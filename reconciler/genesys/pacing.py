@@ -97,6 +97,7 @@ class RateLimiter:
             self._interval = max(self._interval, self._min_interval)
         if allowed is None or count is None or reset is None:
             return
+        reset = min(reset, WINDOW_SECONDS)  # a window resets within its length; never stall
         remaining = allowed - count - self._in_flight
         if remaining <= 0:
             self.pause(reset)

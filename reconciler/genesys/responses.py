@@ -52,7 +52,7 @@ def json_object(response: httpx.Response) -> dict[str, Any]:
     """The body as a JSON object, or a TransportError saying what came instead."""
     try:
         payload = json.loads(response.content)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting too deep
         kind = response.headers.get("content-type", "no content type")
         raise TransportError(
             f"{where(response)}: HTTP {response.status_code} with a body that is not JSON "
@@ -114,7 +114,7 @@ def api_error(response: httpx.Response) -> ApiError:
     """The typed exception for an error response (any body, even a non-JSON one)."""
     try:
         payload: Any = json.loads(response.content)
-    except ValueError:
+    except (ValueError, RecursionError):
         payload = None
     body = payload if isinstance(payload, dict) else {}
     details = tuple(
