@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import random
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ from reconciler.planner.actions import Action, ActionKind
 from reconciler.planner.normalise import canonical_json, normalise_body
 
 Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
 
 
 class ActionStatus(str, enum.Enum):
@@ -87,9 +89,15 @@ class ActionResult:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ExecuteOptions:
+    """``max_rounds`` bounds the write-read rounds one action may take to settle; between
+    rounds the executor waits a full-jitter backoff (``backoff_seconds`` doubling, capped at
+    ``backoff_cap_seconds``) so a struggling server is not hammered."""
+
     owner: str
     parallelism: int = 8
-    max_rounds: int = 5
+    max_rounds: int = 8
+    backoff_seconds: float = 0.25
+    backoff_cap_seconds: float = 8.0
 
 
 @dataclass(slots=True, kw_only=True)
@@ -117,13 +125,29 @@ class Executor:
     """Runs executable actions against one backend."""
 
     def __init__(
-        self, backend: ChannelsBackend, options: ExecuteOptions, *, clock: Clock = time.monotonic
+        self,
+        backend: ChannelsBackend,
+        options: ExecuteOptions,
+        *,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+        rng: random.Random | None = None,
     ) -> None:
         if options.parallelism < 1:
             raise ValueError("parallelism must be at least 1")
         self._backend = backend
         self._options = options
         self._clock = clock
+        self._sleep = sleep
+        self._rng = rng or random.Random()  # noqa: S311 (jitter, not security)
+
+    async def _backoff(self, round_number: int) -> None:
+        """Full-jitter exponential backoff before round ``round_number`` (2, 3, ...)."""
+        options = self._options
+        ceiling = min(
+            options.backoff_cap_seconds, options.backoff_seconds * 2 ** (round_number - 2)
+        )
+        await self._sleep(self._rng.uniform(0.0, ceiling))
 
     async def run(
         self,
@@ -196,7 +220,9 @@ class Executor:
     async def _create(self, action: Action) -> _Outcome:
         body = _body(action)
         lost = 0
-        for _ in range(self._options.max_rounds):
+        for round_number in range(1, self._options.max_rounds + 1):
+            if round_number > 1:
+                await self._backoff(round_number)
             try:
                 created = await self._backend.create_channel(body)
             except OutcomeUnknownError:
@@ -245,7 +271,9 @@ class Executor:
         version = action.live.version
         owner = self._options.owner
         reread = 0
-        for _ in range(self._options.max_rounds):
+        for round_number in range(1, self._options.max_rounds + 1):
+            if round_number > 1:
+                await self._backoff(round_number)
             try:
                 updated = await self._backend.update_channel(channel_id, body, version=version)
             except (VersionMismatchError, OutcomeUnknownError) as exc:
@@ -282,7 +310,9 @@ class Executor:
 
     async def _delete(self, action: Action) -> _Outcome:
         channel_id = _channel_id(action)
-        for _ in range(self._options.max_rounds):
+        for round_number in range(1, self._options.max_rounds + 1):
+            if round_number > 1:
+                await self._backoff(round_number)
             try:
                 await self._backend.delete_channel(channel_id)
             except NotFoundError:

@@ -109,12 +109,18 @@ class Harness:
 
         return asyncio.run(go())
 
-    def execute(self, actions: list[Action], **options: Any) -> list[ActionResult]:
+    def execute(
+        self, actions: list[Action], rng: random.Random | None = None, **options: Any
+    ) -> list[ActionResult]:
         async def go() -> list[ActionResult]:
             client = self.client()
             try:
                 executor = Executor(
-                    client, ExecuteOptions(owner=OWNER, **options), clock=self.clock
+                    client,
+                    ExecuteOptions(owner=OWNER, **options),
+                    clock=self.clock,
+                    sleep=self.clock.sleep,
+                    rng=rng or random.Random(1),
                 )
                 return await executor.run(actions)
             finally:
@@ -269,7 +275,12 @@ def test_stop_skips_actions_not_yet_started() -> None:
             stop.set()  # Ctrl-C after the first action finished
 
         try:
-            executor = Executor(client, ExecuteOptions(owner=OWNER, parallelism=1), clock=h.clock)
+            executor = Executor(
+                client,
+                ExecuteOptions(owner=OWNER, parallelism=1),
+                clock=h.clock,
+                sleep=h.clock.sleep,
+            )
             return await executor.run(
                 [create(f"C{i}") for i in range(5)], on_result=on_result, stop=stop
             )
@@ -317,6 +328,32 @@ def test_parallelism_bounds_concurrent_actions() -> None:
     results = asyncio.run(go())
     assert all(r.succeeded for r in results)
     assert peak == 3
+
+
+def test_a_create_that_never_gets_an_answer_fails_after_bounded_backed_off_rounds() -> None:
+    # Every POST answers 503: the outcome stays unknown. The executor re-checks and re-sends
+    # with a growing, jittered pause, then gives up with a message that says a rerun is safe.
+    h = Harness(faults=FaultPlan(script=("503",) * 50, only_methods=frozenset({"POST"})))
+    slept_before = len(h.clock.slept)
+
+    [result] = h.execute(
+        [create("Support")], rng=CeilingRandom(), max_rounds=4, backoff_seconds=1.0
+    )
+
+    assert result.status is ActionStatus.FAILED
+    assert "outcome still unknown after 4 rounds" in result.error
+    assert "will not duplicate" in result.error
+    assert h.stored() == []
+    # With jitter at its ceiling, the pauses before rounds 2, 3 and 4 are 1, 2 and 4 s.
+    backoffs = [p for p in h.clock.slept[slept_before:] if p >= 1.0]
+    assert backoffs == [1.0, 2.0, 4.0]
+
+
+class CeilingRandom(random.Random):
+    """Full jitter at its upper bound, so the backoff schedule is visible."""
+
+    def uniform(self, a: float, b: float) -> float:
+        return b
 
 
 def test_parallelism_must_be_positive() -> None:
