@@ -9,10 +9,8 @@ in the same folder, then ``os.replace``), so a reader never sees half an artifac
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
-import tempfile
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -24,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from jsonschema import Draft202012Validator
 
 from reconciler.backend import ChannelsBackend
+from reconciler.durable import replace_atomically
 from reconciler.errors import ConfigError, PlanError
 from reconciler.events import Event, drift_detected
 from reconciler.interpolate import SpecContext
@@ -192,19 +191,9 @@ def plan_markdown(plan: Plan, *, full_plan: str) -> str:
 
 def write_atomic(path: Path, text: str) -> None:
     """Write a file so that readers see the old content or the new, never a mix."""
-    tmp_name = ""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
+        replace_atomically(path, text.encode("utf-8"))
     except OSError as exc:
-        if tmp_name:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp_name)
         raise ConfigError(f"cannot write {path} (check --out): {exc.strerror or exc}") from exc
 
 

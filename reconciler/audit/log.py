@@ -25,10 +25,10 @@ from typing import Any
 
 from reconciler.audit.chain import GENESIS, AuditKind, encode_line, sha256
 from reconciler.audit.context import actor, git_commit, redact_argv
+from reconciler.durable import fsync_directory, read_exactly, write_all
 from reconciler.errors import AuditError
 from reconciler.events import success_rate
 from reconciler.webhooks.delivery import DeliveryOutcome
-from reconciler.webhooks.outbox import fsync_directory, write_all
 
 try:
     import fcntl
@@ -53,23 +53,11 @@ def _timestamp(seconds: float) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _read_at(fd: int, offset: int, size: int) -> bytes:
-    os.lseek(fd, offset, os.SEEK_SET)
-    chunks = []
-    while size > 0:
-        chunk = os.read(fd, size)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        size -= len(chunk)
-    return b"".join(chunks)
-
-
 def _last_newline_before(fd: int, end: int) -> int:
     """Offset of the last b"\\n" before ``end``, or -1."""
     while end > 0:
         start = max(0, end - _CHUNK)
-        found = _read_at(fd, start, end - start).rfind(b"\n")
+        found = read_exactly(fd, end - start, start).rfind(b"\n")
         if found >= 0:
             return start + found
         end = start
@@ -137,7 +125,7 @@ class AuditLog:
         if size:
             cut = _last_newline_before(fd, size) + 1
             if cut < size:
-                fragment = _read_at(fd, cut, size - cut)
+                fragment = read_exactly(fd, size - cut, cut)
                 moved_to = path.with_name(path.name + PARTIAL_SUFFIX)
                 side = os.open(moved_to, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
                 try:
@@ -153,7 +141,7 @@ class AuditLog:
         seq, head = 0, GENESIS
         if end:
             start = _last_newline_before(fd, end - 1) + 1
-            last = _read_at(fd, start, end - 1 - start)
+            last = read_exactly(fd, end - 1 - start, start)
             seq = _seq_of(last, path)
             head = sha256(last)
         log = cls(path=path, fd=fd, run_id=run_id, clock=clock, seq=seq, head=head)

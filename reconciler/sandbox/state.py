@@ -7,14 +7,13 @@ state document is a ConfigError naming it, never a traceback.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from reconciler.durable import replace_atomically
 from reconciler.errors import ConfigError
 from reconciler.sandbox.validation import check_channel
 
@@ -113,19 +112,9 @@ class SandboxState:
         """Write atomically: a temp file next to ``path``, then ``os.replace``."""
         path = Path(path)
         data = json.dumps(self.to_json(), ensure_ascii=False, indent=1, sort_keys=False)
-        tmp_name = ""
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(data + "\n")
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp_name, path)
+            replace_atomically(path, (data + "\n").encode("utf-8"))
         except OSError as exc:
-            if tmp_name:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp_name)
             raise ConfigError(f"cannot write sandbox state {path}: {exc.strerror}") from exc
 
 

@@ -23,12 +23,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reconciler.durable import fsync_directory, read_exactly, replace_atomically, write_all
 from reconciler.errors import WebhookError
 from reconciler.events import Event
 
@@ -47,28 +47,6 @@ class OutboxEntry:
     status: int | None = None
     error: str = ""
     updated: float = 0.0
-
-
-def fsync_directory(directory: Path) -> None:
-    """Make a create, rename or unlink in ``directory`` durable (a no-op where unsupported)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def write_all(fd: int, data: bytes) -> None:
-    """os.write until every byte is written (a short write is legal)."""
-    view = memoryview(data)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
 
 
 class Outbox:
@@ -105,9 +83,9 @@ class Outbox:
                 size = os.lseek(fd, 0, os.SEEK_END)
                 if size:
                     os.lseek(fd, size - 1, os.SEEK_SET)
-                    if _read_fd(fd, 1) != b"\n":  # a crash mid-append: drop the fragment
+                    if read_exactly(fd, 1) != b"\n":  # a crash mid-append: drop the fragment
                         os.lseek(fd, 0, os.SEEK_SET)
-                        os.ftruncate(fd, _read_fd(fd, size).rfind(b"\n") + 1)
+                        os.ftruncate(fd, read_exactly(fd, size).rfind(b"\n") + 1)
                     os.lseek(fd, 0, os.SEEK_END)
                 write_all(fd, line)
                 os.fsync(fd)
@@ -203,28 +181,10 @@ class Outbox:
                     + b"\n"
                     for entry in entries
                 )
-                fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=self.path.name + ".")
-                try:
-                    write_all(fd, lines)
-                    os.fsync(fd)
-                finally:
-                    os.close(fd)
-                os.replace(tmp, self.path)
-                fsync_directory(self.path.parent)
+                replace_atomically(self.path, lines)
             except OSError as exc:
                 raise WebhookError(f"cannot rewrite outbox {self.path}: {exc.strerror}") from exc
             return len(entries)
-
-
-def _read_fd(fd: int, size: int) -> bytes:
-    chunks = []
-    while size > 0:
-        chunk = os.read(fd, size)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        size -= len(chunk)
-    return b"".join(chunks)
 
 
 def _int(value: Any) -> int:
