@@ -95,7 +95,7 @@ def run(args: list[str] | None = None, *, prog_name: str = "reconciler") -> int:
     except click.exceptions.Exit as exc:  # --help, --version
         return int(exc.exit_code)
     except click.UsageError as exc:
-        hint = f"\nTry '{exc.ctx.command_path} --help'." if exc.ctx is not None else ""
+        hint = f" Try '{exc.ctx.command_path} --help'." if exc.ctx is not None else ""
         echo_error(f"{exc.format_message()}{hint}")
         return EXIT_USAGE
     except click.ClickException as exc:
