@@ -228,10 +228,15 @@ def apply(
     if result.declined:
         click.echo("Apply cancelled: nothing was changed.", err=True)
         return EXIT_FAILURE
-    for failed in (r for r in result.results if r.status is ActionStatus.FAILED):
-        if interactive:
-            continue  # already shown under the progress line
-        click.echo(action_line(failed), err=True)
+    return report_apply(result, interactive=interactive)
+
+
+def report_apply(result: ApplyResult, *, interactive: bool) -> int:
+    """The end of an executed run: failed actions (unless the progress bar showed them),
+    the summary, where the audit and report went; returns the exit code."""
+    if not interactive:
+        for failed in (r for r in result.results if r.status is ActionStatus.FAILED):
+            click.echo(action_line(failed), err=True)
     click.echo(apply_summary(result))
     click.echo(f"Audit log: {result.audit_path}; report: {result.report_path}.")
     if result.interrupted:

@@ -13,7 +13,7 @@ import click
 
 from reconciler.applying import ApplyRequest, run_apply
 from reconciler.cli.app import EXIT_FAILURE, EXIT_OK, cli, global_options, sandbox_option
-from reconciler.cli.commands.apply import TerminalHooks, action_line, apply_summary
+from reconciler.cli.commands.apply import TerminalHooks, report_apply
 from reconciler.cli.commands.plan import (
     check_owner,
     chosen_environment,
@@ -24,7 +24,6 @@ from reconciler.cli.commands.plan import (
 )
 from reconciler.environments import connection_env, spec_context
 from reconciler.errors import UsageError
-from reconciler.executor import ActionStatus
 from reconciler.genesys.factory import settings_from_cli
 from reconciler.importing import DEFAULT_IMPORT_DIR, ImportRequest, run_import
 from reconciler.planner import DEFAULT_OWNER, PlanOptions
@@ -144,8 +143,4 @@ def import_(
     if applied.declined:
         click.echo("Adoption cancelled: the files are written, no channel was changed.", err=True)
         return EXIT_FAILURE
-    for failed in (r for r in applied.results if r.status is ActionStatus.FAILED):
-        click.echo(action_line(failed), err=True)
-    click.echo(apply_summary(applied))
-    click.echo(f"Audit log: {applied.audit_path}; report: {applied.report_path}.")
-    return EXIT_FAILURE if applied.failed else EXIT_OK
+    return report_apply(applied, interactive=interactive)
