@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from datetime import datetime, timezone
+from typing import Any
 
 
 class FakeClock:
@@ -39,3 +41,16 @@ class FakeClock:
 
     def wall(self) -> datetime:
         return datetime.fromtimestamp(1_800_000_000 + self.now, tz=timezone.utc)
+
+
+def as_stored(channel_id: str, body: Mapping[str, Any], version: int = 1) -> dict[str, Any]:
+    """A create body as the sandbox stores it, with fixed server fields: for building a
+    ``SandboxState`` directly, which is faster than creating channels through the API."""
+    return {
+        "id": channel_id,
+        **body,
+        "version": version,
+        "dateCreated": "2026-01-01T00:00:00.000Z",
+        "dateModified": "2026-01-01T00:00:00.000Z",
+        "selfUri": f"/api/v2/webmessaging/channels/{channel_id}",
+    }

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from fakes import as_stored
+
 FAKE_CLIENT_ID = "cid-WOMBAT-4412"
 FAKE_SECRET = "sek-AXOLOTL-c0ffee"  # distinctive, so the cassette scan can find any leak
 
@@ -30,12 +32,5 @@ def channel_body(name: str, **changes: Any) -> dict[str, Any]:
 
 
 def stored_channel(index: int) -> dict[str, Any]:
-    channel_id = f"00000000-0000-4000-8000-{index:012d}"
-    return {
-        "id": channel_id,
-        **channel_body(f"seeded-{index:03d}"),
-        "version": 1,
-        "dateCreated": "2026-01-01T00:00:00.000Z",
-        "dateModified": "2026-01-01T00:00:00.000Z",
-        "selfUri": f"/api/v2/webmessaging/channels/{channel_id}",
-    }
+    """A channel as the sandbox stores it; building state from these is fast for big orgs."""
+    return as_stored(f"00000000-0000-4000-8000-{index:012d}", channel_body(f"seeded-{index:03d}"))

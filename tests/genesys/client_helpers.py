@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from fakes import FakeClock
+from fakes import FakeClock, as_stored
 
 from reconciler.genesys.client import GenesysChannelsClient
 from reconciler.genesys.settings import Settings, resolve_settings
@@ -54,15 +54,7 @@ def channel_body(name: str, **changes: object) -> dict[str, object]:
 
 def stored_channel(index: int) -> dict[str, object]:
     """A channel as the sandbox stores it; building state from these is fast for big orgs."""
-    channel_id = f"00000000-0000-4000-8000-{index:012d}"
-    return {
-        "id": channel_id,
-        **channel_body(f"channel-{index:05d}"),
-        "version": 1,
-        "dateCreated": "2026-01-01T00:00:00.000Z",
-        "dateModified": "2026-01-01T00:00:00.000Z",
-        "selfUri": f"/api/v2/webmessaging/channels/{channel_id}",
-    }
+    return as_stored(f"00000000-0000-4000-8000-{index:012d}", channel_body(f"channel-{index:05d}"))
 
 
 def sandbox_app(clock: FakeClock, channels: int = 0, **config: object) -> SandboxApp:

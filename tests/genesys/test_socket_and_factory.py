@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from client_helpers import FAKE_CLIENT_ID, FAKE_SECRET, channel_body
+from fakes import as_stored
 
 from reconciler.cli.app import GlobalOptions
 from reconciler.errors import (
@@ -38,14 +39,9 @@ def test_crud_over_a_real_socket() -> None:
     config = SandboxConfig(credentials=(FAKE_CLIENT_ID, FAKE_SECRET), rate_limit_per_minute=100_000)
     app = SandboxApp(config)
     for index in range(120):
-        app.state.channels[f"id-{index:03d}"] = {
-            "id": f"id-{index:03d}",
-            **channel_body(f"seeded-{index:03d}"),
-            "version": 1,
-            "dateCreated": "2026-01-01T00:00:00.000Z",
-            "dateModified": "2026-01-01T00:00:00.000Z",
-            "selfUri": f"/api/v2/webmessaging/channels/id-{index:03d}",
-        }
+        app.state.channels[f"id-{index:03d}"] = as_stored(
+            f"id-{index:03d}", channel_body(f"seeded-{index:03d}")
+        )
 
     async def scenario(url: str) -> None:
         async with GenesysChannelsClient(socket_settings(url)) as client:

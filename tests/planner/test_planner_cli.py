@@ -11,6 +11,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from fakes import as_stored
 from jsonschema import Draft202012Validator
 
 from reconciler.cli import run
@@ -53,17 +54,6 @@ SPECS = textwrap.dedent(
 )
 
 
-def stored(channel_id: str, body: dict, version: int = 1) -> dict:
-    return {
-        **body,
-        "id": channel_id,
-        "version": version,
-        "dateCreated": "2026-01-01T00:00:00.000Z",
-        "dateModified": "2026-01-01T00:00:00.000Z",
-        "selfUri": f"/api/v2/webmessaging/channels/{channel_id}",
-    }
-
-
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "channels").mkdir()
@@ -92,7 +82,7 @@ def in_sync_state(owner: str = "reconciler") -> SandboxState:
 
     specs = load_valid_specs(["channels"])
     return SandboxState(
-        stored(f"00000000-0000-4000-8000-00000000000{i}", desired_body(s.body, owner))
+        as_stored(f"00000000-0000-4000-8000-00000000000{i}", desired_body(s.body, owner))
         for i, s in enumerate(specs)
     )
 
