@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 # Bounded example counts: CI is a shared 2-core machine with a time limit.
@@ -12,3 +13,17 @@ settings.register_profile(
 )
 settings.register_profile("dev", max_examples=100, deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+#: Variables that steer the reconciler. A developer's shell (or CI) may have any of them set;
+#: no test may depend on that, so every test starts without them and sets what it needs.
+STEERING_PREFIXES = ("GENESYS_", "RECONCILER_", "WEBHOOK_")
+KEPT = frozenset({"RECONCILER_RECORD_CASSETTES"})  # asks the contract tests to re-record
+
+
+@pytest.fixture(autouse=True)
+def hermetic_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.startswith(STEERING_PREFIXES) and name not in KEPT:
+            monkeypatch.delenv(name)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)

@@ -51,14 +51,6 @@ def write_specs(root: Path, names: list[str], queue: str = "queue-1") -> None:
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
-    for name in (
-        "GENESYS_ENVIRONMENT",
-        "RECONCILER_SANDBOX",
-        "RECONCILER_OWNER",
-        "WEBHOOK_URL",
-        "WEBHOOK_SECRET",
-    ):
-        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("GENESYS_CLIENT_ID", CREDENTIALS[0])
     monkeypatch.setenv("GENESYS_CLIENT_SECRET", CREDENTIALS[1])
     monkeypatch.setenv("RECONCILER_RATE_PER_MINUTE", "6000")

@@ -69,15 +69,6 @@ FOREIGN = {
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
-    for name in (
-        "GENESYS_ENVIRONMENT",
-        "RECONCILER_SANDBOX",
-        "RECONCILER_OWNER",
-        "RECONCILER_ENV",
-        "WEBHOOK_URL",
-        "WEBHOOK_SECRET",
-    ):
-        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("GENESYS_CLIENT_ID", CREDENTIALS[0])
     monkeypatch.setenv("GENESYS_CLIENT_SECRET", CREDENTIALS[1])
     monkeypatch.setenv("RECONCILER_RATE_PER_MINUTE", "60000")

@@ -59,8 +59,6 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "channels").mkdir()
     (tmp_path / "channels" / "main.yaml").write_text(SPECS, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
-    for name in ("GENESYS_ENVIRONMENT", "RECONCILER_SANDBOX", "RECONCILER_OWNER", "NO_COLOR"):
-        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("GENESYS_CLIENT_ID", CREDENTIALS[0])
     monkeypatch.setenv("GENESYS_CLIENT_SECRET", CREDENTIALS[1])
     monkeypatch.setenv("RECONCILER_MAX_ATTEMPTS", "1")

@@ -79,8 +79,6 @@ def channel(name: str, queue: str) -> str:
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
-    for name in ("GENESYS_ENVIRONMENT", "RECONCILER_SANDBOX", "RECONCILER_OWNER", "RECONCILER_ENV"):
-        monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("WEBHOOK_URL", raising=False)
     monkeypatch.setenv("GENESYS_CLIENT_ID", CREDENTIALS[0])
     monkeypatch.setenv("GENESYS_CLIENT_SECRET", CREDENTIALS[1])

@@ -89,9 +89,6 @@ class TokenSpy:
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.chdir(tmp_path)
-    for name in list(os.environ):
-        if name.startswith(("GENESYS_", "RECONCILER_", "WEBHOOK_")):
-            monkeypatch.delenv(name)
     monkeypatch.setenv("RECONCILER_RATE_PER_MINUTE", "60000")
     monkeypatch.setenv("RECONCILER_MAX_ATTEMPTS", "2")
     write_specs(tmp_path / "channels", {"Alpha": "q-1", "Beta": "q-1"})
