@@ -21,7 +21,6 @@ Keyword arguments of ``resolve_settings`` override the tunables' variables.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from reconciler.errors import ConfigError
+from reconciler.loopback import is_loopback_host
 
 #: Region code to domain (api-contract.md §1).
 REGIONS: Mapping[str, str] = {
@@ -187,16 +187,6 @@ def resolve_settings(
     )
 
 
-def is_loopback(host: str) -> bool:
-    """127.0.0.0/8, ::1 and localhost: the only hosts plain http may reach."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _domain(value: str) -> str:
     lowered = value.lower()
     if lowered in REGIONS:
@@ -220,7 +210,7 @@ def _url(name: str, value: str) -> str:
         raise ConfigError(f"{name}: expected a full URL such as https://api.mypurecloud.ie")
     if parts.username or parts.password or parts.query or parts.fragment:
         raise ConfigError(f"{name}: a base URL carries no credentials, query or fragment")
-    if parts.scheme == "http" and not is_loopback(host):
+    if parts.scheme == "http" and not is_loopback_host(host):
         raise ConfigError(
             f"{name}: plain http is allowed only for loopback hosts (127.0.0.1, ::1, "
             f"localhost), not {host!r}; use https"

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from reconciler.errors import ConfigError
+from reconciler.loopback import is_loopback_host
 from reconciler.sandbox.app import SandboxApp
 from reconciler.sandbox.wire import (
     CORRELATION_HEADER,
@@ -194,17 +195,13 @@ class SandboxServer:
 
 
 def _loopback(host: str) -> str:
-    if host == "localhost":
-        return "127.0.0.1"
-    try:
-        address = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        address = None
-    if address is None or not address.is_loopback:
+    """The address to bind for a loopback ``host``; ConfigError for any other host."""
+    if not is_loopback_host(host):
         raise ConfigError(
             f"the sandbox serves only on a loopback address (127.0.0.1, ::1), not {host!r}"
         )
-    return str(address)
+    name = host.strip().strip("[]").rstrip(".").lower()
+    return "127.0.0.1" if name == "localhost" else str(ipaddress.ip_address(name))
 
 
 @contextlib.contextmanager

@@ -6,22 +6,12 @@ only ever shown through ``redact_url``.
 
 from __future__ import annotations
 
-import ipaddress
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from reconciler.errors import WebhookError
+from reconciler.loopback import is_loopback_host
 
 REDACTED = "***"
-
-
-def is_loopback_host(host: str) -> bool:
-    """localhost, 127.0.0.0/8 or ::1: the only hosts plain http may reach."""
-    if host.lower().rstrip(".") == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _host(parts: SplitResult) -> str:

@@ -19,6 +19,7 @@ import click
 
 from reconciler.cli.app import EXIT_OK, cli
 from reconciler.errors import ConfigError, ReconcilerError, UsageError
+from reconciler.loopback import is_loopback_host
 from reconciler.sandbox import (
     DEFAULT_STATE_PATH,
     SCRIPT_ENTRIES,
@@ -171,6 +172,10 @@ def serve(
             script=fault_script,
         ),
     )
+    if not is_loopback_host(host):
+        raise UsageError(
+            f"--host: the sandbox serves only on a loopback address (127.0.0.1, ::1), not {host!r}"
+        )
     state = SandboxState.load(state_path) if state_path is not None else SandboxState()
     app = SandboxApp(config, state, on_commit=_saver(state_path))
     stop = threading.Event()
@@ -186,12 +191,7 @@ def serve(
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         with contextlib.ExitStack() as stack:
-            try:
-                server = stack.enter_context(serve_in_thread(app, host=host, port=port))
-            except ConfigError as exc:
-                if "loopback" in exc.message:
-                    raise UsageError(f"--host: {exc.message}") from exc
-                raise
+            server = stack.enter_context(serve_in_thread(app, host=host, port=port))
             click.echo(f"sandbox listening on {server.url}")
             sys.stdout.flush()
             while not stop.wait(0.2):
