@@ -3,7 +3,7 @@
     python benchmarks/list_channels.py [--channels 10000] [--runs 5]
 
 Seeds N channels into an emulator mounted in-process (no sockets), lists them with
-``GenesysChannelsClient`` and prints the request counts (expected: 1 token request and
+``GenesysBackend`` and prints the request counts (expected: 1 token request and
 ceil(N/100) page requests), the median wall and CPU time over the runs, and the time the pacer
 would have waited at the emulator's default 300 requests/minute. That wait is simulated on a
 virtual clock, so the timings measure the client and emulator code, not the rate limit.
@@ -18,7 +18,7 @@ import statistics
 import time
 from typing import Any
 
-from reconciler.genesys.client import GenesysChannelsClient
+from reconciler.genesys.client import GenesysBackend
 from reconciler.genesys.settings import resolve_settings
 from reconciler.sandbox import SandboxApp, SandboxConfig, SandboxState, SandboxTransport
 
@@ -84,7 +84,7 @@ def one_run(channels: list[dict[str, Any]]) -> dict[str, float]:
         "GENESYS_API_URL": "http://127.0.0.1:1",
         "GENESYS_LOGIN_URL": "http://127.0.0.1:1",
     }
-    client = GenesysChannelsClient(
+    client = GenesysBackend(
         resolve_settings(env),
         transport=SandboxTransport(app, sleep=clock.sleep),
         clock=clock,
@@ -93,7 +93,7 @@ def one_run(channels: list[dict[str, Any]]) -> dict[str, float]:
 
     async def list_all() -> int:
         async with client:
-            return len(await client.list_channels())
+            return len(await client.adapter("channel").list())
 
     wall, cpu = time.perf_counter(), time.process_time()
     listed = asyncio.run(list_all())

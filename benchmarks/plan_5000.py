@@ -23,11 +23,11 @@ import sys
 import time
 from datetime import datetime, timezone
 
-from reconciler.genesys.client import GenesysChannelsClient
+from reconciler.artifacts import plan_json_text
+from reconciler.genesys.client import GenesysBackend
 from reconciler.genesys.settings import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, resolve_settings
 from reconciler.model import ChannelSpec, SourceRef
 from reconciler.planner import PlanOptions, build_plan, desired_body
-from reconciler.planning import plan_json_text
 from reconciler.render.plan_markdown import render_plan_markdown
 from reconciler.render.plan_text import render_plan_text
 from reconciler.sandbox import SandboxApp, SandboxConfig, SandboxState, SandboxTransport
@@ -88,8 +88,8 @@ async def list_once(state: SandboxState) -> tuple[list, SandboxApp]:
         state,
     )
     settings = resolve_settings({}, sandbox=True, rate_per_minute=1_000_000)
-    async with GenesysChannelsClient(settings, transport=SandboxTransport(app)) as client:
-        live = await client.list_channels()
+    async with GenesysBackend(settings, transport=SandboxTransport(app)) as client:
+        live = await client.adapter("channel").list()
     return live, app
 
 

@@ -51,7 +51,7 @@ from standardwebhooks.webhooks import WebhookVerificationError
 
 from reconciler.audit import verify_file
 from reconciler.cli import run
-from reconciler.model import MANAGED_BY_KEY, SERVER_FIELDS
+from reconciler.kinds.channel import MANAGED_BY_KEY, SERVER_FIELDS
 from reconciler.sandbox import FaultPlan, SandboxApp, SandboxConfig, SandboxState, serve_in_thread
 
 CLIENT_ID = "soak-client"
@@ -451,7 +451,7 @@ def _check_plan(report: SoakReport, plan_path: Path, code: int) -> None:
         actions = json.loads(plan_path.read_text(encoding="utf-8")).get("actions", [])
     except (OSError, ValueError):
         actions = None
-    kinds = Counter(a.get("kind") for a in actions or [])
+    kinds = Counter(a.get("action") for a in actions or [])
     report.check(
         "the next plan is all noop",
         code == 0 and actions is not None and set(kinds) <= {"noop"},

@@ -28,22 +28,18 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from reconciler import kinds
+from reconciler.artifacts import DEFAULT_OUT_DIR, file_safe, read_plan, write_atomic
 from reconciler.audit import AuditLog
-from reconciler.backend import ChannelsBackend
+from reconciler.backend import Backend
 from reconciler.errors import PlanError
 from reconciler.events import EventType, channel_event, reconcile_completed
 from reconciler.executor import ActionResult, ActionStatus, ExecuteOptions, Executor
 from reconciler.interpolate import SpecContext
-from reconciler.model import ChannelSpec
+from reconciler.model import Spec
 from reconciler.planner import ActionKind, Plan, PlanOptions, spec_digest, targeted
 from reconciler.planner.staleness import stale_channels
-from reconciler.planning import (
-    DEFAULT_OUT_DIR,
-    file_safe,
-    plan_against,
-    read_plan,
-    write_atomic,
-)
+from reconciler.planning import plan_against, read_live
 from reconciler.webhooks import (
     DeliveryOutcome,
     DeliveryState,
@@ -148,7 +144,7 @@ def check_plan(
         )
 
 
-def check_saved_plan(saved: Plan, specs: Sequence[ChannelSpec], environment: str) -> None:
+def check_saved_plan(saved: Plan, specs: Sequence[Spec], environment: str) -> None:
     """A saved plan must have been made from these specs, for this environment.
 
     A partial plan (``--target``) is compared with the specs its own targets select.
@@ -166,7 +162,7 @@ def check_saved_plan(saved: Plan, specs: Sequence[ChannelSpec], environment: str
 
 
 async def prepare_plan(
-    request: ApplyRequest, specs: Sequence[ChannelSpec], backend: ChannelsBackend, now: datetime
+    request: ApplyRequest, specs: Sequence[Spec], backend: Backend, now: datetime
 ) -> Plan:
     """The plan to execute: the saved one if it still holds, else a fresh one."""
     if request.plan_path is None:
@@ -174,7 +170,8 @@ async def prepare_plan(
     else:
         plan = read_plan(request.plan_path)
         check_saved_plan(plan, specs, backend.environment)
-        stale = stale_channels(plan, await backend.list_channels())
+        live, _catalog = await read_live(backend, specs)
+        stale = stale_channels(plan, live)
         if stale:
             raise PlanError(
                 f"the plan is stale, refusing it whole ({len(stale)} channel(s) changed since "
@@ -186,8 +183,8 @@ async def prepare_plan(
 
 async def apply_with_backend(
     request: ApplyRequest,
-    specs: Sequence[ChannelSpec],
-    backend: ChannelsBackend,
+    specs: Sequence[Spec],
+    backend: Backend,
     sink: EventSink,
     hooks: ApplyHooks,
     *,
@@ -205,10 +202,9 @@ async def apply_with_backend(
     audit_path = request.audit_log or DEFAULT_AUDIT_DIR / f"{file_safe(environment)}.jsonl"
     started = clock()
     executable = [a for a in plan.actions if a.executable]
-    sources = {a.key: a.source or "" for a in plan.actions}
-    changed = {a.key: tuple(c.path for c in a.changes) for a in plan.actions}
+    sources = {(a.resource_kind, a.key): a.source or "" for a in plan.actions}
+    changed = {(a.resource_kind, a.key): tuple(c.path for c in a.changes) for a in plan.actions}
     events: list[asyncio.Task[DeliveryOutcome]] = []
-    limiter = getattr(backend, "limiter", None)
     done = 0
     with AuditLog.open(audit_path, run_id=run_id) as audit:
         audit.run_start(
@@ -224,10 +220,9 @@ async def apply_with_backend(
             nonlocal done
             done += 1
             audit.action({"runId": run_id, **result.to_json()})
-            waited = float(getattr(limiter, "waited_seconds", 0.0))
-            hooks.finished(result, done, len(executable), waited)
+            hooks.finished(result, done, len(executable), backend.pacing_wait_seconds)
             if result.succeeded and result.channel_id:
-                key = result.name.casefold()
+                key = (result.resource_kind, kinds.get(result.resource_kind).identity(result.name))
                 event = channel_event(
                     EVENT_OF[result.kind],
                     run_id=run_id,
@@ -237,6 +232,8 @@ async def apply_with_backend(
                     source="" if result.kind is ActionKind.DELETE else sources.get(key, ""),
                     now=wall_clock(),
                     changed_fields=changed.get(key, ()),
+                    resource_kind=result.resource_kind,
+                    details=result.details,
                 )
                 events.append(asyncio.ensure_future(sink.emit(event)))
 
@@ -253,7 +250,7 @@ async def apply_with_backend(
             interrupted=interrupted,
             audit_path=audit_path,
             duration_ms=int((clock() - started) * 1000),
-            rate_wait_seconds=float(getattr(limiter, "waited_seconds", 0.0)),
+            rate_wait_seconds=backend.pacing_wait_seconds,
             counts=_counts(results),
         )
         completed = reconcile_completed(

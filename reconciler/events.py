@@ -127,12 +127,15 @@ def channel_event(
     source: str,
     now: datetime,
     changed_fields: tuple[str, ...] = (),
+    resource_kind: str = "channel",
+    details: Mapping[str, Any] | None = None,
 ) -> Event:
-    """One of the four ``channel.*`` events.
+    """One of the four ``channel.*`` events, for an object of any kind.
 
     ``source`` is where the spec lives (``channels/web.yaml:3:1``; empty for a delete).
     ``changed_fields`` lists the changed top-level or dotted paths; only ``channel.updated``
-    carries it.
+    carries it. An object of another kind than ``channel`` adds ``kind`` and its ``details``
+    (a web deployment's ids and served version).
     """
     if not kind.value.startswith("channel."):
         raise ValueError(f"{kind.value} is not a channel event")
@@ -145,7 +148,12 @@ def channel_event(
     }
     if kind is EventType.CHANNEL_UPDATED:
         data["changedFields"] = list(changed_fields)
-    return make_event(kind, run_id=run_id, key=channel_name.casefold(), now=now, data=data)
+    key = channel_name.casefold()
+    if resource_kind != "channel":
+        data["kind"] = resource_kind
+        data["details"] = dict(details or {})
+        key = f"{resource_kind}:{key}"
+    return make_event(kind, run_id=run_id, key=key, now=now, data=data)
 
 
 def success_rate(succeeded: int, attempted: int) -> float | None:

@@ -1,17 +1,26 @@
-"""Execute a plan's actions against a backend: concurrently, paced, and never duplicating.
+"""Execute a plan's actions against a backend: in dependency phases, paced, never duplicating.
 
-Each action runs in its own task, at most ``parallelism`` at once; the backend's shared rate
-pacer spaces the requests. One failure does not stop the others. Every outcome that a write
-leaves unknown (a lost answer) is settled by reading before writing again:
+Actions run in phases by kind (``reconciler.kinds.ordered``): creates, updates and adoptions of
+a kind after those of the kinds it depends on, deletes in the reverse order. Within a phase each
+action runs in its own task, at most ``parallelism`` at once; the backend's shared rate pacer
+spaces the requests. One failure does not stop the others. A reference to an object the run
+creates (``Action.pending_refs``) is filled with the id an earlier phase's action returned; if
+that action failed, the dependent one fails without a write.
 
-- create: after a lost answer, look the name up; if absent (the listing may lag), POST again.
-  The server's 409 duplicate name is the safeguard: its ``entityId`` is read by id (which never
-  lags), and a channel with our content and our marker is our own earlier create: a success.
-  Anything else holding the name is a failure with a clear message. No channel is created twice.
-- update / adopt: send the version read at plan time. A 409 version mismatch or a lost answer
-  reads the channel again: already as desired is a success; still ours and different is
-  updated again with the fresh version; taken by another owner is reported.
-- delete: a 404, first or after a lost answer, means the channel is gone: a success.
+Every action goes through its kind's adapter. Every outcome that a write leaves unknown (a lost
+answer) is settled by reading before writing again:
+
+- create: after a lost answer, look the name up. Found with our content and our marker: our
+  own earlier create, a success. Absent: for an adapter whose server refuses duplicate names
+  (``CreateSafety.SERVER_UNIQUE_NAMES``), POST again; its 409 names the holder, which is read by
+  id (that never lags). For any other adapter (``LOOKUP_ONLY``), never POST again: the action
+  fails, saying the next run will find the object if it was made. No object is created twice.
+- update / adopt: send the revision read at plan time. A 409 version mismatch or a lost answer
+  reads the object again: already as desired is a success; still ours and different is
+  updated again with the fresh revision; taken by another owner is reported.
+- delete: a 404, first or after a lost answer, means the object is gone: a success.
+- every successful write is then settled by the adapter (waits for Active, where a kind has
+  them).
 
 Each loop is bounded by ``max_rounds``. Nothing here prints or writes files: results go to the
 caller through ``on_result``.
@@ -20,6 +29,7 @@ caller through ``on_result``.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import enum
 import random
 import time
@@ -27,7 +37,8 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.backend import ChannelsBackend
+from reconciler import kinds
+from reconciler.backend import Backend, CreateSafety, ResourceAdapter
 from reconciler.errors import (
     ApiError,
     DuplicateNameError,
@@ -37,9 +48,9 @@ from reconciler.errors import (
     VersionMismatchError,
 )
 from reconciler.genesys.calls import CallRecord, record_calls
-from reconciler.model import LiveChannel
+from reconciler.model import LiveResource
 from reconciler.planner.actions import Action, ActionKind
-from reconciler.planner.normalise import canonical_json, normalise_body
+from reconciler.planner.normalise import canonical_json
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
@@ -61,12 +72,16 @@ class ActionResult:
     name: str
     status: ActionStatus
     channel_id: str | None = None
-    version: int | None = None
+    version: int | str | None = None
     attempts: int = 0
     latency_ms: float = 0.0
     correlation_ids: tuple[str, ...] = ()
     error: str = ""
     note: str = ""
+    resource_kind: str = kinds.DEFAULT_KIND
+    #: Kind-specific facts of the object written (for events): a web deployment's
+    #: configuration id and version, for example.
+    details: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def succeeded(self) -> bool:
@@ -74,6 +89,7 @@ class ActionResult:
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "resource_kind": self.resource_kind,
             "kind": self.kind.value,
             "name": self.name,
             "status": self.status.value,
@@ -102,7 +118,7 @@ class ExecuteOptions:
 
 @dataclass(slots=True, kw_only=True)
 class _Outcome:
-    channel: LiveChannel | None = None
+    channel: LiveResource | None = None
     channel_id: str | None = None
     note: str = ""
     error: str = ""
@@ -116,9 +132,25 @@ class ActionFailed(ReconcilerError):
     """An action that cannot complete; its message goes into the action's result."""
 
 
-def _same_content(channel: LiveChannel, body: Mapping[str, Any]) -> bool:
+def _same_content(resource: LiveResource, body: Mapping[str, Any]) -> bool:
     """Equal as the planner sees it: canonical bytes, so ``True`` and ``1`` differ."""
-    return canonical_json(normalise_body(channel.body)) == canonical_json(normalise_body(body))
+    kind = kinds.get(resource.kind)
+    return canonical_json(kind.normalise(resource.body)) == canonical_json(kind.normalise(body))
+
+
+def phases(actions: Sequence[Action]) -> list[list[Action]]:
+    """``actions`` grouped into phases: writes by kind in dependency order, then deletes in
+    the reverse order. Each phase keeps the plan's order."""
+    order = kinds.ordered(a.resource_kind for a in actions)
+    writes = [
+        [a for a in actions if a.resource_kind == k and a.kind is not ActionKind.DELETE]
+        for k in order
+    ]
+    deletes = [
+        [a for a in actions if a.resource_kind == k and a.kind is ActionKind.DELETE]
+        for k in reversed(order)
+    ]
+    return [phase for phase in (*writes, *deletes) if phase]
 
 
 class Executor:
@@ -126,7 +158,7 @@ class Executor:
 
     def __init__(
         self,
-        backend: ChannelsBackend,
+        backend: Backend,
         options: ExecuteOptions,
         *,
         clock: Clock = time.monotonic,
@@ -162,6 +194,8 @@ class Executor:
         """
         todo = [a for a in actions if a.executable]
         slots = asyncio.Semaphore(self._options.parallelism)
+        made: dict[tuple[str, str], ActionResult] = {}  # (kind, identity) -> its write's result
+        results: dict[int, ActionResult] = {}
 
         async def one(action: Action) -> ActionResult:
             async with slots:
@@ -172,14 +206,23 @@ class Executor:
                         status=ActionStatus.SKIPPED,
                         channel_id=action.channel_id,
                         note="not started: the run was interrupted",
+                        resource_kind=action.resource_kind,
                     )
                 else:
-                    result = await self.execute(action)
+                    result = await self.execute(_with_refs(action, made))
                 if on_result is not None:
                     await on_result(result)
                 return result
 
-        return list(await asyncio.gather(*(one(a) for a in todo)))
+        for phase in phases(todo):
+            done = await asyncio.gather(*(one(a) for a in phase))
+            for action, result in zip(phase, done, strict=True):
+                results[id(action)] = result
+                made[(action.resource_kind, action.key)] = result
+        return [results[id(a)] for a in todo]
+
+    def _adapter(self, action: Action) -> ResourceAdapter:
+        return self._backend.adapter(action.resource_kind)
 
     async def execute(self, action: Action) -> ActionResult:
         """Run one action to a final result; never raises a ReconcilerError."""
@@ -192,52 +235,72 @@ class Executor:
                 if isinstance(exc, ApiError) and exc.correlation_id:
                     outcome.extra_correlation_ids.append(exc.correlation_id)
         elapsed_ms = (self._clock() - started) * 1000.0
-        channel = outcome.channel
+        resource = outcome.channel
+        version: int | str | None = None
+        if resource is not None:
+            version = int(resource.revision) if resource.revision.isdigit() else resource.revision
         return ActionResult(
             kind=action.kind,
             name=action.name,
             status=ActionStatus.FAILED if outcome.error else ActionStatus.SUCCEEDED,
-            channel_id=channel.id if channel is not None else outcome.channel_id,
-            version=channel.version if channel is not None else None,
-            attempts=sum(1 for c in calls if not c.path.endswith("/oauth/token")),
+            channel_id=resource.id if resource is not None else outcome.channel_id,
+            version=version,
+            attempts=sum(1 for c in calls if not c.token),
             latency_ms=elapsed_ms,
             correlation_ids=_correlation_ids(calls, outcome.extra_correlation_ids),
             error=outcome.error,
             note=outcome.note,
+            resource_kind=action.resource_kind,
+            details=kinds.get(action.resource_kind).event_details(resource)
+            if resource is not None
+            else {},
         )
 
     async def _dispatch(self, action: Action) -> _Outcome:
         if action.kind is ActionKind.CREATE:
-            return await self._create(action)
-        if action.kind in (ActionKind.UPDATE, ActionKind.ADOPT):
-            return await self._update(action)
-        if action.kind is ActionKind.DELETE:
+            outcome = await self._create(action)
+        elif action.kind in (ActionKind.UPDATE, ActionKind.ADOPT):
+            outcome = await self._update(action)
+        elif action.kind is ActionKind.DELETE:
             return await self._delete(action)
-        raise ActionFailed(f"{action.kind.value} is not an executable action")
+        else:
+            raise ActionFailed(f"{action.kind.value} is not an executable action")
+        if outcome.channel is not None and not outcome.error:
+            outcome.channel = await self._adapter(action).settle(outcome.channel)
+        return outcome
 
     # -- create ---------------------------------------------------------------------------
 
     async def _create(self, action: Action) -> _Outcome:
         body = _body(action)
+        adapter = self._adapter(action)
+        label = kinds.get(action.resource_kind).label
         lost = 0
         for round_number in range(1, self._options.max_rounds + 1):
             if round_number > 1:
                 await self._backoff(round_number)
             try:
-                created = await self._backend.create_channel(body)
-            except OutcomeUnknownError:
+                created = await adapter.create(body)
+            except OutcomeUnknownError as exc:
                 lost += 1
-                found = await self._backend.find_by_name(action.name)
+                found = await adapter.find(action.name)
                 if found is not None:
                     return self._settle_existing(action, found, body, lost)
+                if adapter.create_safety is not CreateSafety.SERVER_UNIQUE_NAMES:
+                    raise ActionFailed(
+                        f"create of {label} {action.name!r}: its answer was lost and no "
+                        f"{label} of that name is listed yet; not created again (nothing on "
+                        "the server stops a duplicate): run apply again, the next plan sees "
+                        "whether it was made"
+                    ) from exc
                 continue  # absent or not yet listed: POST again; a 409 stops a duplicate
             except DuplicateNameError as exc:
                 if not exc.entity_id:
                     raise ActionFailed(
-                        f"a channel named {action.name!r} already exists and the API did not "
+                        f"a {label} named {action.name!r} already exists and the API did not "
                         "say which; run plan again"
                     ) from exc
-                holder = await self._backend.get_channel(exc.entity_id)
+                holder = await adapter.get(exc.entity_id)
                 return self._settle_existing(action, holder, body, lost)
             note = f"created after {lost} lost answer(s)" if lost else ""
             return _Outcome(channel=created, note=note)
@@ -247,7 +310,7 @@ class Executor:
         )
 
     def _settle_existing(
-        self, action: Action, channel: LiveChannel, body: Mapping[str, Any], lost: int
+        self, action: Action, channel: LiveResource, body: Mapping[str, Any], lost: int
     ) -> _Outcome:
         owner = self._options.owner
         if channel.managed_by == owner and _same_content(channel, body):
@@ -257,8 +320,8 @@ class Executor:
         whose = f"managed by {holder!r}" if holder else "not managed by reconciler"
         differs = "" if _same_content(channel, body) else ", with other content"
         raise ActionFailed(
-            f"a channel named {channel.name!r} already exists (id {channel.id}, {whose}{differs}); "
-            "it was not created by this plan: run plan again"
+            f"a {kinds.get(channel.kind).label} named {channel.name!r} already exists "
+            f"(id {channel.id}, {whose}{differs}); it was not created by this plan: run plan again"
         )
 
     # -- update / adopt -------------------------------------------------------------------
@@ -268,41 +331,43 @@ class Executor:
         channel_id = _channel_id(action)
         if action.live is None:
             raise ActionFailed(f"{action.kind.value} of {action.name!r} has no live version")
-        version = action.live.version
+        revision = action.live.revision
+        adapter = self._adapter(action)
+        label = kinds.get(action.resource_kind).label
         owner = self._options.owner
         reread = 0
         for round_number in range(1, self._options.max_rounds + 1):
             if round_number > 1:
                 await self._backoff(round_number)
             try:
-                updated = await self._backend.update_channel(channel_id, body, version=version)
+                updated = await adapter.update(channel_id, body, revision=revision)
             except (VersionMismatchError, OutcomeUnknownError) as exc:
                 reread += 1
                 why = "version mismatch" if isinstance(exc, VersionMismatchError) else "lost answer"
                 try:
-                    current = await self._backend.get_channel(channel_id)
+                    current = await adapter.get(channel_id)
                 except NotFoundError as gone:
                     raise ActionFailed(
-                        f"channel {action.name!r} (id {channel_id}) was deleted during the run"
+                        f"{label} {action.name!r} (id {channel_id}) was deleted during the run"
                     ) from gone
                 if current.managed_by == owner and _same_content(current, body):
                     return _Outcome(channel=current, note=f"already up to date after {why}")
                 allowed = {owner} if action.kind is ActionKind.UPDATE else {owner, None}
                 if current.managed_by not in allowed:
                     raise ActionFailed(
-                        f"channel {action.name!r} (id {channel_id}) is now managed by "
+                        f"{label} {action.name!r} (id {channel_id}) is now managed by "
                         f"{current.managed_by!r}; not updated"
                     ) from exc
-                version = current.version  # still needed: apply on the fresh version
+                revision = current.revision  # still needed: apply on the fresh revision
                 continue
             except NotFoundError as exc:
                 raise ActionFailed(
-                    f"channel {action.name!r} (id {channel_id}) no longer exists; run plan again"
+                    f"{label} {action.name!r} (id {channel_id}) no longer exists; run plan again"
                 ) from exc
             note = f"applied after {reread} re-read(s)" if reread else ""
             return _Outcome(channel=updated, note=note)
         raise ActionFailed(
-            f"{action.kind.value} of {action.name!r}: the channel kept changing during "
+            f"{action.kind.value} of {action.name!r}: the {label} kept changing during "
             f"{self._options.max_rounds} rounds; run plan again"
         )
 
@@ -310,16 +375,17 @@ class Executor:
 
     async def _delete(self, action: Action) -> _Outcome:
         channel_id = _channel_id(action)
+        adapter = self._adapter(action)
         for round_number in range(1, self._options.max_rounds + 1):
             if round_number > 1:
                 await self._backoff(round_number)
             try:
-                await self._backend.delete_channel(channel_id)
+                await adapter.delete(channel_id)
             except NotFoundError:
                 return _Outcome(channel_id=channel_id, note="already absent")
             except OutcomeUnknownError:
                 try:
-                    await self._backend.get_channel(channel_id)
+                    await adapter.get(channel_id)
                 except NotFoundError:
                     return _Outcome(channel_id=channel_id, note="deleted (its answer was lost)")
                 continue
@@ -330,8 +396,32 @@ class Executor:
         )
 
 
+def _with_refs(action: Action, made: Mapping[tuple[str, str], ActionResult]) -> Action:
+    """``action`` with each pending reference filled from the result of the action that made
+    the referred object; ``ActionFailed`` (as a failed action) when that one did not succeed."""
+    if not action.pending_refs or action.body is None:
+        return action
+    body = kinds.copy_json(action.body)
+    for ref in action.pending_refs:
+        result = made.get((ref.kind, kinds.get(ref.kind).identity(ref.name)))
+        if result is None or not result.succeeded or not result.channel_id:
+            label = kinds.get(ref.kind).label
+            return dataclasses.replace(
+                action, body=None, pending_refs=(), reason=f"{label} {ref.name!r} was not created"
+            )
+        parent: Any = body
+        for part in ref.path[:-1]:
+            parent = parent.setdefault(part, {})
+        parent[ref.path[-1]] = {"id": result.channel_id}
+    return dataclasses.replace(action, body=body, pending_refs=())
+
+
 def _body(action: Action) -> dict[str, Any]:
     if action.body is None:
+        if action.reason:
+            raise ActionFailed(
+                f"{action.kind.value} of {action.name!r} not attempted: {action.reason}"
+            )
         raise ActionFailed(f"{action.kind.value} of {action.name!r} carries no body")
     return action.body
 

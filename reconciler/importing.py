@@ -39,11 +39,11 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
+from reconciler import kinds
+from reconciler.artifacts import write_atomic
 from reconciler.errors import UsageError
-from reconciler.model import CHANNEL_FIELDS, LiveChannel, channel_key
-from reconciler.planner import normalise_body
+from reconciler.model import LiveResource
 from reconciler.planner.targets import matches
-from reconciler.planning import write_atomic
 from reconciler.spec.loader import load_specs
 
 if TYPE_CHECKING:
@@ -53,14 +53,6 @@ if TYPE_CHECKING:
 
 DEFAULT_IMPORT_DIR = Path("channels")
 MAX_SLUG = 60
-
-#: Key order of each section, as the contract lists them (api-contract.md §3).
-_ORDER: Mapping[str, tuple[str, ...]] = {
-    "": CHANNEL_FIELDS,
-    "webMessagingWidgetConfiguration": ("widgetId", "theme", "customAttributes"),
-    "securityPolicy": ("enabled", "allowedOrigins", "requireConsent"),
-    "routingConfiguration": ("queueId",),
-}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -98,7 +90,7 @@ class ImportResult:
 class _Existing:
     """Specs already under the output folder: which file holds each name, documents per file."""
 
-    files_of: Mapping[str, str] = field(default_factory=dict)
+    files_of: Mapping[tuple[str, str], str] = field(default_factory=dict)
     documents: Mapping[str, int] = field(default_factory=dict)
 
 
@@ -120,16 +112,22 @@ def escape_references(value: Any) -> Any:
     return value
 
 
-def channel_document(channel: LiveChannel) -> CommentedMap:
-    """The spec document of a live channel: normalised, escaped, in contract order."""
-    body = escape_references(normalise_body(channel.body))
-    if body.get("description") == "":
-        del body["description"]
-    return _ordered(body, "")
+def channel_document(resource: LiveResource) -> CommentedMap:
+    """The spec document of a live object: normalised, escaped, in its kind's key order
+    (``kind:`` first, for any kind but the default)."""
+    kind = kinds.get(resource.kind)
+    body = escape_references(kind.import_document(resource.body))
+    order = dict(kind.import_order)
+    if resource.kind != kinds.DEFAULT_KIND:
+        body = {"kind": resource.kind, **body}
+        order[""] = ("kind", *order.get("", ()))
+    return _ordered(body, "", order)
 
 
-def _ordered(mapping: Mapping[str, Any], section: str) -> CommentedMap:
-    order = _ORDER.get(section)
+def _ordered(
+    mapping: Mapping[str, Any], section: str, orders: Mapping[str, tuple[str, ...]]
+) -> CommentedMap:
+    order = orders.get(section)
     if order is None:  # customAttributes: free-form, sorted for stable files
         keys = sorted(mapping)
     else:
@@ -138,7 +136,9 @@ def _ordered(mapping: Mapping[str, Any], section: str) -> CommentedMap:
     for key in keys:
         value = mapping[key]
         if isinstance(value, dict):
-            result[_text(key)] = _ordered(value, key if section == "" else f"{section}.{key}")
+            result[_text(key)] = _ordered(
+                value, key if section == "" else f"{section}.{key}", orders
+            )
         elif isinstance(value, list):
             items = CommentedSeq([_text(item) for item in value])
             if not value:
@@ -176,13 +176,14 @@ def render_document(document: CommentedMap, header: Sequence[str]) -> str:
     return comment + stream.getvalue()
 
 
-def header_lines(channel: LiveChannel, environment: str, now: datetime) -> list[str]:
-    """The header comment: source environment, channel id, date (UTC)."""
+def header_lines(resource: LiveResource, environment: str, now: datetime) -> list[str]:
+    """The header comment: source environment, object id, date (UTC)."""
     day = now.astimezone(timezone.utc).strftime("%Y-%m-%d")
+    label = kinds.get(resource.kind).label
     return [
         f"Imported by 'reconciler import' from environment {environment}",
-        f"channel id {channel.id}, on {day}.",
-        "Edit freely: this file is now the channel's spec.",
+        f"{label} id {resource.id}, on {day}.",
+        f"Edit freely: this file is now the {label}'s spec.",
     ]
 
 
@@ -190,19 +191,21 @@ def _existing(out_dir: Path) -> _Existing:
     if not out_dir.is_dir():
         return _Existing()
     loaded = load_specs([out_dir])
-    files_of: dict[str, str] = {}
+    files_of: dict[tuple[str, str], str] = {}
     documents: dict[str, int] = {}
     for spec in loaded.specs:
         documents[spec.source.file] = documents.get(spec.source.file, 0) + 1
-        if spec.name:  # as written: import escaped every '${' of a name as '$${'
+        kind = spec.body.get("kind", kinds.DEFAULT_KIND)
+        if spec.name and isinstance(kind, str) and kinds.known(kind):
+            # as written: import escaped every '${' of a name as '$${'
             name = spec.name.replace("$${", "${")
-            files_of.setdefault(channel_key(name), spec.source.file)
+            files_of.setdefault((kind, kinds.get(kind).identity(name)), spec.source.file)
     return _Existing(files_of=files_of, documents=documents)
 
 
 def decide(
-    live: Sequence[LiveChannel], request: ImportRequest
-) -> tuple[list[tuple[LiveChannel, Path, bool]], list[tuple[str, str]], int]:
+    live: Sequence[LiveResource], request: ImportRequest
+) -> tuple[list[tuple[LiveResource, Path, bool]], list[tuple[str, str]], int]:
     """(channel, file, replaces that file) to write, (name, why) skipped, channels considered.
 
     Pure apart from looking at the output folder. A new file never lands on an existing one:
@@ -213,17 +216,18 @@ def decide(
         raise UsageError(f"--out-dir {request.out_dir}: not a folder")
     existing = _existing(request.out_dir)
     chosen = sorted(
-        (ch for ch in live if matches(ch.name, request.names)), key=lambda ch: (ch.key, ch.id)
+        (ch for ch in live if matches(ch.name, request.names)),
+        key=lambda ch: (ch.kind, ch.key, ch.id),
     )
     taken: set[str] = set()
-    planned: list[tuple[LiveChannel, Path, bool]] = []
+    planned: list[tuple[LiveResource, Path, bool]] = []
     skipped: list[tuple[str, str]] = []
     for channel in chosen:
         owner = channel.managed_by
         if owner is not None and owner != request.owner:
             skipped.append((channel.name, f"managed by another owner ({owner!r})"))
             continue
-        described = existing.files_of.get(channel.key)
+        described = existing.files_of.get((channel.kind, channel.key))
         if described is not None:
             single = existing.documents.get(described, 0) == 1
             if request.overwrite and single:
@@ -244,7 +248,7 @@ def decide(
 
 
 def write_files(
-    planned: Sequence[tuple[LiveChannel, Path, bool]], environment: str, now: datetime
+    planned: Sequence[tuple[LiveResource, Path, bool]], environment: str, now: datetime
 ) -> list[ImportedFile]:
     """Render every file first, then write them (atomically, one by one)."""
     texts = [
@@ -274,10 +278,11 @@ def run_import(
 ) -> ImportResult:
     """List the org once, decide, then write the files."""
     from reconciler.genesys.factory import open_backend
+    from reconciler.planning import list_kinds
 
-    async def fetch() -> tuple[str, list[LiveChannel]]:
+    async def fetch() -> tuple[str, list[LiveResource]]:
         async with open_backend(settings, transport=transport) as backend:
-            return backend.environment, await backend.list_channels()
+            return backend.environment, await list_kinds(backend, kinds.names(), required=())
 
     label, live = asyncio.run(fetch())
     environment = (

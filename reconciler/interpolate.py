@@ -174,11 +174,16 @@ def applies_to(spec: ChannelSpec, environment: str | None) -> bool:
     return environment in wanted
 
 
+#: Keys of a spec document that are the tool's, never sent: stripped once the schema has
+#: judged them.
+RESERVED_KEYS = (ENVIRONMENTS_KEY, "kind")
+
+
 def strip_reserved(spec: ChannelSpec) -> ChannelSpec:
-    """The spec without ``x-environments`` (what is planned and sent)."""
-    if ENVIRONMENTS_KEY not in spec.body:
+    """The spec without ``x-environments`` and ``kind`` (what is planned and sent)."""
+    if not any(key in spec.body for key in RESERVED_KEYS):
         return spec
-    body = {k: v for k, v in spec.body.items() if k != ENVIRONMENTS_KEY}
+    body = {k: v for k, v in spec.body.items() if k not in RESERVED_KEYS}
     return dataclasses.replace(spec, body=body)
 
 

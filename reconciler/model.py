@@ -1,4 +1,4 @@
-"""Records that flow through the reconciler: specs, live channels, diagnostics.
+"""Records that flow through the reconciler: specs, live objects, diagnostics.
 
 Pure: no I/O, no clock, no third-party I/O libraries. JSON-like payloads (``body``) are plain
 dicts and lists that nobody mutates after construction; functions that need a changed copy make
@@ -7,24 +7,14 @@ one.
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-#: customAttributes key the reconciler writes on every channel it manages (its ownership marker).
-#: It counts against the API's 20 pairs, so a spec may carry at most 19.
-MANAGED_BY_KEY = "x-managed-by"
-
-#: Fields of the contract's create body (api-contract.md §3), in the contract's order.
-CHANNEL_FIELDS: tuple[str, ...] = (
-    "name",
-    "description",
-    "webMessagingWidgetConfiguration",
-    "securityPolicy",
-    "routingConfiguration",
-)
-
-#: Fields the server sets; never sent on create, never compared.
-SERVER_FIELDS: tuple[str, ...] = ("id", "version", "dateCreated", "dateModified", "selfUri")
+if TYPE_CHECKING:
+    from reconciler.kinds.base import ResourceKind
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -64,35 +54,45 @@ class Diagnostic:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ChannelSpec:
-    """One desired channel, as loaded from a YAML document.
+class Spec:
+    """One desired object of one kind, as loaded from a YAML document.
 
-    ``body`` is exactly the contract's create body (the ``CHANNEL_FIELDS``). ``source`` is where
-    the document starts; ``positions`` maps JSON paths inside it to their places, so later stages
-    (plan, apply) can point a person at the line that asked for a change.
+    ``kind`` names its declaration in ``reconciler.kinds`` (``channel`` when the document has
+    no ``kind:``). ``body`` is the document as checked (the tool's own keys such as ``kind``
+    and ``x-environments`` are stripped once the schema has judged them). ``source`` is where
+    the document starts; ``positions`` maps JSON paths inside it to their places, so later
+    stages (plan, apply) can point a person at the line that asked for a change.
     """
 
     name: str
     body: dict[str, Any]
     source: SourceRef
+    kind: str = "channel"
     positions: dict[str, SourceRef] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def key(self) -> str:
-        """The identity of the channel: its name, compared case-insensitively as the API does."""
-        return channel_key(self.name)
+        """The identity of the object: its name, compared case-insensitively as the API does."""
+        return _kind(self.kind).identity(self.name)
+
+
+#: The channel kind's spec is a plain ``Spec`` (the default kind).
+ChannelSpec = Spec
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class LiveChannel:
-    """One channel as the API returned it.
+class LiveResource:
+    """One object as the API returned it.
 
-    ``body`` holds the contract's create-body fields as stored (ownership marker included);
-    server-set fields are kept apart.
+    ``body`` holds the kind's writable fields as stored (ownership marker included); what the
+    server sets is kept apart. ``revision`` is an opaque string that changes whenever the
+    object does (a channel's version; for other kinds whatever their adapter reads), so a
+    plan can tell whether an object moved since it was read.
     """
 
+    kind: str
     id: str
-    version: int
+    revision: str
     body: dict[str, Any]
     date_created: str = ""
     date_modified: str = ""
@@ -103,29 +103,69 @@ class LiveChannel:
 
     @property
     def key(self) -> str:
-        return channel_key(self.name)
+        return _kind(self.kind).identity(self.name)
 
     @property
     def managed_by(self) -> str | None:
-        """The owner id in the ownership marker, or None for an unmanaged channel."""
-        widget = self.body.get("webMessagingWidgetConfiguration") or {}
-        attributes = widget.get("customAttributes") or {}
-        value = attributes.get(MANAGED_BY_KEY)
-        return value if isinstance(value, str) else None
+        """The owner id in the ownership marker, or None for an unmanaged object."""
+        return _kind(self.kind).owner_of(self.body)
 
-    @classmethod
-    def from_api(cls, payload: dict[str, Any]) -> LiveChannel:
-        """Build from a contract §3 channel object (already checked to be a JSON object)."""
-        body = {k: v for k, v in payload.items() if k not in SERVER_FIELDS}
-        return cls(
-            id=str(payload["id"]),
-            version=int(payload["version"]),
+    @property
+    def version(self) -> int:
+        """The revision as a number, for kinds whose revision is a version counter."""
+        return int(self.revision)
+
+
+class LiveChannel(LiveResource):
+    """A live ``channel``: built from its numeric version, as the channels API reports it."""
+
+    __slots__ = ()
+
+    def __init__(
+        self,
+        *,
+        id: str,
+        version: int,
+        body: dict[str, Any],
+        date_created: str = "",
+        date_modified: str = "",
+    ) -> None:
+        super().__init__(
+            kind="channel",
+            id=id,
+            revision=str(version),
             body=body,
-            date_created=str(payload.get("dateCreated", "")),
-            date_modified=str(payload.get("dateModified", "")),
+            date_created=date_created,
+            date_modified=date_modified,
         )
 
 
 def channel_key(name: str) -> str:
     """Case-insensitive identity of a channel name (Unicode casefold, as the API compares)."""
     return name.casefold()
+
+
+def json_path(parts: Iterable[str | int]) -> str:
+    """The JSON path of a node: ``$`` for the document, then ``a.b[2]``.
+
+    Keys that are not plain identifiers are quoted (``customAttributes["a.b"]``) so that a
+    path always names exactly one node.
+    """
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif _SIMPLE_KEY.fullmatch(part):
+            text += f".{part}" if text else part
+        else:
+            text += f"[{json.dumps(part, ensure_ascii=False)}]"
+    return text or "$"
+
+
+_SIMPLE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+
+
+def _kind(name: str) -> ResourceKind:
+    from reconciler import kinds  # the registry imports this module: resolved at call time
+
+    return kinds.get(name)

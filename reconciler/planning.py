@@ -1,44 +1,35 @@
-"""Planning at the I/O edge: load specs, read the live channels, plan, write the artifacts.
+"""Planning at the I/O edge: load specs, read the live objects, plan, write the artifacts.
 
 The order is the contract with the user: specs are loaded and validated first, so invalid
-specs stop the run before any API call; then one listing of the org; then the pure planner;
-then plan.json and plan.md (or drift.json and drift.md), each written atomically (a temp file
-in the same folder, then ``os.replace``), so a reader never sees half an artifact.
+specs stop the run before any API call; then one listing of each kind in play (and of what its
+specs refer to by name); then the pure planner; then the artifacts (``reconciler.artifacts``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import os
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from jsonschema import Draft202012Validator
-
-from reconciler.backend import ChannelsBackend
-from reconciler.durable import replace_atomically
-from reconciler.errors import ConfigError, PlanError
+from reconciler import kinds
+from reconciler.artifacts import DEFAULT_OUT_DIR, file_safe, write_artifacts
+from reconciler.backend import Backend
+from reconciler.errors import ConfigError, NotFoundError
 from reconciler.events import Event, drift_detected
 from reconciler.interpolate import SpecContext
-from reconciler.model import ChannelSpec
-from reconciler.planner import Plan, PlanOptions, ReportKind, build_plan, plan_from_json
+from reconciler.model import LiveResource, Spec
+from reconciler.planner import Plan, PlanOptions, ReportKind, build_plan
 from reconciler.planner.redact import WritePaths, write_only_paths
-from reconciler.render.plan_markdown import escape_markdown, render_plan_markdown
 from reconciler.webhooks import DeliveryOutcome, NullSink, default_outbox_path, from_env
 
 if TYPE_CHECKING:
     import httpx
 
-    from reconciler.cli.app import GlobalOptions
-
-DEFAULT_OUT_DIR = Path("artifacts")
-PLAN_SCHEMA_RESOURCE = "plan.schema.json"
+    from reconciler.genesys.settings import Settings
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -62,54 +53,98 @@ class PlanResult:
     webhook: DeliveryOutcome | None = None  # drift.detected, when drift found changes
 
 
-def channel_write_only() -> WritePaths:
-    """The write-only paths of the shipped channel schema (none today)."""
-    from reconciler.spec.schema import channel_schema
+def write_only_of(kind_names: Iterable[str]) -> WritePaths:
+    """The write-only paths of these kinds' shipped schemas (none today)."""
+    from reconciler.spec.schema import kind_schema
 
-    return write_only_paths(channel_schema())
+    paths: set[tuple[str, ...]] = set()
+    for name in kind_names:
+        paths |= write_only_paths(kind_schema(kinds.get(name).schema_resource))
+    return frozenset(paths)
+
+
+def kinds_in_play(specs: Sequence[Spec]) -> list[str]:
+    """The kinds a plan reads: those the specs use, and the default kind always (so that a
+    plan with no specs still sees, and with ``--prune`` deletes, the managed channels)."""
+    return kinds.ordered({kinds.DEFAULT_KIND, *(spec.kind for spec in specs)})
+
+
+async def read_live(
+    backend: Backend, specs: Sequence[Spec]
+) -> tuple[list[LiveResource], dict[str, list[tuple[str, str]]]]:
+    """Every live object of the kinds in play, and the catalogue of what their specs may name.
+
+    A kind no spec uses is read only if the org serves it: its listing's 404 means "none here"
+    (a real org has no tutorial channels API). A kind the specs use must be listed.
+    """
+    used = {spec.kind for spec in specs}
+    live = await list_kinds(backend, kinds_in_play(specs), required=used)
+    catalog: dict[str, list[tuple[str, str]]] = {}
+    for name in kinds.ordered(used):
+        for target, entries in (await backend.adapter(name).catalog()).items():
+            catalog.setdefault(target, []).extend(entries)
+    return live, catalog
+
+
+async def list_kinds(
+    backend: Backend, names: Iterable[str], *, required: Iterable[str]
+) -> list[LiveResource]:
+    """Every live object of the kinds ``names``. A kind not in ``required`` whose listing is
+    404 (or that this backend has no adapter for) has no objects here."""
+    must = set(required)
+    live: list[LiveResource] = []
+    for name in names:
+        try:
+            live.extend(await backend.adapter(name).list())
+        except (NotFoundError, ConfigError):
+            if name in must:
+                raise
+    return live
 
 
 async def plan_against(
-    specs: Sequence[ChannelSpec],
-    backend: ChannelsBackend,
+    specs: Sequence[Spec],
+    backend: Backend,
     *,
     options: PlanOptions,
     now: datetime,
     report: ReportKind = ReportKind.PLAN,
     write_only: WritePaths | None = None,
 ) -> Plan:
-    """One listing of the org, then the pure planner. Apply reuses this to plan afresh."""
-    live = await backend.list_channels()
+    """One listing per kind in play, then the pure planner. Apply reuses this to plan afresh."""
+    live, catalog = await read_live(backend, specs)
     return build_plan(
         specs,
         live,
         options=options,
         environment=backend.environment,
         now=now,
-        write_only=channel_write_only() if write_only is None else write_only,
+        write_only=write_only_of(kinds_in_play(specs)) if write_only is None else write_only,
         report=report,
+        catalog=catalog,
     )
 
 
 def run_plan(
     request: PlanRequest,
-    global_options: GlobalOptions,
+    settings: Settings,
     *,
-    env: Mapping[str, str] | None = None,
+    env: Mapping[str, str],
     now: datetime | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    specs: Sequence[Spec] | None = None,
 ) -> PlanResult:
-    """Validate specs (SpecError before any API call), plan against the org, write artifacts."""
-    from reconciler.genesys.factory import open_backend, settings_from_cli
+    """Validate specs (SpecError before any API call; ``specs`` when the caller already
+    loaded them), plan against the org, write artifacts."""
+    from reconciler.genesys.factory import open_backend
     from reconciler.spec.validate import load_valid_specs
 
-    environ = os.environ if env is None else env
-    specs = load_valid_specs(list(request.paths), request.context)
-    settings = settings_from_cli(global_options, environ)
+    if specs is None:
+        specs = load_valid_specs(list(request.paths), request.context)
     moment = datetime.now(timezone.utc) if now is None else now
     # drift sends drift.detected; a bad WEBHOOK_URL or secret fails before any API call.
     sink = (
-        from_env(environ, default_outbox_path(file_safe(settings.environment)))
+        from_env(env, default_outbox_path(file_safe(settings.environment)))
         if request.report is ReportKind.DRIFT
         else NullSink()
     )
@@ -133,10 +168,12 @@ def run_plan(
 
 
 def drift_event(plan: Plan, *, now: datetime) -> Event:
-    """``drift.detected`` for a drift report: every drifted channel with its drift kind."""
+    """``drift.detected`` for a drift report: every drifted object with its drift kind."""
     channels: list[Mapping[str, str]] = []
     for action in plan.changes:
         item = {"name": action.name, "action": action.kind.value}
+        if action.resource_kind != kinds.DEFAULT_KIND:
+            item["kind"] = action.resource_kind
         drift = plan.drift_of(action)
         if drift is not None:
             item["drift"] = drift.value
@@ -152,67 +189,3 @@ def drift_event(plan: Plan, *, now: datetime) -> Event:
         channels=channels,
         now=now,
     )
-
-
-def file_safe(environment: str) -> str:
-    """An environment label as a file name (``mypurecloud.ie`` stays; ``/`` and ``:`` go)."""
-    return "".join(c if c.isalnum() or c in "-._" else "-" for c in environment) or "default"
-
-
-def plan_json_text(plan: Plan) -> str:
-    """plan.json's exact text: sorted keys, two-space indent, UTF-8, final newline."""
-    return json.dumps(plan.to_json(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-
-
-def write_artifacts(plan: Plan, out_dir: Path) -> tuple[Path, Path]:
-    """Write ``<stem>.json`` and ``<stem>.md`` (stem ``plan`` or ``drift``) atomically."""
-    stem = "drift" if plan.report is ReportKind.DRIFT else "plan"
-    json_path, markdown_path = out_dir / f"{stem}.json", out_dir / f"{stem}.md"
-    write_atomic(json_path, plan_json_text(plan))
-    write_atomic(markdown_path, plan_markdown(plan, full_plan=json_path.as_posix()))
-    return json_path, markdown_path
-
-
-def plan_markdown(plan: Plan, *, full_plan: str) -> str:
-    """plan.md: the rendered comment, with a note under its head when the plan is partial."""
-    text = render_plan_markdown(plan, full_plan=full_plan)
-    if not plan.options.targets:
-        return text
-    listed = ", ".join(f"'{escape_markdown(target)}'" for target in plan.options.targets)
-    note = [
-        "> [!NOTE]",
-        f"> **Partial plan**: limited to channels matching --target {listed}; other channels "
-        "were not considered.",
-        "",
-    ]
-    lines = text.split("\n")
-    return "\n".join([*lines[:4], *note, *lines[4:]])
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write a file so that readers see the old content or the new, never a mix."""
-    try:
-        replace_atomically(path, text.encode("utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot write {path} (check --out): {exc.strerror or exc}") from exc
-
-
-def plan_schema() -> dict[str, Any]:
-    text = resources.files("reconciler.schemas").joinpath(PLAN_SCHEMA_RESOURCE).read_text("utf-8")
-    schema: dict[str, Any] = json.loads(text)
-    return schema
-
-
-def read_plan(path: Path) -> Plan:
-    """A saved plan.json, checked against plan.schema.json and its own digest (for apply)."""
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise PlanError(f"cannot read plan {path}: {exc.strerror or exc}") from exc
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise PlanError(f"plan {path} is not JSON: {exc}") from exc
-    validator = Draft202012Validator(plan_schema())
-    error = next(iter(sorted(validator.iter_errors(document), key=lambda e: e.json_path)), None)
-    if error is not None:
-        raise PlanError(f"plan {path} is not a valid plan at {error.json_path}: {error.message}")
-    return plan_from_json(document)

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CallRecord:
-    """One HTTP attempt. ``status`` is 0 when no response came (``error`` says why)."""
+    """One HTTP attempt. ``status`` is 0 when no response came (``error`` says why);
+    ``token`` marks a request to the token endpoint (not an API call)."""
 
     method: str
     path: str
@@ -24,6 +25,7 @@ class CallRecord:
     attempt: int
     elapsed_ms: float
     error: str = ""
+    token: bool = False
 
 
 _RECORDERS: ContextVar[tuple[list[CallRecord], ...]] = ContextVar(

@@ -18,20 +18,17 @@ from typing import Protocol
 
 import httpx
 
-from reconciler.genesys.client import GenesysChannelsClient
+from reconciler.genesys.client import GenesysBackend
 from reconciler.genesys.settings import (
     SANDBOX_CLIENT_ID,
     SANDBOX_CLIENT_SECRET,
     Settings,
     resolve_settings,
 )
-from reconciler.sandbox import (
-    DEFAULT_STATE_PATH,
-    SandboxApp,
-    SandboxConfig,
-    SandboxState,
-    SandboxTransport,
-)
+
+#: Where ``--sandbox`` keeps its org between runs (``reconciler.sandbox`` says the same; kept
+#: here too so that opening a real org never imports the emulator).
+DEFAULT_STATE_PATH = Path(".reconciler") / "sandbox.json"
 
 
 class SandboxFlag(Protocol):
@@ -56,25 +53,27 @@ async def open_backend(
     clock: Callable[[], float] | None = None,
     sleep: Callable[[float], Awaitable[None]] | None = None,
     sandbox_state_path: str | os.PathLike[str] = DEFAULT_STATE_PATH,
-) -> AsyncIterator[GenesysChannelsClient]:
+) -> AsyncIterator[GenesysBackend]:
     """The backend for ``settings``, closed (and the sandbox state saved) on exit, error or not.
 
     ``transport`` replaces the network for a real org (tests); the sandbox brings its own.
     """
     if not settings.is_sandbox:
-        client = GenesysChannelsClient(settings, transport=transport, clock=clock, sleep=sleep)
+        client = GenesysBackend(settings, transport=transport, clock=clock, sleep=sleep)
         try:
             yield client
         finally:
             await client.aclose()
         return
+    from reconciler.sandbox import SandboxApp, SandboxConfig, SandboxState, SandboxTransport
+
     path = Path(sandbox_state_path)
     app = SandboxApp(
         SandboxConfig(credentials=(SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET)),
         SandboxState.load(path),
         clock=clock or time.monotonic,
     )
-    client = GenesysChannelsClient(
+    client = GenesysBackend(
         settings,
         transport=SandboxTransport(app, sleep=sleep or asyncio.sleep),
         clock=clock,

@@ -8,7 +8,6 @@ with a clear message, never a ``KeyError`` or ``TypeError`` further down. Error 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -29,19 +28,10 @@ from reconciler.errors import (
     VersionMismatchError,
 )
 from reconciler.genesys.transport import CORRELATION_HEADER
+from reconciler.kinds.channel import SERVER_FIELDS
 from reconciler.model import LiveChannel
 
 _MAX_TEXT = 300
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Page:
-    """One page of a listing, checked."""
-
-    number: int
-    page_count: int
-    channels: tuple[LiveChannel, ...]
-    has_next: bool
 
 
 def where(response: httpx.Response) -> str:
@@ -69,9 +59,9 @@ def channel(payload: Any, context: str) -> LiveChannel:
     """A channel object checked for the fields the reconciler uses."""
     if not isinstance(payload, dict):
         raise TransportError(f"{context}: a channel is not a JSON object")
-    _require(payload, "id", str, context)
-    _require(payload, "version", int, context)
-    _require(payload, "name", str, context)
+    require(payload, "id", str, context)
+    require(payload, "version", int, context)
+    require(payload, "name", str, context)
     if not payload["id"]:
         raise TransportError(f"{context}: channel id is empty")
     for optional in ("description", "dateCreated", "dateModified", "selfUri"):
@@ -84,29 +74,12 @@ def channel(payload: Any, context: str) -> LiveChannel:
     attributes = widget.get("customAttributes")
     if attributes is not None and not isinstance(attributes, dict):
         raise TransportError(f"{context}: field 'customAttributes' is not an object")
-    return LiveChannel.from_api(payload)
-
-
-def page(response: httpx.Response, number: int) -> Page:
-    """One listing page; its ``pageNumber`` must be the one asked for."""
-    context = f"{where(response)} page {number}"
-    payload = json_object(response)
-    _require(payload, "entities", list, context)
-    _require(payload, "pageCount", int, context)
-    if payload.get("pageNumber", number) != number:
-        raise TransportError(
-            f"{context}: the server answered with page {describe_value(payload['pageNumber'])}"
-        )
-    if payload["pageCount"] < 0:
-        raise TransportError(f"{context}: negative pageCount")
-    next_uri = payload.get("nextUri")
-    if next_uri is not None and not isinstance(next_uri, str):
-        raise TransportError(f"{context}: field 'nextUri' is not a string")
-    return Page(
-        number=number,
-        page_count=payload["pageCount"],
-        channels=tuple(channel(item, context) for item in payload["entities"]),
-        has_next=bool(next_uri),
+    return LiveChannel(
+        id=str(payload["id"]),
+        version=int(payload["version"]),
+        body={k: v for k, v in payload.items() if k not in SERVER_FIELDS},
+        date_created=str(payload.get("dateCreated", "")),
+        date_modified=str(payload.get("dateModified", "")),
     )
 
 
@@ -160,7 +133,7 @@ def _error_class(status: int, details: tuple[ErrorDetail, ...]) -> type[ApiError
     return by_status.get(status, ApiError)
 
 
-def _require(payload: dict[str, Any], name: str, kind: type, context: str) -> None:
+def require(payload: dict[str, Any], name: str, kind: type, context: str) -> None:
     if name not in payload:
         raise TransportError(f"{context}: field {name!r} is missing")
     value = payload[name]
@@ -170,7 +143,12 @@ def _require(payload: dict[str, Any], name: str, kind: type, context: str) -> No
         )
 
 
-_KIND_NAMES: dict[type, str] = {str: "a string", int: "an integer", list: "a list"}
+_KIND_NAMES: dict[type, str] = {
+    str: "a string",
+    int: "an integer",
+    list: "a list",
+    dict: "an object",
+}
 
 
 def _text(value: Any) -> str:

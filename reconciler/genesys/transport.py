@@ -75,7 +75,9 @@ class PacedTransport(httpx.AsyncBaseTransport):
         try:
             response = await self._exchange(request)
         except httpx.HTTPError as exc:
-            self._record(request, attempt, started, status=0, error=type(exc).__name__)
+            self._record(
+                request, attempt, started, status=0, error=type(exc).__name__, token=not paced
+            )
             raise
         finally:
             if paced:
@@ -89,6 +91,7 @@ class PacedTransport(httpx.AsyncBaseTransport):
             started,
             status=response.status_code,
             correlation_id=headers.get(CORRELATION_HEADER, ""),
+            token=not paced,
         )
         return response
 
@@ -116,6 +119,7 @@ class PacedTransport(httpx.AsyncBaseTransport):
         status: int,
         correlation_id: str = "",
         error: str = "",
+        token: bool = False,
     ) -> None:
         record(
             CallRecord(
@@ -126,6 +130,7 @@ class PacedTransport(httpx.AsyncBaseTransport):
                 attempt=attempt,
                 elapsed_ms=round((self._clock() - started) * 1000.0, 3),
                 error=error,
+                token=token,
             )
         )
 

@@ -1,8 +1,8 @@
-"""The records a plan is made of: one immutable ``Action`` per channel decision.
+"""The records a plan is made of: one immutable ``Action`` per object decision.
 
-Each executable action carries everything apply needs without re-reading specs: the desired
-body (ownership marker set), the channel id, and the fingerprint of the live channel it was
-computed against, so apply can refuse a plan whose channels changed since review.
+Each executable action carries everything apply needs without re-reading specs: its resource
+kind, the desired body (ownership marker set), the object's id, and the fingerprint of the live
+object it was computed against, so apply can refuse a plan whose objects changed since review.
 
 Pure: no I/O.
 """
@@ -13,12 +13,13 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.model import LiveChannel
+from reconciler import kinds
+from reconciler.model import LiveResource
 from reconciler.planner.normalise import content_sha256
 
 
 class ActionKind(str, enum.Enum):
-    """What the plan does with one channel."""
+    """What the plan does with one object."""
 
     CREATE = "create"
     UPDATE = "update"
@@ -95,23 +96,43 @@ class FieldChange:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LiveFingerprint:
-    """What a live channel looked like when planned: its version and a hash of its content."""
+    """What a live object looked like when planned: its revision and a hash of its content."""
 
-    version: int
+    revision: str
     content_sha256: str
 
     @classmethod
-    def of(cls, channel: LiveChannel) -> LiveFingerprint:
+    def of(cls, resource: LiveResource) -> LiveFingerprint:
         """The fingerprint apply recomputes from a fresh read to detect a stale plan."""
-        return cls(version=channel.version, content_sha256=content_sha256(channel.body))
+        return cls(
+            revision=resource.revision,
+            content_sha256=content_sha256(resource.body, resource.kind),
+        )
+
+    @property
+    def version(self) -> int:
+        """The revision as a number, for kinds whose revision is a version counter."""
+        return int(self.revision)
 
     def to_json(self) -> dict[str, Any]:
-        return {"version": self.version, "content_sha256": self.content_sha256}
+        return {"revision": self.revision, "content_sha256": self.content_sha256}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PendingRef:
+    """A reference in an action's body to an object another action of the run creates."""
+
+    path: tuple[str, ...]
+    kind: str
+    name: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": ".".join(self.path), "kind": self.kind, "name": self.name}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Action:
-    """One decision about one channel.
+    """One decision about one object of ``resource_kind``.
 
     ``body`` is the full create/update body to send (create, update, adopt); ``changes`` are
     for people and are already redacted; ``redacted`` lists the body paths that plan.json
@@ -130,9 +151,18 @@ class Action:
     reason: str = ""
     source: str | None = None
     redacted: tuple[str, ...] = field(default=())
+    resource_kind: str = kinds.DEFAULT_KIND
+    #: References to objects this run creates first: (dotted body path, kind, name); apply
+    #: fills each with the id that object's action returned.
+    pending_refs: tuple[PendingRef, ...] = ()
 
-    def sort_key(self) -> tuple[str, int, str]:
-        return (self.key, KIND_ORDER[self.kind], self.channel_id or "")
+    def sort_key(self) -> tuple[str, str, int, str]:
+        return (self.resource_kind, self.key, KIND_ORDER[self.kind], self.channel_id or "")
+
+    @property
+    def object_id(self) -> str | None:
+        """The id of the object acted on (``channel_id`` keeps its historic name)."""
+        return self.channel_id
 
     @property
     def executable(self) -> bool:

@@ -1,19 +1,25 @@
-"""Match specs to live channels and decide one action per channel.
+"""Match specs to live objects and decide one action per object.
 
-Matching is by case-insensitive name, as the API compares names. For each spec:
+Matching is per kind, by the kind's identity of the name (case-insensitive). For each spec:
 
-- no live channel has the name: ``create``;
-- the live channel carries this owner's marker: ``noop`` when the normalised bodies are equal,
+- no live object of its kind has the name: ``create``;
+- the live object carries this owner's marker: ``noop`` when the normalised bodies are equal,
   otherwise ``update`` with the changed fields;
 - it carries no marker: ``conflict``, or ``adopt`` (an update that also sets the marker) with
   ``--adopt``;
 - it carries ANOTHER owner's marker: ``conflict``, even with ``--adopt``. Like Argo CD, the
   reconciler never steals a resource another owner tracks: two owners would overwrite each
-  other on every run. Handing a channel over is a deliberate act (the other owner drops it).
+  other on every run. Handing an object over is a deliberate act (the other owner drops it).
 
-With ``--prune``, each live channel with this owner's marker and no spec is a ``delete``;
-channels without the marker, or with another's, are never deleted. With targets, both sides
+With ``--prune``, each live object with this owner's marker and no spec is a ``delete``;
+objects without the marker, or with another's, are never deleted. With targets, both sides
 are first limited to the matching names (``planner.targets``).
+
+References (``ResourceKind.references``) are resolved here: ``{"name": X}`` becomes
+``{"id": ...}`` of the one live object of the target kind with that name, or of the one entry
+of ``catalog[target]`` for targets that are not kinds (flows, profiles). A name that only a
+spec of this run creates is left for apply to fill (``Action.pending_refs``). No match, or
+more than one, is a ``PlanError`` naming the spec's file and line.
 
 Pure: no I/O.
 """
@@ -21,57 +27,70 @@ Pure: no I/O.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
+from reconciler import kinds
 from reconciler.errors import PlanError
-from reconciler.model import MANAGED_BY_KEY, ChannelSpec, LiveChannel
-from reconciler.planner.actions import Action, ActionKind, FieldChange, LiveFingerprint
-from reconciler.planner.diff import field_changes
-from reconciler.planner.normalise import (
-    canonical_json,
-    desired_body,
-    normalise_body,
-    sha256_digest,
+from reconciler.model import LiveResource, Spec
+from reconciler.planner.actions import (
+    Action,
+    ActionKind,
+    FieldChange,
+    LiveFingerprint,
+    PendingRef,
 )
+from reconciler.planner.diff import field_changes
+from reconciler.planner.normalise import canonical_json, sha256_digest
 from reconciler.planner.plan import Plan, PlanOptions, ReportKind, live_digest
 from reconciler.planner.redact import WritePaths, redacted_paths
 from reconciler.planner.targets import targeted
 from reconciler.planner.thresholds import unsafe_reasons
 
-UNMANAGED_REASON = (
-    f"not managed by the reconciler (no {MANAGED_BY_KEY} marker); --adopt takes it over"
-)
+#: Where a catalogue entry's id and name are: targets that are not kinds (an adapter lists
+#: them), as ``{target: [(id, name), ...]}``.
+Catalog = Mapping[str, Sequence[tuple[str, str]]]
 
 
-def spec_digest(specs: Iterable[ChannelSpec]) -> str:
+def _digest_entry(spec: Spec) -> Any:
+    body = kinds.get(spec.kind).normalise(spec.body)
+    # The default kind's entry is its bare body, as in format 1, so saved plans still match.
+    return body if spec.kind == kinds.DEFAULT_KIND else {"kind": spec.kind, "body": body}
+
+
+def spec_digest(specs: Iterable[Spec]) -> str:
     """``sha256:`` of the normalised desired bodies, independent of file order and owner."""
-    bodies = sorted(
-        (normalise_body(spec.body) for spec in specs),
-        key=lambda body: canonical_json(body),
-    )
+    bodies = sorted((_digest_entry(spec) for spec in specs), key=canonical_json)
     return sha256_digest(bodies)
 
 
-def _source(spec: ChannelSpec) -> str:
+def _source(spec: Spec) -> str:
     return f"{spec.source.file}:{spec.source.line}"
 
 
-def _foreign_reason(owner: str) -> str:
+def _unmanaged_reason(kind: kinds.ResourceKind) -> str:
+    return f"not managed by the reconciler (no {kind.marker_field} marker); --adopt takes it over"
+
+
+def _foreign_reason(kind: kinds.ResourceKind, owner: str) -> str:
     return (
-        f"managed by another owner ({MANAGED_BY_KEY}: {owner!r}); the reconciler does not "
-        "take over another owner's channel, even with --adopt"
+        f"managed by another owner ({kind.marker_field}: {owner!r}); the reconciler does not "
+        f"take over another owner's {kind.label}, even with --adopt"
     )
 
 
 def _decide(
-    spec: ChannelSpec,
-    live: LiveChannel | None,
+    spec: Spec,
+    live: LiveResource | None,
     options: PlanOptions,
     write_only: WritePaths,
     duplicates: int,
+    resolved: tuple[dict[str, Any], tuple[PendingRef, ...]],
 ) -> Action:
-    body = desired_body(spec.body, options.owner)
+    kind = kinds.get(spec.kind)
+    body = kind.desired(resolved[0], options.owner)
+    pending = resolved[1]
     redacted = redacted_paths(body, write_only)
     if live is None:
         return Action(
@@ -81,26 +100,28 @@ def _decide(
             body=body,
             redacted=redacted,
             source=_source(spec),
+            resource_kind=spec.kind,
+            pending_refs=pending,
         )
-    wanted, current = normalise_body(body), normalise_body(live.body)
+    wanted, current = kind.normalise(body), kind.normalise(live.body)
     changes: tuple[FieldChange, ...] = ()
     if canonical_json(wanted) != canonical_json(current):
         changes = field_changes(current, wanted, write_only)
     owner = live.managed_by
     reason = ""
     if duplicates > 1:
-        kind = ActionKind.CONFLICT
-        reason = f"{duplicates} live channels share this name; resolve the duplicates by hand"
+        verdict = ActionKind.CONFLICT
+        reason = f"{duplicates} live {kind.label}s share this name; resolve the duplicates by hand"
     elif owner == options.owner:
-        kind = ActionKind.UPDATE if changes else ActionKind.NOOP
+        verdict = ActionKind.UPDATE if changes else ActionKind.NOOP
     elif owner is None and options.adopt:
-        kind = ActionKind.ADOPT
+        verdict = ActionKind.ADOPT
     else:
-        kind = ActionKind.CONFLICT
-        reason = UNMANAGED_REASON if owner is None else _foreign_reason(owner)
-    sends = kind in (ActionKind.UPDATE, ActionKind.ADOPT)
+        verdict = ActionKind.CONFLICT
+        reason = _unmanaged_reason(kind) if owner is None else _foreign_reason(kind, owner)
+    sends = verdict in (ActionKind.UPDATE, ActionKind.ADOPT)
     return Action(
-        kind=kind,
+        kind=verdict,
         name=spec.name,
         key=spec.key,
         channel_id=live.id,
@@ -111,64 +132,124 @@ def _decide(
         changes=changes,
         reason=reason,
         source=_source(spec),
+        resource_kind=spec.kind,
+        pending_refs=pending if sends else (),
     )
 
 
+def _resolve_refs(
+    spec: Spec,
+    live_by_key: Mapping[tuple[str, str], list[LiveResource]],
+    planned: set[tuple[str, str]],
+    catalog: Catalog,
+) -> tuple[dict[str, Any], tuple[PendingRef, ...]]:
+    """The spec's body with every reference given by name turned into ``{"id": ...}``."""
+    kind = kinds.get(spec.kind)
+    if not kind.references:
+        return spec.body, ()
+    body = kinds.copy_json(spec.body)
+    pending: list[PendingRef] = []
+    for ref in kind.references:
+        parent: Any = body
+        for part in ref.path[:-1]:
+            parent = parent.get(part) if isinstance(parent, dict) else None
+        value = parent.get(ref.path[-1]) if isinstance(parent, dict) else None
+        if not isinstance(value, dict) or not isinstance(value.get("name"), str):
+            continue  # absent, or already an id
+        name = value["name"]
+        where = ".".join(ref.path)
+        if kinds.known(ref.target):
+            target = kinds.get(ref.target)
+            key = target.identity(name)
+            found = [(r.id, r.name) for r in live_by_key.get((ref.target, key), [])]
+            label = target.label
+            if not found and (ref.target, key) in planned:
+                pending.append(PendingRef(path=ref.path, kind=ref.target, name=name))
+                continue
+        else:
+            key = kinds.identity_key(name)
+            found = [e for e in catalog.get(ref.target, ()) if kinds.identity_key(e[1]) == key]
+            label = ref.target
+        if len(found) != 1:
+            detail = (
+                f"no {label} is named {name!r}"
+                if not found
+                else f"{len(found)} {label}s are named {name!r} (ids "
+                + ", ".join(sorted(i for i, _ in found))
+                + "); refer to one by id"
+            )
+            raise PlanError(f"{_source(spec)}: {where}: {detail}")
+        parent[ref.path[-1]] = {"id": found[0][0]}
+    return body, tuple(pending)
+
+
 def build_plan(
-    specs: Sequence[ChannelSpec],
-    live: Sequence[LiveChannel],
+    specs: Sequence[Spec],
+    live: Sequence[LiveResource],
     *,
     options: PlanOptions,
     environment: str,
     now: datetime,
     write_only: WritePaths = frozenset(),
     report: ReportKind = ReportKind.PLAN,
+    catalog: Catalog | None = None,
 ) -> Plan:
     """Decide every action, sort them, and assess the thresholds.
 
-    With ``options.targets``, only the specs and live channels whose names match are
+    With ``options.targets``, only the specs and live objects whose names match are
     considered (digests, thresholds and pruning included): the plan is partial.
     """
     if not options.owner:
         raise PlanError("the owner id must not be empty")
+    all_live = live
     specs = targeted(specs, options.targets)
     live = targeted(live, options.targets)
-    by_key: dict[str, list[LiveChannel]] = defaultdict(list)
-    for channel in live:
-        by_key[channel.key].append(channel)
-    for channels in by_key.values():
-        channels.sort(key=lambda ch: ch.id)
-    actions: list[Action] = []
-    seen: set[str] = set()
+    by_key: dict[tuple[str, str], list[LiveResource]] = defaultdict(list)
+    for resource in live:
+        by_key[(resource.kind, resource.key)].append(resource)
+    for resources in by_key.values():
+        resources.sort(key=lambda r: r.id)
+    # References look at every live object, not only the targeted ones.
+    ref_index: dict[tuple[str, str], list[LiveResource]] = defaultdict(list)
+    for resource in all_live:
+        ref_index[(resource.kind, resource.key)].append(resource)
+    seen: set[tuple[str, str]] = set()
     for spec in specs:
-        if spec.key in seen:
-            raise PlanError(f"two specs share the channel name {spec.name!r} (names ignore case)")
-        seen.add(spec.key)
-        matches = by_key.get(spec.key, [])
+        if (spec.kind, spec.key) in seen:
+            label = kinds.get(spec.kind).label
+            raise PlanError(f"two specs share the {label} name {spec.name!r} (names ignore case)")
+        seen.add((spec.kind, spec.key))
+    actions: list[Action] = []
+    for spec in specs:
+        matches = by_key.get((spec.kind, spec.key), [])
+        resolved = _resolve_refs(spec, ref_index, seen, catalog or {})
         actions.append(
-            _decide(spec, matches[0] if matches else None, options, write_only, len(matches))
+            _decide(
+                spec, matches[0] if matches else None, options, write_only, len(matches), resolved
+            )
         )
-    managed = [ch for ch in live if ch.managed_by == options.owner]
+    managed = [r for r in live if r.managed_by == options.owner]
     if options.prune:
-        for channel in managed:
-            if channel.key not in seen:
+        for resource in managed:
+            if (resource.kind, resource.key) not in seen:
                 actions.append(
                     Action(
                         kind=ActionKind.DELETE,
-                        name=channel.name,
-                        key=channel.key,
-                        channel_id=channel.id,
-                        live=LiveFingerprint.of(channel),
-                        live_owner=channel.managed_by,
+                        name=resource.name,
+                        key=resource.key,
+                        channel_id=resource.id,
+                        live=LiveFingerprint.of(resource),
+                        live_owner=resource.managed_by,
+                        resource_kind=resource.kind,
                     )
                 )
     actions.sort(key=Action.sort_key)
-    kinds = [a.kind for a in actions]
+    verdicts = [a.kind for a in actions]
     reasons = unsafe_reasons(
         options.thresholds,
         managed=len(managed),
-        updates=kinds.count(ActionKind.UPDATE),
-        deletes=kinds.count(ActionKind.DELETE),
+        updates=verdicts.count(ActionKind.UPDATE),
+        deletes=verdicts.count(ActionKind.DELETE),
     )
     return Plan(
         environment=environment,

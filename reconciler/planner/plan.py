@@ -18,20 +18,22 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from reconciler import kinds
 from reconciler.errors import PlanError
-from reconciler.model import LiveChannel
+from reconciler.model import LiveResource
 from reconciler.planner.actions import (
     CHANGES,
     Action,
     ActionKind,
     FieldChange,
     LiveFingerprint,
+    PendingRef,
 )
 from reconciler.planner.normalise import sha256_digest
 from reconciler.planner.redact import WritePaths, redact
 from reconciler.planner.thresholds import Thresholds
 
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"
 DEFAULT_OWNER = "reconciler"
 
 
@@ -158,9 +160,13 @@ def format_time(moment: datetime) -> str:
 
 def action_json(action: Action, write_only: WritePaths = frozenset()) -> dict[str, Any]:
     """The canonical, digest-relevant form of one action (no source, no drift label)."""
-    doc: dict[str, Any] = {"kind": action.kind.value, "name": action.name}
+    doc: dict[str, Any] = {
+        "action": action.kind.value,
+        "kind": action.resource_kind,
+        "name": action.name,
+    }
     if action.channel_id is not None:
-        doc["channel_id"] = action.channel_id
+        doc["id"] = action.channel_id
     if action.body is not None:
         doc["body"] = redact(action.body, (), write_only)
         if action.redacted:
@@ -173,6 +179,8 @@ def action_json(action: Action, write_only: WritePaths = frozenset()) -> dict[st
         doc["changes"] = [change.to_json() for change in action.changes]
     if action.reason:
         doc["reason"] = action.reason
+    if action.pending_refs:
+        doc["pending_refs"] = [ref.to_json() for ref in action.pending_refs]
     return doc
 
 
@@ -181,39 +189,60 @@ def plan_digest(actions: Iterable[Action], write_only: WritePaths = frozenset())
     return sha256_digest([action_json(a, write_only) for a in actions if a.kind in CHANGES])
 
 
-def live_digest(live: Iterable[LiveChannel]) -> str:
-    """``sha256:`` of every live channel's id and fingerprint, independent of listing order."""
+def live_digest(live: Iterable[LiveResource]) -> str:
+    """``sha256:`` of every live object's kind, id and fingerprint, whatever the listing order."""
     entries = sorted(
-        ({"id": ch.id, **LiveFingerprint.of(ch).to_json()} for ch in live),
-        key=lambda e: (str(e["id"]), int(e["version"]), str(e["content_sha256"])),
+        ({"kind": r.kind, "id": r.id, **LiveFingerprint.of(r).to_json()} for r in live),
+        key=lambda e: (str(e["kind"]), str(e["id"]), str(e["revision"]), str(e["content_sha256"])),
     )
     return sha256_digest(entries)
 
 
-def action_from_json(doc: Mapping[str, Any]) -> Action:
-    """One action back from plan.json (already validated against plan.schema.json)."""
+def action_from_json(doc: Mapping[str, Any], format_version: str = FORMAT_VERSION) -> Action:
+    """One action back from plan.json (already validated against plan.schema.json).
+
+    Format 1 (channels only) named the verb ``kind``, the id ``channel_id`` and the revision
+    ``version``; it loads as channel actions.
+    """
+    v1 = format_version == "1"
     live = doc.get("live")
     name = str(doc["name"])
+    resource_kind = kinds.DEFAULT_KIND if v1 else str(doc["kind"])
+    if not kinds.known(resource_kind):
+        raise PlanError(f"the plan acts on kind {resource_kind!r}, which this tool does not know")
+    revision = None if live is None else str(live["version"] if v1 else live["revision"])
     return Action(
-        kind=ActionKind(doc["kind"]),
+        kind=ActionKind(doc["kind"] if v1 else doc["action"]),
         name=name,
-        key=name.casefold(),
-        channel_id=doc.get("channel_id"),
+        key=kinds.get(resource_kind).identity(name),
+        channel_id=doc.get("channel_id" if v1 else "id"),
         body=doc.get("body"),
-        live=LiveFingerprint(version=int(live["version"]), content_sha256=live["content_sha256"])
-        if live is not None
+        live=LiveFingerprint(revision=revision, content_sha256=live["content_sha256"])
+        if live is not None and revision is not None
         else None,
         live_owner=doc.get("live_owner"),
         changes=tuple(FieldChange.from_json(c) for c in doc.get("changes", ())),
         reason=str(doc.get("reason", "")),
         source=doc.get("source"),
         redacted=tuple(doc.get("redacted", ())),
+        resource_kind=resource_kind,
+        pending_refs=tuple(
+            PendingRef(
+                path=tuple(str(r["path"]).split(".")), kind=str(r["kind"]), name=str(r["name"])
+            )
+            for r in doc.get("pending_refs", ())
+        ),
     )
 
 
 def plan_from_json(doc: Mapping[str, Any]) -> Plan:
-    """A plan back from plan.json (validated first); its digest is recomputed, then checked."""
+    """A plan back from plan.json (validated first); its digest is recomputed, then checked.
+
+    A format-1 plan's digest was computed over its format-1 actions, so it is checked in that
+    form; the plan loaded from it is a format-2 value.
+    """
     options = doc["options"]
+    version = str(doc.get("format_version", FORMAT_VERSION))
     plan = Plan(
         environment=str(doc["environment"]),
         created_at=datetime.strptime(doc["created_at"], "%Y-%m-%dT%H:%M:%SZ").replace(
@@ -226,16 +255,28 @@ def plan_from_json(doc: Mapping[str, Any]) -> Plan:
             thresholds=Thresholds.from_json(options["thresholds"]),
             targets=tuple(doc.get("targets", ())),
         ),
-        actions=tuple(action_from_json(a) for a in doc["actions"]),
+        actions=tuple(action_from_json(a, version) for a in doc["actions"]),
         spec_digest=str(doc["spec_digest"]),
         live_digest=str(doc["live_digest"]),
         managed_count=int(doc["managed_count"]),
         unsafe_reasons=tuple(doc.get("unsafe_reasons", ())),
         report=ReportKind(doc.get("report", "plan")),
     )
-    if plan.digest != doc["digest"]:
+    digest = plan.digest if version != "1" else _v1_digest(doc["actions"])
+    if digest != doc["digest"]:
         raise PlanError(
             f"plan digest mismatch: the file says {doc['digest']} but its actions hash to "
-            f"{plan.digest}; the plan was edited after it was written"
+            f"{digest}; the plan was edited after it was written"
         )
     return plan
+
+
+def _v1_digest(actions: Iterable[Mapping[str, Any]]) -> str:
+    """A format-1 plan's digest: its own action documents, minus source and drift."""
+    return sha256_digest(
+        [
+            {k: v for k, v in a.items() if k not in ("source", "drift")}
+            for a in actions
+            if a["kind"] != ActionKind.NOOP.value
+        ]
+    )

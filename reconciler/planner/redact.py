@@ -13,13 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from reconciler.model import MANAGED_BY_KEY
+from reconciler.kinds.channel import MARKER_PATH  # the marker is our own value: never hidden
 from reconciler.planner.actions import ABSENT, REDACTED
 
 WritePaths = frozenset[tuple[str, ...]]
-
-#: The ownership marker is the reconciler's own value, never a secret: never hidden.
-MARKER_PATH = ("webMessagingWidgetConfiguration", "customAttributes", MANAGED_BY_KEY)
 
 
 def write_only_paths(schema: Mapping[str, Any]) -> WritePaths:

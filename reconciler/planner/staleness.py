@@ -13,22 +13,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from reconciler.model import LiveChannel
+from reconciler.model import LiveResource
 from reconciler.planner.actions import ActionKind, LiveFingerprint
 from reconciler.planner.plan import Plan
 
 
-def stale_channels(plan: Plan, live: Iterable[LiveChannel]) -> list[str]:
-    """One line per action whose channel changed since the plan; empty when the plan holds."""
-    channels = list(live)
-    by_id = {channel.id: channel for channel in channels}
-    by_key: dict[str, LiveChannel] = {}
-    for channel in channels:
-        by_key.setdefault(channel.key, channel)
+def stale_channels(plan: Plan, live: Iterable[LiveResource]) -> list[str]:
+    """One line per action whose object changed since the plan; empty when the plan holds."""
+    resources = list(live)
+    by_id = {(r.kind, r.id): r for r in resources}
+    by_key: dict[tuple[str, str], LiveResource] = {}
+    for resource in resources:
+        by_key.setdefault((resource.kind, resource.key), resource)
     problems: list[str] = []
     for action in plan.actions:
         if action.live is not None and action.channel_id:
-            current = by_id.get(action.channel_id)
+            current = by_id.get((action.resource_kind, action.channel_id))
             if current is None:
                 problems.append(f"{action.name!r} (id {action.channel_id}) was deleted")
                 continue
@@ -36,11 +36,11 @@ def stale_channels(plan: Plan, live: Iterable[LiveChannel]) -> list[str]:
             if now != action.live:
                 problems.append(
                     f"{action.name!r} (id {action.channel_id}) changed: version "
-                    f"{action.live.version} in the plan, {now.version} now"
-                    + ("" if now.version != action.live.version else ", other content")
+                    f"{action.live.revision} in the plan, {now.revision} now"
+                    + ("" if now.revision != action.live.revision else ", other content")
                 )
         elif action.kind is ActionKind.CREATE:
-            holder = by_key.get(action.key)
+            holder = by_key.get((action.resource_kind, action.key))
             if holder is not None:
                 problems.append(f"{action.name!r} was created since the plan (id {holder.id})")
     return problems

@@ -14,9 +14,9 @@ import fnmatch
 from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
-from reconciler.model import ChannelSpec, LiveChannel
+from reconciler.model import LiveResource, Spec
 
-T = TypeVar("T", ChannelSpec, LiveChannel)
+T = TypeVar("T", Spec, LiveResource)
 
 
 def matches(name: str, targets: Sequence[str]) -> bool:

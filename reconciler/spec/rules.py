@@ -1,5 +1,8 @@
 """Rules a JSON Schema cannot express, checked across every loaded spec.
 
+Every kind: names are unique per kind (compared as the kind compares them). Each kind may add
+its own rules (``ResourceKind.check_specs``: the channel kind refuses its reserved marker key).
+
 Pure: specs in, diagnostics out. The rules tolerate bodies that failed the schema (a name that
 is not a string, attributes that are not a mapping) so that one run reports everything.
 """
@@ -8,35 +11,39 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from reconciler.model import MANAGED_BY_KEY, ChannelSpec, Diagnostic, SourceRef, channel_key
-from reconciler.spec.schema import json_path
-
-ATTRIBUTES_PATH = ("webMessagingWidgetConfiguration", "customAttributes")
+from reconciler import kinds
+from reconciler.model import Diagnostic, SourceRef, Spec
 
 
-def check_rules(specs: Sequence[ChannelSpec]) -> list[Diagnostic]:
+def check_rules(specs: Sequence[Spec]) -> list[Diagnostic]:
     """Every cross-file problem of ``specs`` (in load order), sorted."""
-    found = [*unique_names(specs), *reserved_keys(specs)]
+    found = unique_names(specs)
+    for name in kinds.names():
+        of_kind = [spec for spec in specs if spec.kind == name]
+        if of_kind:
+            found.extend(kinds.get(name).check_specs(of_kind))
     return sorted(found, key=Diagnostic.sort_key)
 
 
-def unique_names(specs: Sequence[ChannelSpec]) -> list[Diagnostic]:
-    """Each repeat of a name (compared as the API does, case-insensitively) after its first."""
-    first: dict[str, tuple[str, SourceRef]] = {}
+def unique_names(specs: Sequence[Spec]) -> list[Diagnostic]:
+    """Each repeat of a name within a kind (compared as the API does, case-insensitively)
+    after its first."""
+    first: dict[tuple[str, str], tuple[str, SourceRef]] = {}
     found: list[Diagnostic] = []
     for spec in specs:
         name = spec.body.get("name")
-        if not isinstance(name, str) or not name:
+        if not isinstance(name, str) or not name or not kinds.known(spec.kind):
             continue
+        kind = kinds.get(spec.kind)
         here = spec.positions.get("name", spec.source)
-        key = channel_key(name)
+        key = (spec.kind, kind.identity(name))
         if key not in first:
             first[key] = (name, here)
             continue
         earlier_name, there = first[key]
         same = "" if earlier_name == name else f" as {earlier_name!r}"
         message = (
-            f"channel name {name!r} is already used{same} at {there} "
+            f"{kind.label} name {name!r} is already used{same} at {there} "
             "(names are unique, compared case-insensitively)"
         )
         found.append(
@@ -49,35 +56,4 @@ def unique_names(specs: Sequence[ChannelSpec]) -> list[Diagnostic]:
                 rule="unique-name",
             )
         )
-    return found
-
-
-def reserved_keys(specs: Sequence[ChannelSpec]) -> list[Diagnostic]:
-    """Specs that set the reconciler's ownership marker themselves, in any letter case."""
-    found: list[Diagnostic] = []
-    reserved = MANAGED_BY_KEY.casefold()
-    for spec in specs:
-        widget = spec.body.get(ATTRIBUTES_PATH[0])
-        attributes = widget.get(ATTRIBUTES_PATH[1]) if isinstance(widget, dict) else None
-        if not isinstance(attributes, dict):
-            continue
-        for key in attributes:
-            if isinstance(key, str) and key.casefold() == reserved:
-                path = json_path([*ATTRIBUTES_PATH, key])
-                here = spec.positions.get(path, spec.source)
-                spelled = "" if key == MANAGED_BY_KEY else f" (as {MANAGED_BY_KEY!r}, in any case)"
-                message = (
-                    f"the key {key!r} is reserved{spelled}: the reconciler sets it to mark "
-                    "the channels it manages"
-                )
-                found.append(
-                    Diagnostic(
-                        file=here.file,
-                        line=here.line,
-                        col=here.col,
-                        path=path,
-                        message=message,
-                        rule="reserved-key",
-                    )
-                )
     return found

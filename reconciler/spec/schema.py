@@ -12,7 +12,7 @@ import difflib
 import functools
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from importlib import resources
 from typing import Any, cast
 from urllib.parse import urlsplit
@@ -20,36 +20,26 @@ from urllib.parse import urlsplit
 from jsonschema import Draft202012Validator, ValidationError, validators
 from jsonschema.protocols import Validator
 
-from reconciler.model import MANAGED_BY_KEY, SERVER_FIELDS, ChannelSpec, Diagnostic, SourceRef
+from reconciler import kinds
+from reconciler.kinds.channel import MANAGED_BY_KEY
+from reconciler.model import Diagnostic, SourceRef, Spec
+from reconciler.model import json_path as json_path
 
 SCHEMA_RESOURCE = "channel.schema.json"
 
-_SIMPLE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _LOCAL_HOSTS = ("localhost", "127.0.0.1")
 
 
-def json_path(parts: Iterable[str | int]) -> str:
-    """The JSON path of a node: ``$`` for the document, then ``a.b[2]``.
-
-    Keys that are not plain identifiers are quoted (``customAttributes["a.b"]``) so that a
-    path always names exactly one node.
-    """
-    text = ""
-    for part in parts:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        elif _SIMPLE_KEY.fullmatch(part):
-            text += f".{part}" if text else part
-        else:
-            text += f"[{json.dumps(part, ensure_ascii=False)}]"
-    return text or "$"
+@functools.lru_cache(maxsize=16)
+def kind_schema(resource: str) -> dict[str, Any]:
+    """A spec schema as shipped in the package (``schemas/<kind>.schema.json``)."""
+    text = resources.files("reconciler.schemas").joinpath(resource).read_text("utf-8")
+    return cast(dict[str, Any], json.loads(text))
 
 
-@functools.lru_cache(maxsize=1)
 def channel_schema() -> dict[str, Any]:
     """The channel schema as shipped in the package (``schemas/channel.schema.json``)."""
-    text = resources.files("reconciler.schemas").joinpath(SCHEMA_RESOURCE).read_text("utf-8")
-    return cast(dict[str, Any], json.loads(text))
+    return kind_schema(SCHEMA_RESOURCE)
 
 
 @functools.lru_cache(maxsize=64)
@@ -77,21 +67,29 @@ _ChannelValidator = cast(
 )
 
 
-@functools.lru_cache(maxsize=1)
+@functools.lru_cache(maxsize=16)
+def kind_validator(resource: str) -> Validator:
+    """A Draft 2020-12 validator of one kind's schema, with format checking on, built once."""
+    return _ChannelValidator(
+        kind_schema(resource), format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
+
+
 def channel_validator() -> Validator:
     """A Draft 2020-12 validator of the channel schema, with format checking on."""
-    return _ChannelValidator(channel_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return kind_validator(SCHEMA_RESOURCE)
 
 
-def schema_errors(body: Any) -> list[ValidationError]:
+def schema_errors(body: Any, kind: str = kinds.DEFAULT_KIND) -> list[ValidationError]:
     """Every raw jsonschema error of one document (for tests and tools; see ``check_spec``)."""
-    return list(channel_validator().iter_errors(body))
+    return list(kind_validator(kinds.get(kind).schema_resource).iter_errors(body))
 
 
-def check_spec(spec: ChannelSpec) -> list[Diagnostic]:
-    """Every schema violation of one spec, as diagnostics placed at the nodes they concern."""
+def check_spec(spec: Spec) -> list[Diagnostic]:
+    """Every schema violation of one spec (against its kind's schema), as diagnostics placed
+    at the nodes they concern."""
     found: dict[tuple[str, str], Diagnostic] = {}
-    for error in schema_errors(spec.body):
+    for error in schema_errors(spec.body, spec.kind):
         for diagnostic in _diagnostics(error, spec):
             found.setdefault((diagnostic.path, diagnostic.message), diagnostic)
     return _drop_shadowed(list(found.values()))
@@ -122,7 +120,7 @@ def _drop_shadowed(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     return sorted(kept, key=Diagnostic.sort_key)
 
 
-def _place(spec: ChannelSpec, parts: list[str | int]) -> SourceRef:
+def _place(spec: Spec, parts: list[str | int]) -> SourceRef:
     """The recorded position of a node, or of its nearest recorded ancestor."""
     for end in range(len(parts), -1, -1):
         ref = spec.positions.get(json_path(parts[:end]))
@@ -132,7 +130,7 @@ def _place(spec: ChannelSpec, parts: list[str | int]) -> SourceRef:
 
 
 def _diagnostic(
-    spec: ChannelSpec, parts: list[str | int], message: str, rule: str, *, at: list[str | int]
+    spec: Spec, parts: list[str | int], message: str, rule: str, *, at: list[str | int]
 ) -> Diagnostic:
     ref = _place(spec, at)
     return Diagnostic(
@@ -140,7 +138,7 @@ def _diagnostic(
     )
 
 
-def _diagnostics(error: ValidationError, spec: ChannelSpec) -> Iterator[Diagnostic]:
+def _diagnostics(error: ValidationError, spec: Spec) -> Iterator[Diagnostic]:
     parts: list[str | int] = list(error.absolute_path)
     schema_path = list(error.absolute_schema_path)
     keyword = str(error.validator)
@@ -156,7 +154,7 @@ def _diagnostics(error: ValidationError, spec: ChannelSpec) -> Iterator[Diagnost
         known = sorted(cast(Mapping[str, Any], error.schema).get("properties", {}))
         for key in instance:
             if key not in known:
-                message = _unknown_field(str(key), known, top_level=not parts)
+                message = _unknown_field(str(key), known, top_level=not parts, kind=spec.kind)
                 where = [*parts, key]
                 yield _diagnostic(spec, where, message, "schema.additionalProperties", at=where)
         return
@@ -177,8 +175,8 @@ def _diagnostics(error: ValidationError, spec: ChannelSpec) -> Iterator[Diagnost
     yield _diagnostic(spec, parts, message, f"schema.{keyword}", at=parts)
 
 
-def _unknown_field(key: str, known: list[str], *, top_level: bool) -> str:
-    if top_level and key in SERVER_FIELDS:
+def _unknown_field(key: str, known: list[str], *, top_level: bool, kind: str) -> str:
+    if top_level and key in kinds.get(kind).server_fields:
         return f"{key!r} is set by the server and cannot appear in a spec"
     message = f"unknown field {key!r}"
     close = difflib.get_close_matches(key, known, n=1)

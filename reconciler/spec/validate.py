@@ -6,10 +6,12 @@ call, and raises ``SpecError`` with every diagnostic when anything is wrong.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from reconciler import kinds
 from reconciler.errors import SpecError
 from reconciler.interpolate import (
     SpecContext,
@@ -17,7 +19,7 @@ from reconciler.interpolate import (
     interpolate_specs,
     strip_reserved,
 )
-from reconciler.model import ChannelSpec, Diagnostic
+from reconciler.model import Diagnostic, Spec
 from reconciler.spec.loader import load_specs
 from reconciler.spec.rules import check_rules
 from reconciler.spec.schema import check_spec
@@ -34,7 +36,7 @@ class ValidationResult:
     loaded as a mapping; ``files`` are the files read, spelled as in the diagnostics.
     """
 
-    specs: tuple[ChannelSpec, ...]
+    specs: tuple[Spec, ...]
     diagnostics: tuple[Diagnostic, ...]
     files: tuple[str, ...]
     channels: int
@@ -44,10 +46,35 @@ class ValidationResult:
         return not self.diagnostics
 
 
-def check_specs(specs: Sequence[ChannelSpec]) -> tuple[list[ChannelSpec], list[Diagnostic]]:
-    """Schema and cross-file rules over loaded specs: (specs that pass the schema, problems)."""
-    passed: list[ChannelSpec] = []
+def with_kind(specs: Sequence[Spec]) -> tuple[list[Spec], list[Diagnostic]]:
+    """Each spec with the kind its ``kind:`` key names (``channel`` without one); a kind that
+    is not known is a diagnostic at the key, and that document goes no further."""
+    known: list[Spec] = []
     problems: list[Diagnostic] = []
+    for spec in specs:
+        value = spec.body.get("kind", kinds.DEFAULT_KIND)
+        if isinstance(value, str) and kinds.known(value):
+            known.append(spec if value == spec.kind else dataclasses.replace(spec, kind=value))
+            continue
+        here = spec.positions.get("kind", spec.source)
+        listed = ", ".join(repr(name) for name in kinds.names())
+        problems.append(
+            Diagnostic(
+                file=here.file,
+                line=here.line,
+                col=here.col,
+                path="kind",
+                message=f"unknown kind {value!r}; known kinds: {listed}",
+                rule="schema.kind",
+            )
+        )
+    return known, problems
+
+
+def check_specs(specs: Sequence[Spec]) -> tuple[list[Spec], list[Diagnostic]]:
+    """Schema and cross-file rules over loaded specs: (specs that pass the schema, problems)."""
+    specs, problems = with_kind(specs)
+    passed: list[Spec] = []
     for spec in specs:
         found = check_spec(spec)
         problems.extend(found)
@@ -58,8 +85,8 @@ def check_specs(specs: Sequence[ChannelSpec]) -> tuple[list[ChannelSpec], list[D
 
 
 def resolve_and_check(
-    specs: Sequence[ChannelSpec], context: SpecContext
-) -> tuple[list[ChannelSpec], list[Diagnostic]]:
+    specs: Sequence[Spec], context: SpecContext
+) -> tuple[list[Spec], list[Diagnostic]]:
     """Environment selection, interpolation, schema, cross-file rules, in that order.
 
     Specs limited to other environments are dropped first (their variables may exist only
@@ -69,7 +96,9 @@ def resolve_and_check(
     """
     selected = [spec for spec in specs if applies_to(spec, context.environment)]
     resolved, problems = interpolate_specs(selected, context)
-    passed: list[ChannelSpec] = []
+    resolved, unknown = with_kind(resolved)
+    problems.extend(unknown)
+    passed: list[Spec] = []
     for spec in resolved:
         found = check_spec(spec)
         problems.extend(found)
@@ -102,9 +131,7 @@ def _order(diagnostic: Diagnostic) -> tuple[str, int, int, str, str, str]:
     return (*diagnostic.sort_key(), diagnostic.rule)
 
 
-def load_valid_specs(
-    paths: Iterable[PathLike], context: SpecContext | None = None
-) -> list[ChannelSpec]:
+def load_valid_specs(paths: Iterable[PathLike], context: SpecContext | None = None) -> list[Spec]:
     """The specs under ``paths`` when all of them are valid; otherwise ``SpecError``.
 
     The error carries every diagnostic (``SpecError.diagnostics``); its message names the

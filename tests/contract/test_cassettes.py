@@ -33,7 +33,7 @@ from contract_helpers import FAKE_CLIENT_ID, FAKE_SECRET, channel_body, stored_c
 from vcr.serializers import yamlserializer
 
 from reconciler.errors import DuplicateNameError, VersionMismatchError
-from reconciler.genesys.client import GenesysChannelsClient
+from reconciler.genesys.client import GenesysBackend
 from reconciler.genesys.settings import resolve_settings
 from reconciler.sandbox import SandboxApp, SandboxConfig, SandboxState, serve_in_thread
 
@@ -114,14 +114,14 @@ def cassette(name: str, channels: int = 0) -> Iterator[str]:
         assert played.all_played, f"{name}: the client sent fewer requests than recorded"
 
 
-def client_for(url: str) -> GenesysChannelsClient:
+def client_for(url: str) -> GenesysBackend:
     env = {
         "GENESYS_CLIENT_ID": FAKE_CLIENT_ID,
         "GENESYS_CLIENT_SECRET": FAKE_SECRET,
         "GENESYS_API_URL": url,
         "GENESYS_LOGIN_URL": url,
     }
-    return GenesysChannelsClient(
+    return GenesysBackend(
         resolve_settings(env, rate_per_minute=100_000, concurrency=1), sleep=_no_wait
     )
 
@@ -162,7 +162,7 @@ def page_request(number: int, name: str | None = None) -> tuple[str, str, dict[s
 def test_listing_250_channels() -> None:
     async def scenario(url: str) -> int:
         async with client_for(url) as client:
-            return len(await client.list_channels())
+            return len(await client.adapter("channel").list())
 
     with cassette("list_250", channels=250) as url:
         assert asyncio.run(scenario(url)) == 250
@@ -180,15 +180,15 @@ def test_create_get_find_update_delete() -> None:
 
     async def scenario(url: str) -> str:
         async with client_for(url) as client:
-            created = await client.create_channel(created_body)
-            assert (await client.get_channel(created.id)).version == 1
-            found = await client.find_by_name("contract en")
+            created = await client.adapter("channel").create(created_body)
+            assert (await client.adapter("channel").get(created.id)).version == 1
+            found = await client.adapter("channel").find("contract en")
             assert found is not None
             assert found.id == created.id
-            updated = await client.update_channel(created.id, updated_body, version=1)
+            updated = await client.adapter("channel").update(created.id, updated_body, revision=1)
             assert updated.version == 2
             assert updated.body["description"] == "Updated"
-            await client.delete_channel(created.id)
+            await client.adapter("channel").delete(created.id)
             return created.id
 
     with cassette("crud") as url:
@@ -207,12 +207,14 @@ def test_create_get_find_update_delete() -> None:
 def test_conflicts() -> None:
     async def scenario(url: str) -> tuple[str, str]:
         async with client_for(url) as client:
-            first = await client.create_channel(channel_body("Taken"))
+            first = await client.adapter("channel").create(channel_body("Taken"))
             with pytest.raises(DuplicateNameError) as duplicate:
-                await client.create_channel(channel_body("TAKEN"))
-            await client.update_channel(first.id, channel_body("Taken", description="2"), version=1)
+                await client.adapter("channel").create(channel_body("TAKEN"))
+            await client.adapter("channel").update(
+                first.id, channel_body("Taken", description="2"), revision=1
+            )
             with pytest.raises(VersionMismatchError):
-                await client.update_channel(first.id, channel_body("Taken"), version=1)
+                await client.adapter("channel").update(first.id, channel_body("Taken"), revision=1)
             return first.id, duplicate.value.entity_id
 
     with cassette("conflicts") as url:

@@ -18,7 +18,7 @@ import pytest
 from contract_helpers import FAKE_CLIENT_ID, FAKE_SECRET, channel_body
 
 from reconciler.errors import DuplicateNameError, NotFoundError, VersionMismatchError
-from reconciler.genesys.client import GenesysChannelsClient
+from reconciler.genesys.client import GenesysBackend
 from reconciler.genesys.settings import resolve_settings
 
 COLLECTION = "/api/v2/webmessaging/channels"
@@ -184,26 +184,31 @@ def test_the_client_works_with_an_independent_server() -> None:
             "GENESYS_LOGIN_URL": url,
         }
         settings = resolve_settings(env, rate_per_minute=100_000)
-        async with GenesysChannelsClient(settings, sleep=_no_wait) as client:
-            created = [await client.create_channel(channel_body(f"ch-{i:03d}")) for i in range(130)]
-            listed = await client.list_channels()
+        async with GenesysBackend(settings, sleep=_no_wait) as client:
+            created = [
+                await client.adapter("channel").create(channel_body(f"ch-{i:03d}"))
+                for i in range(130)
+            ]
+            listed = await client.adapter("channel").list()
             assert sorted(c.id for c in listed) == sorted(c.id for c in created)
             with pytest.raises(DuplicateNameError) as duplicate:
-                await client.create_channel(channel_body("CH-007"))
+                await client.adapter("channel").create(channel_body("CH-007"))
             assert duplicate.value.entity_id == created[7].id
-            updated = await client.update_channel(
-                created[0].id, channel_body("ch-000", description="new"), version=1
+            updated = await client.adapter("channel").update(
+                created[0].id, channel_body("ch-000", description="new"), revision=1
             )
             assert updated.version == 2
             with pytest.raises(VersionMismatchError):
-                await client.update_channel(created[0].id, channel_body("ch-000"), version=1)
-            found = await client.find_by_name("CH-000")
+                await client.adapter("channel").update(
+                    created[0].id, channel_body("ch-000"), revision=1
+                )
+            found = await client.adapter("channel").find("CH-000")
             assert found is not None
             assert found.body["description"] == "new"
-            await client.delete_channel(created[0].id)
+            await client.adapter("channel").delete(created[0].id)
             with pytest.raises(NotFoundError):
-                await client.get_channel(created[0].id)
-            assert len(await client.list_channels()) == 129
+                await client.adapter("channel").get(created[0].id)
+            assert len(await client.adapter("channel").list()) == 129
 
     with independent_server(org) as url:
         asyncio.run(scenario(url))

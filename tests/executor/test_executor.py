@@ -12,7 +12,7 @@ import pytest
 from fakes import FakeClock
 
 from reconciler.executor import ActionResult, ActionStatus, ExecuteOptions, Executor
-from reconciler.genesys.client import GenesysChannelsClient
+from reconciler.genesys.client import GenesysBackend
 from reconciler.genesys.settings import resolve_settings
 from reconciler.model import LiveChannel, channel_key
 from reconciler.planner.actions import Action, ActionKind, LiveFingerprint
@@ -87,8 +87,8 @@ class Harness:
             wall_clock=self.clock.wall,
         )
 
-    def client(self) -> GenesysChannelsClient:
-        return GenesysChannelsClient(
+    def client(self) -> GenesysBackend:
+        return GenesysBackend(
             resolve_settings(ENV),
             transport=SandboxTransport(self.app, sleep=self.clock.sleep),
             clock=self.clock,
@@ -103,7 +103,7 @@ class Harness:
         async def go() -> LiveChannel:
             client = self.client()
             try:
-                return await client.create_channel(body)
+                return await client.adapter("channel").create(body)
             finally:
                 await client.aclose()
 
@@ -299,17 +299,24 @@ def test_parallelism_bounds_concurrent_actions() -> None:
     peak = 0
 
     class Counting:
-        def __init__(self, inner: GenesysChannelsClient) -> None:
-            self.inner = inner
+        def __init__(self, inner: GenesysBackend) -> None:
+            self.inner = inner.adapter("channel")
             self.environment = inner.environment
+            self.create_safety = self.inner.create_safety
 
-        async def create_channel(self, body: dict[str, Any]) -> LiveChannel:
+        def adapter(self, kind: str) -> Counting:
+            return self
+
+        async def settle(self, resource: LiveChannel) -> LiveChannel:
+            return resource
+
+        async def create(self, body: dict[str, Any]) -> LiveChannel:
             nonlocal in_flight, peak
             in_flight += 1
             peak = max(peak, in_flight)
             try:
                 await h.clock.sleep(0.5)
-                return await self.inner.create_channel(body)
+                return await self.inner.create(body)
             finally:
                 in_flight -= 1
 
@@ -364,8 +371,8 @@ def test_parallelism_must_be_positive() -> None:
 async def _put(h: Harness, live: LiveChannel, body: dict[str, Any]) -> None:
     client = h.client()
     try:
-        current = await client.get_channel(live.id)
-        await client.update_channel(live.id, body, version=current.version)
+        current = await client.adapter("channel").get(live.id)
+        await client.adapter("channel").update(live.id, body, revision=current.version)
     finally:
         await client.aclose()
 
@@ -373,6 +380,6 @@ async def _put(h: Harness, live: LiveChannel, body: dict[str, Any]) -> None:
 async def _delete(h: Harness, channel_id: str) -> None:
     client = h.client()
     try:
-        await client.delete_channel(channel_id)
+        await client.adapter("channel").delete(channel_id)
     finally:
         await client.aclose()

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from fakes import FakeClock, as_stored
 
-from reconciler.genesys.client import GenesysChannelsClient
+from reconciler.genesys.client import GenesysBackend
 from reconciler.genesys.settings import Settings, resolve_settings
 from reconciler.sandbox import SandboxApp, SandboxConfig, SandboxState, SandboxTransport
 
@@ -28,7 +28,7 @@ def make_settings(**overrides: object) -> Settings:
     return resolve_settings(env, **overrides)  # type: ignore[arg-type]
 
 
-ClientFactory = Callable[..., GenesysChannelsClient]
+ClientFactory = Callable[..., GenesysBackend]
 
 
 def channel_body(name: str, **changes: object) -> dict[str, object]:

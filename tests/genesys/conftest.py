@@ -8,7 +8,7 @@ import httpx
 import pytest
 from client_helpers import ClientFactory, FakeClock, make_settings
 
-from reconciler.genesys.client import GenesysChannelsClient
+from reconciler.genesys.client import GenesysBackend
 from reconciler.genesys.settings import Settings
 
 
@@ -26,8 +26,8 @@ def settings() -> Settings:
 def make_client(clock: FakeClock) -> ClientFactory:
     def build(
         transport: httpx.AsyncBaseTransport, settings: Settings | None = None, **kwargs: object
-    ) -> GenesysChannelsClient:
-        return GenesysChannelsClient(
+    ) -> GenesysBackend:
+        return GenesysBackend(
             settings or make_settings(),
             transport=transport,
             clock=clock,

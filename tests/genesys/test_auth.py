@@ -64,7 +64,7 @@ def test_the_token_request_has_a_timeout_and_a_user_agent(make_client: ClientFac
         return httpx.Response(200, json={"entities": [], "pageCount": 0})
 
     client = make_client(httpx.MockTransport(handler), make_settings(timeout_seconds=12))
-    asyncio.run(client.list_channels())
+    asyncio.run(client.adapter("channel").list())
     assert [r.extensions["timeout"]["read"] for r in seen] == [12, 12]
     assert all(r.headers["User-Agent"].startswith("reconciler/") for r in seen)
 
@@ -76,7 +76,7 @@ def test_one_token_serves_many_concurrent_requests(
     client = make_client(sandbox_transport(app, clock))
 
     async def many() -> None:
-        await asyncio.gather(*(client.list_channels() for _ in range(20)))
+        await asyncio.gather(*(client.adapter("channel").list() for _ in range(20)))
 
     asyncio.run(many())
     assert app.stats.requests[TOKEN] == 1
@@ -90,13 +90,13 @@ def test_token_is_refreshed_60_seconds_before_it_expires(
 
     async def scenario() -> list[int]:
         counts = []
-        await client.list_channels()
+        await client.adapter("channel").list()
         counts.append(app.stats.requests[TOKEN])
         clock.now += 239  # 300 - 60 - 1: still fresh
-        await client.list_channels()
+        await client.adapter("channel").list()
         counts.append(app.stats.requests[TOKEN])
         clock.now += 2  # now inside the last minute: refresh first
-        await client.list_channels()
+        await client.adapter("channel").list()
         counts.append(app.stats.requests[TOKEN])
         return counts
 
@@ -111,9 +111,9 @@ def test_a_revoked_token_is_refreshed_once_and_the_call_repeated(
     client = make_client(sandbox_transport(app, clock))
 
     async def scenario() -> None:
-        await client.create_channel(channel_body("One"))
+        await client.adapter("channel").create(channel_body("One"))
         app.revoke_tokens()
-        await client.create_channel(channel_body("Two"))
+        await client.adapter("channel").create(channel_body("Two"))
 
     asyncio.run(scenario())
     assert app.stats.requests[TOKEN] == 2
@@ -128,9 +128,9 @@ def test_concurrent_401s_share_one_refresh(clock: FakeClock, make_client: Client
     channel_id = next(iter(app.state.channels))
 
     async def scenario() -> None:
-        await client.get_channel(channel_id)
+        await client.adapter("channel").get(channel_id)
         app.revoke_tokens()
-        await asyncio.gather(*(client.get_channel(channel_id) for _ in range(10)))
+        await asyncio.gather(*(client.adapter("channel").get(channel_id) for _ in range(10)))
 
     asyncio.run(scenario())
     assert app.stats.requests[TOKEN] == 2
@@ -152,7 +152,7 @@ def test_a_second_401_is_an_authentication_error(
 
     client = make_client(httpx.MockTransport(handler))
     with pytest.raises(AuthenticationError) as info:
-        asyncio.run(client.get_channel("abc"))
+        asyncio.run(client.adapter("channel").get("abc"))
     assert calls.count("/oauth/token") == 2
     assert calls.count("/api/v2/webmessaging/channels/abc") == 2
     assert info.value.correlation_id == "corr-401"
@@ -165,7 +165,7 @@ def test_token_endpoint_rate_limit_is_retried_after_a_delay(
     app = sandbox_app(clock, faults=FaultPlan(token_script=("rate_limit", "rate_limit")))
     client = make_client(sandbox_transport(app, clock))
     start = clock()
-    assert asyncio.run(client.list_channels()) == []
+    assert asyncio.run(client.adapter("channel").list()) == []
     assert app.stats.requests[TOKEN] == 3
     assert clock() - start >= 5.0
     assert all(delay > 0 for delay in clock.slept[:2])
@@ -177,7 +177,7 @@ def test_token_endpoint_rate_limit_gives_up_eventually(
     app = sandbox_app(clock, faults=FaultPlan(token_script=("rate_limit",) * 10))
     client = make_client(sandbox_transport(app, clock))
     with pytest.raises(RateLimitedError, match="rate limit exceeded"):
-        asyncio.run(client.list_channels())
+        asyncio.run(client.adapter("channel").list())
     assert app.stats.requests[TOKEN] == 5
     assert app.stats.requests["GET /api/v2/webmessaging/channels"] == 0
 
@@ -188,7 +188,7 @@ def test_bad_credentials_are_an_authentication_error_without_the_secret(
     app = SandboxApp(SandboxConfig(credentials=("someone-else", "other-secret")), clock=clock)
     client = make_client(sandbox_transport(app, clock))
     with pytest.raises(AuthenticationError) as info:
-        asyncio.run(client.list_channels())
+        asyncio.run(client.adapter("channel").list())
     message = str(info.value)
     assert "GENESYS_CLIENT_SECRET" in message
     assert FAKE_SECRET not in message
@@ -211,7 +211,7 @@ def test_odd_token_responses_are_transport_errors(
 ) -> None:
     client = make_client(httpx.MockTransport(lambda request: response))
     with pytest.raises(TransportError):
-        asyncio.run(client.list_channels())
+        asyncio.run(client.adapter("channel").list())
 
 
 def test_token_request_that_cannot_connect_is_not_an_unknown_outcome(
@@ -222,7 +222,7 @@ def test_token_request_that_cannot_connect_is_not_an_unknown_outcome(
 
     client = make_client(httpx.MockTransport(handler))
     with pytest.raises(TransportError) as info:
-        asyncio.run(client.create_channel(channel_body("x")))
+        asyncio.run(client.adapter("channel").create(channel_body("x")))
     assert type(info.value) is TransportError
     assert "token request" in str(info.value)
 

@@ -66,7 +66,7 @@ def test_bad_channel_bodies(
 ) -> None:
     client = make_client(httpx.MockTransport(api(lambda request: answer)))
     with pytest.raises(TransportError, match=expected) as info:
-        asyncio.run(client.get_channel("abc"))
+        asyncio.run(client.adapter("channel").get("abc"))
     assert "GET /api/v2/webmessaging/channels/abc" in str(info.value)
 
 
@@ -87,7 +87,7 @@ def test_bad_channel_bodies(
 def test_bad_listing_pages(make_client: ClientFactory, doc: dict[str, Any], expected: str) -> None:
     client = make_client(httpx.MockTransport(api(lambda request: httpx.Response(200, json=doc))))
     with pytest.raises(TransportError, match=expected):
-        asyncio.run(client.list_channels())
+        asyncio.run(client.adapter("channel").list())
 
 
 def test_a_server_that_ignores_page_numbers_is_caught(make_client: ClientFactory) -> None:
@@ -98,7 +98,7 @@ def test_a_server_that_ignores_page_numbers_is_caught(make_client: ClientFactory
 
     client = make_client(httpx.MockTransport(api(answer)))
     with pytest.raises(TransportError, match="page 2 repeats page 1"):
-        asyncio.run(client.list_channels())
+        asyncio.run(client.adapter("channel").list())
 
 
 def test_a_listing_that_never_ends_is_an_error_not_a_hang(make_client: ClientFactory) -> None:
@@ -114,7 +114,7 @@ def test_a_listing_that_never_ends_is_an_error_not_a_hang(make_client: ClientFac
 
     client = make_client(httpx.MockTransport(api(answer)), max_pages=20)
     with pytest.raises(TransportError, match="did not end after 20 pages"):
-        asyncio.run(client.list_channels())
+        asyncio.run(client.adapter("channel").list())
     assert len(requests) == 20
 
 
@@ -127,7 +127,7 @@ def test_an_absurd_page_count_is_refused_before_fetching(make_client: ClientFact
 
     client = make_client(httpx.MockTransport(api(answer)))
     with pytest.raises(TransportError, match="claims 1000000000 pages"):
-        asyncio.run(client.list_channels())
+        asyncio.run(client.adapter("channel").list())
     assert len(requests) == 1
 
 
@@ -140,7 +140,7 @@ def test_a_listing_that_grew_while_read_is_followed(make_client: ClientFactory) 
         return httpx.Response(200, json=listing([stored_channel(500)], 2, 2))
 
     client = make_client(httpx.MockTransport(api(answer)))
-    assert len(asyncio.run(client.list_channels())) == 101
+    assert len(asyncio.run(client.adapter("channel").list())) == 101
 
 
 def test_the_exact_listing_query(make_client: ClientFactory) -> None:
@@ -151,8 +151,8 @@ def test_the_exact_listing_query(make_client: ClientFactory) -> None:
         return httpx.Response(200, json=listing([], 1, 0))
 
     client = make_client(httpx.MockTransport(api(answer)))
-    asyncio.run(client.list_channels())
-    asyncio.run(client.find_by_name("Support & Sales"))
+    asyncio.run(client.adapter("channel").list())
+    asyncio.run(client.adapter("channel").find("Support & Sales"))
     assert seen[0].path == "/api/v2/webmessaging/channels"
     assert dict(seen[0].params) == {"pageSize": "100", "pageNumber": "1"}
     assert dict(seen[1].params) == {"pageSize": "100", "pageNumber": "1", "name": "Support & Sales"}
@@ -170,7 +170,7 @@ def test_redirects_are_not_followed(make_client: ClientFactory, status: int) -> 
 
     client = make_client(httpx.MockTransport(handler))
     with pytest.raises(TransportError, match="redirect not followed"):
-        asyncio.run(client.get_channel("abc"))
+        asyncio.run(client.adapter("channel").get("abc"))
     assert "evil.example.net" not in hosts
 
 
@@ -180,7 +180,7 @@ def test_an_error_without_a_json_body_is_still_typed(make_client: ClientFactory)
     )
     client = make_client(httpx.MockTransport(api(lambda request: answer)))
     with pytest.raises(ServerError) as info:
-        asyncio.run(client.get_channel("abc"))
+        asyncio.run(client.adapter("channel").get("abc"))
     assert info.value.status == 500
     assert info.value.correlation_id == "c9"
     assert "no JSON error body" in str(info.value)
@@ -196,7 +196,7 @@ def test_error_body_fields_are_read_defensively(make_client: ClientFactory) -> N
     }
     client = make_client(httpx.MockTransport(api(lambda request: httpx.Response(400, json=body))))
     with pytest.raises(ApiError) as info:
-        asyncio.run(client.create_channel(channel_body("x")))
+        asyncio.run(client.adapter("channel").create(channel_body("x")))
     assert info.value.correlation_id == "ctx-1"  # from the body when the header is absent
     assert [d.field_name for d in info.value.details] == ["name", ""]
     assert info.value.details[0].error_code == ""
@@ -210,5 +210,5 @@ def test_channel_ids_are_escaped_in_paths(make_client: ClientFactory) -> None:
         return httpx.Response(204)
 
     client = make_client(httpx.MockTransport(api(answer)))
-    asyncio.run(client.delete_channel("../oauth/token?x=1"))
+    asyncio.run(client.adapter("channel").delete("../oauth/token?x=1"))
     assert paths == ["/api/v2/webmessaging/channels/..%2Foauth%2Ftoken%3Fx%3D1"]

@@ -17,10 +17,10 @@ def test_every_attempt_is_recorded_with_its_correlation_id(
 
     async def scenario() -> tuple[list[CallRecord], list[CallRecord]]:
         with record_calls() as outer:
-            await client.create_channel(channel_body("A"))
+            await client.adapter("channel").create(channel_body("A"))
             with record_calls() as inner:
                 app.revoke_tokens()
-                await client.create_channel(channel_body("B"))
+                await client.adapter("channel").create(channel_body("B"))
         return outer, inner
 
     outer, inner = asyncio.run(scenario())
@@ -43,9 +43,9 @@ def test_records_follow_tasks_spawned_inside_the_block(
 
     async def scenario() -> tuple[list[CallRecord], list[CallRecord]]:
         with record_calls() as listing:
-            await client.list_channels()  # pages 2-4 run in tasks of their own
+            await client.adapter("channel").list()  # pages 2-4 run in tasks of their own
         with record_calls() as spawned:
-            task = asyncio.ensure_future(client.find_by_name("channel-00001"))
+            task = asyncio.ensure_future(client.adapter("channel").find("channel-00001"))
         await task  # runs after the block closed, in the context copied when it was made
         return listing, spawned
 
@@ -58,7 +58,7 @@ def test_records_follow_tasks_spawned_inside_the_block(
 def test_records_outside_any_block_go_nowhere(clock: FakeClock, make_client: ClientFactory) -> None:
     app = sandbox_app(clock)
     client = make_client(sandbox_transport(app, clock))
-    asyncio.run(client.list_channels())
+    asyncio.run(client.adapter("channel").list())
     with record_calls() as calls:
         pass
     assert calls == []
@@ -70,7 +70,7 @@ def test_a_concurrent_burst_meets_no_429(clock: FakeClock, make_client: ClientFa
     channel_id = next(iter(app.state.channels))
 
     async def burst() -> None:
-        await asyncio.gather(*(client.get_channel(channel_id) for _ in range(700)))
+        await asyncio.gather(*(client.adapter("channel").get(channel_id) for _ in range(700)))
 
     asyncio.run(burst())
     assert app.stats.statuses[200] == 701  # the token and 700 reads
@@ -86,7 +86,7 @@ def test_pacing_learns_a_lower_limit_from_the_headers(
     channel_id = next(iter(app.state.channels))
 
     async def burst() -> None:
-        await asyncio.gather(*(client.get_channel(channel_id) for _ in range(150)))
+        await asyncio.gather(*(client.adapter("channel").get(channel_id) for _ in range(150)))
 
     asyncio.run(burst())
     assert client.limiter.interval >= 1.0

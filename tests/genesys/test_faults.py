@@ -42,7 +42,7 @@ def test_a_post_with_a_lost_answer_is_never_repeated(
     app = sandbox_app(clock, faults=plan)
     client = make_client(sandbox_transport(app, clock))
     with pytest.raises(OutcomeUnknownError) as info:
-        asyncio.run(client.create_channel(channel_body("Only once")))
+        asyncio.run(client.adapter("channel").create(channel_body("Only once")))
     assert "may or may not have been applied" in str(info.value)
     assert app.stats.requests[POSTS] == 1
     assert len(app.state) == stored  # a drop or a slow answer committed: exactly one channel
@@ -55,7 +55,7 @@ def test_a_post_refused_with_429_is_repeated_and_creates_once(
     app = sandbox_app(clock, faults=plan)
     client = make_client(sandbox_transport(app, clock))
     start = clock()
-    asyncio.run(client.create_channel(channel_body("Once")))
+    asyncio.run(client.adapter("channel").create(channel_body("Once")))
     assert app.stats.requests[POSTS] == 2
     assert len(app.state) == 1
     assert clock() - start >= 7.0  # Retry-After honoured...
@@ -76,7 +76,7 @@ def test_a_post_that_could_not_connect_is_repeated(
             return await inner.handle_async_request(request)
 
     client = make_client(Flaky())
-    asyncio.run(client.create_channel(channel_body("Eventually")))
+    asyncio.run(client.adapter("channel").create(channel_body("Eventually")))
     assert len(app.state) == 1
     assert len(clock.slept) >= 2
 
@@ -88,7 +88,7 @@ def test_reads_are_retried_through_transient_errors(
     app = sandbox_app(clock, channels=5, faults=plan)
     client = make_client(sandbox_transport(app, clock))
     with record_calls() as calls:
-        channels = asyncio.run(client.list_channels())
+        channels = asyncio.run(client.adapter("channel").list())
     assert len(channels) == 5
     listing = [c for c in calls if c.path == "/api/v2/webmessaging/channels"]
     assert [c.attempt for c in listing] == [1, 2, 3, 4, 5]
@@ -103,7 +103,7 @@ def test_read_retries_run_out_into_a_server_error(
     app = sandbox_app(clock, faults=FaultPlan(script=("503",) * 3, only_methods=frozenset({"GET"})))
     client = make_client(sandbox_transport(app, clock), make_settings(max_attempts=3))
     with pytest.raises(ServerError) as info:
-        asyncio.run(client.list_channels())
+        asyncio.run(client.adapter("channel").list())
     assert info.value.status == 503
     assert app.stats.requests[LISTING] == 3
 
@@ -114,7 +114,7 @@ def test_rate_limit_retries_run_out_into_rate_limited(
     app = sandbox_app(clock, faults=FaultPlan(script=("429",) * 2))
     client = make_client(sandbox_transport(app, clock), make_settings(max_attempts=2))
     with pytest.raises(RateLimitedError):
-        asyncio.run(client.list_channels())
+        asyncio.run(client.adapter("channel").list())
 
 
 def test_a_put_whose_answer_was_lost_is_repeated_and_the_conflict_surfaces(
@@ -124,8 +124,10 @@ def test_a_put_whose_answer_was_lost_is_repeated_and_the_conflict_surfaces(
     client = make_client(sandbox_transport(app, clock))
 
     async def scenario() -> None:
-        created = await client.create_channel(channel_body("Twice"))
-        await client.update_channel(created.id, channel_body("Twice", description="v2"), version=1)
+        created = await client.adapter("channel").create(channel_body("Twice"))
+        await client.adapter("channel").update(
+            created.id, channel_body("Twice", description="v2"), revision=1
+        )
 
     # The dropped PUT was applied; its repeat carries the old version: the executor reads this.
     with pytest.raises(VersionMismatchError):
@@ -143,8 +145,10 @@ def test_a_put_out_of_attempts_after_a_lost_answer_is_an_unknown_outcome(
     client = make_client(sandbox_transport(app, clock), make_settings(max_attempts=2))
 
     async def scenario() -> None:
-        created = await client.create_channel(channel_body("Lost"))
-        await client.update_channel(created.id, channel_body("Lost", description="v2"), version=1)
+        created = await client.adapter("channel").create(channel_body("Lost"))
+        await client.adapter("channel").update(
+            created.id, channel_body("Lost", description="v2"), revision=1
+        )
 
     with pytest.raises(OutcomeUnknownError):
         asyncio.run(scenario())
@@ -158,8 +162,8 @@ def test_a_delete_out_of_attempts_after_a_lost_answer_is_an_unknown_outcome(
     client = make_client(sandbox_transport(app, clock), make_settings(max_attempts=1))
 
     async def scenario() -> None:
-        created = await client.create_channel(channel_body("Gone?"))
-        await client.delete_channel(created.id)
+        created = await client.adapter("channel").create(channel_body("Gone?"))
+        await client.adapter("channel").delete(created.id)
 
     with pytest.raises(OutcomeUnknownError):
         asyncio.run(scenario())
@@ -175,7 +179,7 @@ def test_connection_errors_on_reads_run_out_into_a_transport_error(
 
     client = make_client(httpx.MockTransport(handler), make_settings(max_attempts=4))
     with pytest.raises(TransportError) as info:
-        asyncio.run(client.get_channel("abc"))
+        asyncio.run(client.adapter("channel").get("abc"))
     assert type(info.value) is TransportError
     assert "after 4 attempts" in str(info.value)
 
@@ -198,7 +202,7 @@ def test_retry_after_as_an_http_date(clock: FakeClock, make_client: ClientFactor
 
     client = make_client(httpx.MockTransport(handler))
     start = clock()
-    asyncio.run(client.list_channels())
+    asyncio.run(client.adapter("channel").list())
     assert clock() - start == pytest.approx(20.0, abs=1.0)
 
 
@@ -220,7 +224,7 @@ def test_backoff_waits_grow_but_stay_under_the_cap(
     settings = make_settings(max_attempts=8, rate_per_minute=6_000_000)
     client = make_client(httpx.MockTransport(handler), settings)
     with pytest.raises(ServerError):
-        asyncio.run(client.get_channel("abc"))
+        asyncio.run(client.adapter("channel").get("abc"))
     assert len(clock.slept) == 7
     for attempt, delay in enumerate(clock.slept, start=1):
         assert 0.0 <= delay <= min(30.0, 2 ** (attempt - 1))

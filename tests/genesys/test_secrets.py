@@ -70,10 +70,10 @@ def test_no_secret_anywhere(clock: FakeClock, make_client: ClientFactory, name: 
     texts = [repr(make_settings()), str(make_settings()), repr(client), repr(client.auth)]
 
     async def scenario() -> None:
-        await client.create_channel(channel_body("First"))
+        await client.adapter("channel").create(channel_body("First"))
         app.revoke_tokens()
-        await client.list_channels()
-        await client.get_channel("nope")
+        await client.adapter("channel").list()
+        await client.adapter("channel").get("nope")
 
     with record_calls() as calls:
         try:
@@ -95,5 +95,5 @@ def test_the_sandbox_scenario_with_tokens_really_ran(
     app = sandbox_app(clock)
     spy = Spy(sandbox_transport(app, clock))
     client = make_client(spy)
-    asyncio.run(client.list_channels())
+    asyncio.run(client.adapter("channel").list())
     assert len(spy.credentials - {""}) == 2  # Basic credentials and one bearer token

@@ -18,7 +18,7 @@ from reconciler.errors import (
     OutcomeUnknownError,
     TransportError,
 )
-from reconciler.genesys.client import GenesysChannelsClient
+from reconciler.genesys.client import GenesysBackend
 from reconciler.genesys.factory import open_backend, settings_from_cli
 from reconciler.genesys.settings import resolve_settings
 from reconciler.sandbox import FaultPlan, SandboxApp, SandboxConfig, serve_in_thread
@@ -44,21 +44,21 @@ def test_crud_over_a_real_socket() -> None:
         )
 
     async def scenario(url: str) -> None:
-        async with GenesysChannelsClient(socket_settings(url)) as client:
-            assert len(await client.list_channels()) == 120
-            created = await client.create_channel(channel_body("Over TCP"))
+        async with GenesysBackend(socket_settings(url)) as client:
+            assert len(await client.adapter("channel").list()) == 120
+            created = await client.adapter("channel").create(channel_body("Over TCP"))
             with pytest.raises(DuplicateNameError):
-                await client.create_channel(channel_body("over tcp"))
-            found = await client.find_by_name("OVER TCP")
+                await client.adapter("channel").create(channel_body("over tcp"))
+            found = await client.adapter("channel").find("OVER TCP")
             assert found is not None
             assert found.id == created.id
-            updated = await client.update_channel(
-                created.id, channel_body("Over TCP", description="new"), version=1
+            updated = await client.adapter("channel").update(
+                created.id, channel_body("Over TCP", description="new"), revision=1
             )
             assert updated.version == 2
-            await client.delete_channel(created.id)
+            await client.adapter("channel").delete(created.id)
             with pytest.raises(NotFoundError):
-                await client.delete_channel(created.id)
+                await client.adapter("channel").delete(created.id)
 
     with serve_in_thread(app) as server:
         asyncio.run(scenario(server.url))
@@ -72,9 +72,9 @@ def test_a_connection_dropped_after_a_create_over_a_socket() -> None:
     app = SandboxApp(SandboxConfig(rate_limit_per_minute=0, faults=plan))
 
     async def scenario(url: str) -> None:
-        async with GenesysChannelsClient(socket_settings(url)) as client:
+        async with GenesysBackend(socket_settings(url)) as client:
             with pytest.raises(OutcomeUnknownError):
-                await client.create_channel(channel_body("Dropped"))
+                await client.adapter("channel").create(channel_body("Dropped"))
 
     with serve_in_thread(app) as server:
         asyncio.run(scenario(server.url))
@@ -94,8 +94,8 @@ def test_nothing_listening_is_a_transport_error() -> None:
 
     async def scenario() -> None:
         settings = socket_settings(url, max_attempts=3)
-        async with GenesysChannelsClient(settings, sleep=no_wait) as client:
-            await client.list_channels()
+        async with GenesysBackend(settings, sleep=no_wait) as client:
+            await client.adapter("channel").list()
 
     with pytest.raises(TransportError) as info:
         asyncio.run(scenario())
@@ -112,11 +112,11 @@ def test_sandbox_runs_share_one_org_through_the_state_file(tmp_path: Path) -> No
     async def first() -> str:
         async with open_backend(settings, sandbox_state_path=state) as backend:
             assert backend.environment == "sandbox"
-            return (await backend.create_channel(channel_body("Persisted"))).id
+            return (await backend.adapter("channel").create(channel_body("Persisted"))).id
 
     async def second() -> list[str]:
         async with open_backend(settings, sandbox_state_path=state) as backend:
-            return [c.id for c in await backend.list_channels()]
+            return [c.id for c in await backend.adapter("channel").list()]
 
     created = asyncio.run(first())
     assert state.exists()
@@ -130,7 +130,7 @@ def test_sandbox_state_is_saved_even_when_the_run_fails(tmp_path: Path) -> None:
 
     async def failing() -> None:
         async with open_backend(settings, sandbox_state_path=state) as backend:
-            await backend.create_channel(channel_body("Before the crash"))
+            await backend.adapter("channel").create(channel_body("Before the crash"))
             raise RuntimeError("boom")
 
     with pytest.raises(RuntimeError):
@@ -180,7 +180,7 @@ def test_a_real_org_backend_uses_the_given_transport() -> None:
     async def run() -> None:
         async with open_backend(settings, transport=httpx.MockTransport(handler)) as backend:
             assert backend.environment == "eu-west-1"
-            assert await backend.list_channels() == []
+            assert await backend.adapter("channel").list() == []
 
     asyncio.run(run())
     assert seen == [

@@ -7,7 +7,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
-from reconciler.model import MANAGED_BY_KEY, ChannelSpec, LiveChannel, SourceRef
+from reconciler.kinds.channel import MANAGED_BY_KEY
+from reconciler.model import ChannelSpec, LiveChannel, SourceRef
 from reconciler.planner import ActionKind, Plan, PlanOptions, ReportKind, build_plan
 
 NOW = datetime(2026, 11, 24, 12, 0, 0, tzinfo=timezone.utc)
@@ -119,32 +120,42 @@ def simulate_apply(result: Plan, lives: Iterable[LiveChannel]) -> list[LiveChann
 
 
 class FakeBackend:
-    """An in-memory ChannelsBackend: enough for planning (a listing), counting the calls."""
+    """An in-memory Backend with a channel adapter: enough for planning (a listing), counting
+    the calls."""
 
     environment = "fake-org"
+    pacing_wait_seconds = 0.0
+    kind = "channel"
 
     def __init__(self, channels: Iterable[LiveChannel] = ()) -> None:
         self.channels = list(channels)
         self.list_calls = 0
 
-    async def list_channels(self) -> list[LiveChannel]:
+    def adapter(self, kind: str) -> FakeBackend:
+        assert kind == "channel", f"planning channels must not read kind {kind!r}"
+        return self
+
+    async def list(self) -> list[LiveChannel]:
         self.list_calls += 1
         return list(self.channels)
 
-    async def get_channel(self, channel_id: str) -> LiveChannel:
+    async def get(self, channel_id: str) -> LiveChannel:
         raise AssertionError("planning must not read channels one by one")
 
-    async def find_by_name(self, name: str) -> LiveChannel | None:
+    async def find(self, name: str) -> LiveChannel | None:
         raise AssertionError("planning must not look channels up by name")
 
-    async def create_channel(self, body: Any) -> LiveChannel:
+    async def create(self, body: Any) -> LiveChannel:
         raise AssertionError("planning never writes")
 
-    async def update_channel(self, channel_id: str, body: Any, *, version: int) -> LiveChannel:
+    async def update(self, channel_id: str, body: Any, *, revision: str) -> LiveChannel:
         raise AssertionError("planning never writes")
 
-    async def delete_channel(self, channel_id: str) -> None:
+    async def delete(self, channel_id: str) -> None:
         raise AssertionError("planning never writes")
+
+    async def catalog(self) -> dict[str, list[tuple[str, str]]]:
+        return {}
 
     async def aclose(self) -> None:
         return None

@@ -6,7 +6,7 @@ import pytest
 from planner_factories import OWNER, live, plan, spec
 
 from reconciler.errors import PlanError
-from reconciler.model import MANAGED_BY_KEY
+from reconciler.kinds.channel import MANAGED_BY_KEY
 from reconciler.planner import ABSENT, ActionKind
 
 CASES = [

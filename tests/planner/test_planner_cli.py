@@ -14,10 +14,10 @@ import pytest
 from fakes import as_stored
 from jsonschema import Draft202012Validator
 
+from reconciler.artifacts import plan_schema, read_plan
 from reconciler.cli import run
 from reconciler.cli.commands.plan import use_color
 from reconciler.planner import desired_body
-from reconciler.planning import plan_schema, read_plan
 from reconciler.sandbox import FaultPlan, SandboxApp, SandboxConfig, SandboxState, serve_in_thread
 
 pytestmark = pytest.mark.socket

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
 from planner_factories import NOW, live, plan, spec, spec_of
 
+from reconciler.artifacts import plan_json_text, plan_schema
 from reconciler.errors import PlanError
 from reconciler.planner import (
     REDACTED,
@@ -18,7 +20,7 @@ from reconciler.planner import (
     spec_digest,
     write_only_paths,
 )
-from reconciler.planning import plan_json_text, plan_schema
+from reconciler.planner.normalise import sha256_digest
 
 
 def sample(**options):
@@ -46,13 +48,13 @@ def test_plan_json_validates_against_the_shipped_schema() -> None:
     for options in ({}, {"prune": True, "adopt": True}):
         doc = json.loads(plan_json_text(sample(**options)))
         assert list(validator.iter_errors(doc)) == []
-        assert doc["format_version"] == "1"
+        assert doc["format_version"] == "2"
         assert doc["targets"] == []
 
 
 def test_the_schema_rejects_a_create_without_a_body() -> None:
     doc = sample().to_json()
-    create = next(a for a in doc["actions"] if a["kind"] == "create")
+    create = next(a for a in doc["actions"] if a["action"] == "create")
     del create["body"]
     assert list(Draft202012Validator(plan_schema()).iter_errors(doc))
 
@@ -118,7 +120,7 @@ def test_round_trip_keeps_every_action_and_the_digest() -> None:
 
 def test_an_edited_plan_file_is_refused() -> None:
     doc = json.loads(plan_json_text(sample()))
-    create = next(a for a in doc["actions"] if a["kind"] == "create")
+    create = next(a for a in doc["actions"] if a["action"] == "create")
     create["body"]["description"] = "sneaked in after review"
     with pytest.raises(PlanError, match="digest mismatch"):
         plan_from_json(doc)
@@ -156,3 +158,42 @@ def test_write_only_fields_from_the_schema_are_redacted_in_changes_and_bodies() 
     ]
     marker = doc["actions"][0]["body"]["webMessagingWidgetConfiguration"]["customAttributes"]
     assert marker["x-managed-by"] == "reconciler"  # the marker is never a secret
+
+
+def _as_format_1(doc: dict[str, Any]) -> dict[str, Any]:
+    """A format-2 plan document written the way format 1 was (channels only)."""
+    old = dict(doc, format_version="1")
+    actions = []
+    for action in doc["actions"]:
+        item = {k: v for k, v in action.items() if k not in ("action", "kind", "id", "live")}
+        item["kind"] = action["action"]
+        if "id" in action:
+            item["channel_id"] = action["id"]
+        if "live" in action:
+            live = action["live"]
+            item["live"] = {
+                "version": int(live["revision"]),
+                "content_sha256": live["content_sha256"],
+            }
+        actions.append(item)
+    old["actions"] = actions
+    digested = [
+        {k: v for k, v in a.items() if k not in ("source", "drift")}
+        for a in actions
+        if a["kind"] != "noop"
+    ]
+    old["digest"] = sha256_digest(digested)
+    return old
+
+
+def test_a_format_1_plan_still_loads_as_channel_actions() -> None:
+    original = sample(prune=True, adopt=True)
+    old = _as_format_1(original.to_json())
+    assert list(Draft202012Validator(plan_schema()).iter_errors(old)) == []
+    loaded = plan_from_json(old)
+    assert [(a.resource_kind, a.kind, a.name, a.channel_id, a.live) for a in loaded.actions] == [
+        ("channel", a.kind, a.name, a.channel_id, a.live) for a in original.actions
+    ]
+    old["actions"][0]["name"] = "edited after review"
+    with pytest.raises(PlanError, match="digest mismatch"):
+        plan_from_json(old)

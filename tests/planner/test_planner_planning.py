@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from planner_factories import NOW, FakeBackend, live, spec
 
+from reconciler.artifacts import read_plan, write_artifacts
 from reconciler.errors import ConfigError, PlanError
 from reconciler.planner import PlanOptions, ReportKind
-from reconciler.planning import plan_against, read_plan, write_artifacts
+from reconciler.planning import plan_against
 
 
 def make_plan(report: ReportKind = ReportKind.PLAN):

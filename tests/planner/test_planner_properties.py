@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from planner_factories import live_of, plan, simulate_apply, spec_of
 
+from reconciler.artifacts import plan_json_text, plan_schema
 from reconciler.planner import ActionKind
-from reconciler.planning import plan_json_text, plan_schema
 
 NAMES = ["Sales", "Support", "Billing", "Returns", "VIP", "Élan", "straße"]
 ORIGINS = [

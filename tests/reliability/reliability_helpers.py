@@ -17,7 +17,7 @@ from typing import Any
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
-from reconciler.model import MANAGED_BY_KEY
+from reconciler.kinds.channel import MANAGED_BY_KEY
 
 
 def channel_body(name: str, queue: str = "q-1", *, owner: str | None = None) -> dict[str, Any]:

@@ -21,7 +21,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reconciler.errors import ReconcilerError, TransportError
-from reconciler.genesys.client import CHANNELS_PATH, GenesysChannelsClient
+from reconciler.genesys.adapters.channel import CHANNELS_PATH
+from reconciler.genesys.client import GenesysBackend
 from reconciler.genesys.retry import MAX_RETRY_AFTER_SECONDS
 from reconciler.genesys.settings import Secret, Settings
 
@@ -164,13 +165,13 @@ statuses = st.sampled_from(
 ) | st.integers(100, 599)
 answers = st.builds(Answer, statuses, raw_bodies, headers.map(tuple))
 
-OPERATIONS: dict[str, Callable[[GenesysChannelsClient], Any]] = {
-    "list": lambda c: c.list_channels(),
-    "get": lambda c: c.get_channel("id-1"),
-    "find": lambda c: c.find_by_name("Channel 1"),
-    "create": lambda c: c.create_channel({"name": "Channel 1"}),
-    "update": lambda c: c.update_channel("id-1", {"name": "Channel 1"}, version=1),
-    "delete": lambda c: c.delete_channel("id-1"),
+OPERATIONS: dict[str, Callable[[GenesysBackend], Any]] = {
+    "list": lambda c: c.adapter("channel").list(),
+    "get": lambda c: c.adapter("channel").get("id-1"),
+    "find": lambda c: c.adapter("channel").find("Channel 1"),
+    "create": lambda c: c.adapter("channel").create({"name": "Channel 1"}),
+    "update": lambda c: c.adapter("channel").update("id-1", {"name": "Channel 1"}, revision=1),
+    "delete": lambda c: c.adapter("channel").delete("id-1"),
 }
 
 
@@ -184,7 +185,7 @@ def call(
     clock = FakeClock()
 
     async def main() -> Any:
-        client = GenesysChannelsClient(
+        client = GenesysBackend(
             settings(max_attempts),
             transport=httpx.MockTransport(handler),
             clock=clock,
@@ -329,12 +330,12 @@ def test_a_rate_limit_window_reset_far_in_the_future_does_not_stall_the_client()
     clock = FakeClock()
 
     async def main() -> None:
-        client = GenesysChannelsClient(
+        client = GenesysBackend(
             settings(), transport=httpx.MockTransport(handler), clock=clock, sleep=clock.sleep
         )
         async with client:
-            await client.get_channel("id-1")
-            await client.get_channel("id-1")
+            await client.adapter("channel").get("id-1")
+            await client.adapter("channel").get("id-1")
 
     asyncio.run(main())
     assert max(clock.slept) <= 60.0, f"paused {max(clock.slept)} s for one window"

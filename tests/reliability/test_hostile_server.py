@@ -17,7 +17,7 @@ from reliability_helpers import TOKEN_BODY, RawRequest, http_response, raw_serve
 
 from reconciler.cli import run
 from reconciler.errors import ReconcilerError, TransportError
-from reconciler.genesys.client import GenesysChannelsClient
+from reconciler.genesys.client import GenesysBackend
 from reconciler.genesys.settings import Secret, Settings
 
 pytestmark = pytest.mark.socket
@@ -44,13 +44,13 @@ async def no_sleep(seconds: float) -> None:
 
 
 def call(
-    url: str, operation: Callable[[GenesysChannelsClient], Any], **kwargs: Any
+    url: str, operation: Callable[[GenesysBackend], Any], **kwargs: Any
 ) -> tuple[BaseException | Any, float]:
     """One call with real sockets and the real clock (backoff sleeps skipped); the outcome
     (a result or the ReconcilerError) and the seconds it took. Anything else propagates."""
 
     async def main() -> Any:
-        client = GenesysChannelsClient(settings(url, **kwargs), sleep=no_sleep)
+        client = GenesysBackend(settings(url, **kwargs), sleep=no_sleep)
         async with client:
             return await asyncio.wait_for(operation(client), timeout=30)
 
@@ -92,9 +92,9 @@ GARBAGE = {
 @pytest.mark.parametrize("name", sorted(GARBAGE))
 @pytest.mark.parametrize("operation", ["get", "create"])
 def test_garbage_answers_give_a_clean_error(name: str, operation: str) -> None:
-    ops: dict[str, Callable[[GenesysChannelsClient], Any]] = {
-        "get": lambda c: c.get_channel("id-1"),
-        "create": lambda c: c.create_channel({"name": "x"}),
+    ops: dict[str, Callable[[GenesysBackend], Any]] = {
+        "get": lambda c: c.adapter("channel").get("id-1"),
+        "create": lambda c: c.adapter("channel").create({"name": "x"}),
     }
     with raw_server(api(GARBAGE[name])) as server:
         outcome, seconds = call(server.url, ops[operation])
@@ -118,12 +118,12 @@ def test_a_redirect_never_carries_the_token_or_the_secret_elsewhere(
         location = f"{elsewhere.url}/api/v2/webmessaging/channels/id-1"
         moved = http_response(status, b"", {"Location": location})
         with raw_server(api(moved)) as server:
-            outcome, _ = call(server.url, lambda c: c.get_channel("id-1"))
+            outcome, _ = call(server.url, lambda c: c.adapter("channel").get("id-1"))
         assert isinstance(outcome, TransportError)
         assert "redirect not followed" in str(outcome)
         # The token endpoint redirecting: the Basic credentials must not follow either.
         with raw_server(lambda r, c: c.sendall(moved)) as login:
-            outcome, _ = call(login.url, lambda c: c.get_channel("id-1"))
+            outcome, _ = call(login.url, lambda c: c.adapter("channel").get("id-1"))
         assert isinstance(outcome, ReconcilerError)
         time.sleep(0.1)
         assert elsewhere.seen == [], "a request followed the redirect"
@@ -148,7 +148,7 @@ def trickle(delay: float, total: int) -> Callable[[RawRequest, socket.socket], N
 
 def test_a_server_slower_than_the_read_timeout_times_out() -> None:
     with raw_server(trickle(delay=2.0, total=5)) as server:
-        outcome, seconds = call(server.url, lambda c: c.get_channel("id-1"), timeout=0.5)
+        outcome, seconds = call(server.url, lambda c: c.adapter("channel").get("id-1"), timeout=0.5)
     assert isinstance(outcome, TransportError)
     assert "ReadTimeout" in str(outcome)
     assert seconds < 0.5 * 2 + 2  # two attempts of one read timeout each, plus setup
@@ -158,7 +158,7 @@ def test_a_server_trickling_just_inside_the_read_timeout_is_cut_off() -> None:
     """One byte every 0.1 s never trips a 0.3 s per-read timeout; a 100,000-byte answer would
     take hours. The whole exchange has a deadline too (4 x the timeout, per attempt)."""
     with raw_server(trickle(delay=0.1, total=100_000)) as server:
-        outcome, seconds = call(server.url, lambda c: c.get_channel("id-1"), timeout=0.3)
+        outcome, seconds = call(server.url, lambda c: c.adapter("channel").get("id-1"), timeout=0.3)
     assert isinstance(outcome, TransportError)
     assert "ReadTimeout" in str(outcome)
     assert seconds < 2 * (4 * 0.3 + 0.3) + 1, f"took {seconds:.1f} s"
@@ -166,7 +166,9 @@ def test_a_server_trickling_just_inside_the_read_timeout_is_cut_off() -> None:
 
 def test_a_trickled_write_answer_is_an_unknown_outcome_not_a_repeat() -> None:
     with raw_server(trickle(delay=0.1, total=100_000)) as server:
-        outcome, seconds = call(server.url, lambda c: c.create_channel({"name": "x"}), timeout=0.3)
+        outcome, seconds = call(
+            server.url, lambda c: c.adapter("channel").create({"name": "x"}), timeout=0.3
+        )
         posts = [r for r in server.seen if r.line.startswith("POST /api")]
     assert type(outcome).__name__ == "OutcomeUnknownError"
     assert len(posts) == 1, "a POST whose answer was lost was sent again"
@@ -232,11 +234,11 @@ def test_a_429_storm_with_a_huge_retry_after_waits_at_most_the_cap_per_attempt()
 
     async def main() -> None:
         with raw_server(storm("999999999")) as server:
-            client = GenesysChannelsClient(
+            client = GenesysBackend(
                 settings(server.url, attempts=5), clock=clock, sleep=clock.sleep
             )
             async with client:
-                await client.get_channel("id-1")
+                await client.adapter("channel").get("id-1")
 
     with pytest.raises(ReconcilerError, match="429"):
         asyncio.run(main())

@@ -21,7 +21,7 @@ from reliability_helpers import HookReceiver, serve_hooks, write_specs
 
 from reconciler.cli import run
 from reconciler.errors import ConfigError, TransportError
-from reconciler.genesys.client import GenesysChannelsClient
+from reconciler.genesys.client import GenesysBackend
 from reconciler.genesys.settings import resolve_settings
 from reconciler.sandbox import SandboxApp, SandboxConfig, SandboxServer
 
@@ -47,10 +47,10 @@ def ca_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def inner_ssl_context(client: GenesysChannelsClient) -> ssl.SSLContext:
+def inner_ssl_context(client: GenesysBackend) -> ssl.SSLContext:
     """The SSL context of the client's real network transport (private attributes of httpx
     0.28 and httpcore: this test pins what they hold)."""
-    transport = client._http._transport._inner  # type: ignore[attr-defined]
+    transport = client.session._http._transport._inner  # type: ignore[attr-defined]
     assert isinstance(transport, httpx.AsyncHTTPTransport)
     context = transport._pool._ssl_context
     assert isinstance(context, ssl.SSLContext)
@@ -77,7 +77,7 @@ def test_a_real_org_client_verifies_certificates_and_host_names() -> None:
     assert settings.api_url.startswith("https://")
 
     async def check() -> None:
-        async with GenesysChannelsClient(settings) as client:
+        async with GenesysBackend(settings) as client:
             context = inner_ssl_context(client)
             assert context.verify_mode == ssl.CERT_REQUIRED
             assert context.check_hostname is True
@@ -109,8 +109,8 @@ def get_one(url: str) -> object:
     }
 
     async def main() -> object:
-        async with GenesysChannelsClient(resolve_settings(env)) as client:
-            return await client.list_channels()
+        async with GenesysBackend(resolve_settings(env)) as client:
+            return await client.adapter("channel").list()
 
     return asyncio.run(main())
 

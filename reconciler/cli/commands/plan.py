@@ -18,6 +18,7 @@ from typing import IO, Any
 import click
 from click.core import ParameterSource
 
+from reconciler.artifacts import DEFAULT_OUT_DIR
 from reconciler.cli.app import EXIT_CHANGES, EXIT_OK, cli, global_options, sandbox_option
 from reconciler.environments import (
     Environment,
@@ -41,7 +42,7 @@ from reconciler.planner.thresholds import (
     DEFAULT_MAX_UPDATE_PCT,
     DEFAULT_MIN_EXISTING,
 )
-from reconciler.planning import DEFAULT_OUT_DIR, PlanRequest, PlanResult, run_plan
+from reconciler.planning import PlanRequest, PlanResult, run_plan
 from reconciler.render.diagnostics import ordered
 from reconciler.render.plan_text import render_plan_text
 from reconciler.webhooks import DeliveryState
@@ -236,8 +237,14 @@ def _execute(
     ctx: click.Context, request: PlanRequest, environment: Environment | None
 ) -> PlanResult:
     """Run the planning; invalid specs stop it before any API call."""
+    from reconciler.genesys.settings import resolve_settings
+    from reconciler.spec.validate import load_valid_specs
+
+    environ = connection_env(os.environ, environment)
     with spec_errors_reported():
-        return run_plan(request, global_options(ctx), env=connection_env(os.environ, environment))
+        specs = load_valid_specs(list(request.paths), request.context)
+    settings = resolve_settings(environ, sandbox=global_options(ctx).sandbox)
+    return run_plan(request, settings, env=environ, specs=specs)
 
 
 def _report(result: PlanResult) -> None:

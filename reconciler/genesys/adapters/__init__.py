@@ -1,0 +1,34 @@
+"""The HTTP adapter of each kind, by the kind's name.
+
+A new kind adds its adapter module here and one ``register_adapter`` line (or calls it from
+its own module); ``GenesysBackend.adapter(kind)`` builds adapters on first use, all sharing
+the backend's one ``GenesysSession``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from reconciler.backend import ResourceAdapter
+from reconciler.genesys.adapters.channel import ChannelAdapter
+from reconciler.genesys.session import GenesysSession
+
+#: Builds a kind's adapter on a session; ``max_pages`` caps its listings.
+AdapterFactory = Callable[[GenesysSession, int], ResourceAdapter]
+
+_FACTORIES: dict[str, AdapterFactory] = {}
+
+
+def register_adapter(kind: str, factory: AdapterFactory) -> None:
+    _FACTORIES[kind] = factory
+
+
+def unregister_adapter(kind: str) -> None:
+    _FACTORIES.pop(kind, None)
+
+
+def adapter_factory(kind: str) -> AdapterFactory | None:
+    return _FACTORIES.get(kind)
+
+
+register_adapter("channel", lambda session, max_pages: ChannelAdapter(session, max_pages=max_pages))

@@ -1,0 +1,171 @@
+"""What a kind of resource declares: the one class the planner, spec checks and import consult.
+
+A kind is a module that subclasses ``ResourceKind`` and registers an instance
+(``reconciler.kinds.register``). Everything that differs by kind on the pure side lives here:
+its schema, identity, normalisation for diffing, server-set fields, set-valued lists, how the
+ownership marker is read and written, references to other objects, dependencies (for ordering)
+and the key order ``import`` writes. The planner, executor and renderers never switch on a
+kind's name; they ask its declaration. The HTTP side of a kind is its adapter
+(``reconciler.genesys.adapters``), and its emulator route lives under ``reconciler.sandbox``.
+
+Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from reconciler.model import Diagnostic, LiveResource, Spec
+
+
+def copy_json(value: Any) -> Any:
+    """A deep copy of a JSON value (dicts, lists, scalars): several times faster than deepcopy."""
+    if isinstance(value, dict):
+        return {k: copy_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [copy_json(v) for v in value]
+    return value
+
+
+def canonical_json(value: Any) -> bytes:
+    """The one serialisation every digest uses: sorted keys, no whitespace, UTF-8."""
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+
+
+def identity_key(name: str) -> str:
+    """Case-insensitive identity of a name (Unicode casefold, as the APIs compare names)."""
+    return name.casefold()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Reference:
+    """A field of a spec that names another object, resolved to its id when planning.
+
+    ``path`` is where the reference sits in the body (``("channel",)``); its value is
+    ``{"name": ...}`` or ``{"id": ...}`` in a spec, and always ``{"id": ...}`` in what is sent.
+    ``target`` is the kind it refers to: a registered kind (then an object created in the same
+    run is resolved from that action's result), or an external type only the adapter can list.
+    """
+
+    path: tuple[str, ...]
+    target: str
+
+
+class ResourceKind:
+    """The declaration of one kind. Subclasses set the class attributes and may override the
+    methods; the defaults suit a flat object with a ``name`` and a ``description``."""
+
+    #: The ``kind:`` value in a spec document (``channel``, ``webDeployment``).
+    name: ClassVar[str]
+    #: The noun in messages and plans ("channel", "web deployment").
+    label: ClassVar[str]
+    #: The JSON Schema of a spec document, a resource of ``reconciler.schemas``.
+    schema_resource: ClassVar[str]
+    #: Fields the server sets: never sent on create, never compared, refused in a spec.
+    server_fields: ClassVar[tuple[str, ...]] = ()
+    #: Lists compared as sets, each a path of keys from the body's root.
+    set_lists: ClassVar[tuple[tuple[str, ...], ...]] = ()
+    #: Kinds whose objects must exist before this kind's (creates and updates run after theirs,
+    #: deletes before theirs).
+    depends_on: ClassVar[tuple[str, ...]] = ()
+    #: Fields that name other objects.
+    references: ClassVar[tuple[Reference, ...]] = ()
+    #: Key order of the sections ``import`` writes: ``""`` is the top level.
+    import_order: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+    #: How a person finds the ownership marker ("x-managed-by"), for messages.
+    marker_field: ClassVar[str] = "managed-by"
+    #: Keys of a spec document that are the tool's and never part of the body sent.
+    spec_only_keys: ClassVar[tuple[str, ...]] = ("kind",)
+
+    def identity(self, name: str) -> str:
+        """The key two names share when they are one object's name."""
+        return identity_key(name)
+
+    # -- ownership ------------------------------------------------------------------------
+
+    def owner_of(self, body: Mapping[str, Any]) -> str | None:
+        """The owner id in the body's ownership marker, or None when there is no marker."""
+        raise NotImplementedError
+
+    def with_owner(self, body: dict[str, Any], owner: str) -> dict[str, Any]:
+        """``body`` (a fresh copy the caller owns) with this owner's marker set."""
+        raise NotImplementedError
+
+    def without_owner(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """A copy of ``body`` without the marker (for comparison and import)."""
+        raise NotImplementedError
+
+    # -- comparison -----------------------------------------------------------------------
+
+    def normalise(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """The comparable form of a body: no server fields, no marker, canonical sets.
+
+        Used on both sides of every comparison, so an object equals its spec exactly when
+        their normalised bodies are equal.
+        """
+        result = self.without_owner({k: v for k, v in body.items() if k not in self.server_fields})
+        for path in self.set_lists:
+            _canonical_set_at(result, path, self.canonical_set_item)
+        return result
+
+    def canonical_set_item(self, item: Any) -> Any:
+        """How one item of a set-valued list is compared (default: as it is)."""
+        return item
+
+    def desired(self, spec_body: Mapping[str, Any], owner: str) -> dict[str, Any]:
+        """The body to send for a spec: canonical sets and this owner's marker set."""
+        result = {
+            k: copy_json(v)
+            for k, v in spec_body.items()
+            if k not in self.server_fields and k not in self.spec_only_keys
+        }
+        for path in self.set_lists:
+            _canonical_set_at(result, path, self.canonical_set_item)
+        return self.with_owner(result, owner)
+
+    def content_sha256(self, body: Mapping[str, Any]) -> str:
+        """Hex sha256 of a live body exactly as stored (marker included, server fields not)."""
+        stored = {k: v for k, v in body.items() if k not in self.server_fields}
+        return hashlib.sha256(canonical_json(stored)).hexdigest()
+
+    # -- specs ----------------------------------------------------------------------------
+
+    def check_specs(self, specs: Sequence[Spec]) -> list[Diagnostic]:
+        """Rules across this kind's specs that its JSON Schema cannot express (beyond the
+        unique names every kind has)."""
+        return []
+
+    def event_details(self, resource: LiveResource) -> dict[str, Any]:
+        """Facts of a written object that its webhook event carries beyond id and name."""
+        return {}
+
+    def import_document(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """The spec document ``import`` writes for a live body (marker and server fields
+        gone), before key ordering."""
+        return self.normalise(body)
+
+
+def _canonical_set_at(body: dict[str, Any], path: tuple[str, ...], item: Any) -> None:
+    """Sort and de-duplicate the list at ``path`` in place, copying the containers on the way
+    (the caller's dict is fresh; nested containers may be shared and are never mutated)."""
+    node: Any = body
+    for part in path[:-1]:
+        child = node.get(part) if isinstance(node, dict) else None
+        if not isinstance(child, dict):
+            return
+        node[part] = child = dict(child)
+        node = child
+    values = node.get(path[-1]) if isinstance(node, dict) else None
+    if not isinstance(values, list):
+        return
+    items = [item(v) for v in values]
+    if all(isinstance(v, str) for v in items):
+        node[path[-1]] = sorted(set(items))
+    # anything else is not what a schema allows: kept as it is, compared by order
