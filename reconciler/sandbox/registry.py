@@ -1,0 +1,23 @@
+"""The kind routes the emulator serves: add a route class here to serve a new kind.
+
+See ``routing.py`` for what a route declares. Order does not matter; two routes may not serve
+one path template or own one kind.
+"""
+
+from __future__ import annotations
+
+from reconciler.sandbox.channels import ChannelRoutes
+from reconciler.sandbox.routing import KindRoute
+
+ROUTES: tuple[type[KindRoute], ...] = (ChannelRoutes,)
+
+
+def stored_checks(routes: tuple[type[KindRoute], ...] = ROUTES) -> dict[str, type[KindRoute]]:
+    """Each kind a state file may hold, and the route that checks its objects."""
+    owners: dict[str, type[KindRoute]] = {}
+    for route in routes:
+        for kind in route.kinds:
+            if kind in owners:
+                raise ValueError(f"two routes own the kind {kind!r}")
+            owners[kind] = route
+    return owners
