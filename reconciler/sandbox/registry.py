@@ -8,8 +8,18 @@ from __future__ import annotations
 
 from reconciler.sandbox.channels import ChannelRoutes
 from reconciler.sandbox.routing import KindRoute
+from reconciler.sandbox.webdeployments.configurations import ConfigurationRoutes
+from reconciler.sandbox.webdeployments.deployments import DeploymentRoutes
+from reconciler.sandbox.webdeployments.flows import FlowRoutes
+from reconciler.sandbox.webdeployments.supported_content import SupportedContentRoutes
 
-ROUTES: tuple[type[KindRoute], ...] = (ChannelRoutes,)
+ROUTES: tuple[type[KindRoute], ...] = (
+    ChannelRoutes,
+    ConfigurationRoutes,
+    DeploymentRoutes,
+    FlowRoutes,
+    SupportedContentRoutes,
+)
 
 
 def stored_checks(routes: tuple[type[KindRoute], ...] = ROUTES) -> dict[str, type[KindRoute]]:
