@@ -20,19 +20,22 @@ from urllib.parse import urlencode
 from reconciler.sandbox.wire import Detail, Reply, problem
 
 CURSOR_PAGE_SIZE = 300
+_CURSOR_MARK = "sandbox-cursor:"
 
 
 def encode_cursor(key: str) -> str:
-    return base64.urlsafe_b64encode(key.encode("utf-8")).decode("ascii").rstrip("=")
+    raw = (_CURSOR_MARK + key).encode("utf-8")
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
 
 def decode_cursor(cursor: str) -> str | None:
-    """The sort key inside ``cursor``, or None when it is not one of ours."""
+    """The sort key inside ``cursor``, or None when it is not one this API issued."""
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        return base64.urlsafe_b64decode(padded.encode("ascii")).decode("utf-8")
+        padded = (cursor + "=" * (-len(cursor) % 4)).encode("ascii")
+        text = base64.b64decode(padded, altchars=b"-_", validate=True).decode("utf-8")
     except (binascii.Error, UnicodeError, ValueError):
         return None
+    return text[len(_CURSOR_MARK) :] if text.startswith(_CURSOR_MARK) else None
 
 
 def bad_parameter(name: str, reason: str) -> Reply:
