@@ -2,13 +2,15 @@
 
 No sockets and no sleeping: a response carries its ``delay`` and ``drop`` for the transport or
 the server to act on. Every API request goes through the same steps, in this order:
-authenticate (401), count against the token's rate window (headers; 429 when over), check
-the method (405), take the next fault (script, then seeded draws), then the route itself.
-Thread-safe: one lock around each request, as the HTTP server is threaded.
+find the route by path (404), authenticate (401), count against the token's rate window
+(headers; 429 when over), check the method (405), take the next fault (script, then seeded
+draws), then the kind route's handler (``routing.py``; the routes are listed in
+``registry.py``). Thread-safe: one lock around each request, as the HTTP server is threaded.
 """
 
 from __future__ import annotations
 
+import copy
 import random
 import secrets
 import threading
@@ -18,13 +20,15 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, TypeVar
 
 from reconciler.errors import ConfigError
 from reconciler.sandbox.channels import COLLECTION, ChannelRoutes
 from reconciler.sandbox.config import SandboxConfig
 from reconciler.sandbox.faults import Fault, FaultInjector
 from reconciler.sandbox.ratelimit import RateLimiter
+from reconciler.sandbox.registry import ROUTES
+from reconciler.sandbox.routing import Call, KindRoute, Match, RouteContext, Router
 from reconciler.sandbox.state import SandboxState
 from reconciler.sandbox.tokens import TokenStore, token_reply
 from reconciler.sandbox.validation import check_channel
@@ -39,8 +43,7 @@ from reconciler.sandbox.wire import (
 )
 
 TOKEN_ROUTE = "/oauth/token"  # noqa: S105  (a path, not a password)
-ITEM_ROUTE = f"{COLLECTION}/{{id}}"
-_ROUTE_METHODS = {COLLECTION: ("GET", "POST"), ITEM_ROUTE: ("GET", "PUT", "DELETE")}
+_R = TypeVar("_R", bound=KindRoute)
 _WRITES = frozenset({"POST", "PUT", "DELETE"})
 
 _UNAUTHORIZED = {
@@ -86,18 +89,6 @@ def iso_utc(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
-def _route(path: str) -> tuple[str | None, str]:
-    """(route template, channel id) or (None, "") for a path the API does not serve."""
-    if path in (TOKEN_ROUTE, COLLECTION):
-        return path, ""
-    prefix = f"{COLLECTION}/"
-    if path.startswith(prefix):
-        rest = path[len(prefix) :]
-        if rest and "/" not in rest:
-            return ITEM_ROUTE, rest
-    return None, ""
-
-
 class SandboxApp:
     """The emulated org and its API. See the module docstring for the request pipeline."""
 
@@ -109,6 +100,7 @@ class SandboxApp:
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], datetime] = _utc_now,
         on_commit: Callable[[SandboxState], None] | None = None,
+        routes: tuple[type[KindRoute], ...] = ROUTES,
     ) -> None:
         self.config = config if config is not None else SandboxConfig()
         self.stats = SandboxStats()
@@ -122,26 +114,39 @@ class SandboxApp:
         self._faults = FaultInjector(self.config.faults)
         self._limiter = RateLimiter(self.config.rate_limit_per_minute)
         self._tokens = TokenStore(self._new_token)
-        self._routes = ChannelRoutes(
-            state if state is not None else SandboxState(),
-            lag_seconds=self.config.listing_lag_seconds,
+        self._route_classes = routes
+        self._context = RouteContext(
+            config=self.config,
             now_iso=lambda: iso_utc(self._wall_clock()),
             new_id=self._new_uuid,
         )
+        self.state = state if state is not None else SandboxState()
 
     @property
     def state(self) -> SandboxState:
-        return self._routes.state
+        return self._state
 
     @state.setter
     def state(self, state: SandboxState) -> None:
+        """Serve ``state`` from now on: every route is rebuilt on it, and the kinds it has no
+        slice for are seeded."""
         with self._lock:
-            self._routes = ChannelRoutes(
-                state,
-                lag_seconds=self.config.listing_lag_seconds,
-                now_iso=lambda: iso_utc(self._wall_clock()),
-                new_id=self._new_uuid,
-            )
+            for route_class in self._route_classes:
+                for kind, objects in route_class.seed().items():
+                    if not state.has(kind):
+                        slot = state.objects(kind)
+                        for obj in objects:
+                            slot[str(obj["id"])] = copy.deepcopy(dict(obj))
+            self._state = state
+            self._kind_routes = [cls(state, self._context) for cls in self._route_classes]
+            self._router = Router(e for r in self._kind_routes for e in r.endpoints())
+
+    def route_of(self, route_class: type[_R]) -> _R:
+        """The live instance of one of this app's route classes (tests, seeding helpers)."""
+        for route in self._kind_routes:
+            if isinstance(route, route_class):
+                return route
+        raise LookupError(f"{route_class.__name__} is not served by this app")
 
     def __repr__(self) -> str:
         return f"SandboxApp(channels={len(self.state)}, requests={self.stats.total})"
@@ -173,7 +178,7 @@ class SandboxApp:
                         raise ConfigError(f"sandbox seed body #{index}: {details[0].reason}")
                     payload = encode(dict(body))
                     request = SandboxRequest(method="POST", path=COLLECTION, body=payload)
-                    reply = self._routes.create(request, float("-inf"))
+                    reply = self.route_of(ChannelRoutes).create(request, float("-inf"))
                     if reply.status != 200:
                         raise ConfigError(f"sandbox seed body #{index}: name already taken")
                     created.append(reply.payload)
@@ -189,7 +194,10 @@ class SandboxApp:
         with self._lock:
             now = self._clock()
             correlation_id = self._new_uuid()
-            route, channel_id = _route(request.path)
+            match = None if request.path == TOKEN_ROUTE else self._router.match(request.path)
+            route = TOKEN_ROUTE if request.path == TOKEN_ROUTE else None
+            if match is not None:
+                route = match.template
             self.stats.requests[f"{request.method} {route or '(unknown)'}"] += 1
             extra: dict[str, str] = {}
             fault = Fault.NONE
@@ -198,10 +206,10 @@ class SandboxApp:
                 if token_fault.value != "ok":
                     self.stats.faults[f"token:{token_fault.value}"] += 1
                 reply = token_reply(request, self.config, self._tokens, now, token_fault)
-            elif route is None:
+            elif match is None:
                 reply = problem(404, "not.found", f"No resource at {request.path[:200]!r}.")
             else:
-                reply, extra, fault = self._api(request, route, channel_id, now)
+                reply, extra, fault = self._api(request, match, now)
             response = self._respond(reply, correlation_id, extra, fault)
             self.stats.statuses[response.status] += 1
             if (
@@ -213,7 +221,7 @@ class SandboxApp:
             return response
 
     def _api(
-        self, request: SandboxRequest, route: str, channel_id: str, now: float
+        self, request: SandboxRequest, match: Match, now: float
     ) -> tuple[Reply, dict[str, str], Fault]:
         authorization = request.headers.get("authorization")
         auth_problem = self._tokens.problem(authorization, now)
@@ -229,7 +237,7 @@ class SandboxApp:
             return problem(401, auth_problem, _UNAUTHORIZED[auth_problem]), rate_headers, Fault.NONE
         if exceeded:
             return _too_many(retry_after), rate_headers, Fault.NONE
-        allowed = _ROUTE_METHODS[route]
+        allowed = tuple(match.endpoint.methods)
         if request.method not in allowed:
             reply = problem(
                 405,
@@ -244,7 +252,9 @@ class SandboxApp:
         injected = self._injected(fault)
         if injected is not None:
             return injected, rate_headers, fault
-        return self._dispatch(request, route, channel_id, now), rate_headers, fault
+        handler = match.endpoint.methods[request.method]
+        reply = handler(Call(request=request, params=match.params, now=now))
+        return reply, rate_headers, fault
 
     def _injected(self, fault: Fault) -> Reply | None:
         """The answer of a fault that replaces the request (nothing is applied)."""
@@ -266,18 +276,6 @@ class SandboxApp:
             code = "credentials.expired"
             return problem(401, code, _UNAUTHORIZED[code])
         return None
-
-    def _dispatch(self, request: SandboxRequest, route: str, channel_id: str, now: float) -> Reply:
-        routes = self._routes
-        if route == COLLECTION:
-            if request.method == "GET":
-                return routes.listing(request, now)
-            return routes.create(request, now)
-        if request.method == "GET":
-            return routes.get(channel_id)
-        if request.method == "PUT":
-            return routes.update(request, channel_id, now)
-        return routes.delete(channel_id, now)
 
     def _respond(
         self, reply: Reply, correlation_id: str, extra: Mapping[str, str], fault: Fault

@@ -9,16 +9,21 @@ from __future__ import annotations
 
 import copy
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlencode
 
-from reconciler.sandbox.state import SandboxState
+from reconciler.sandbox.routing import Call, Endpoint, KindRoute, RouteContext
 from reconciler.sandbox.validation import check_channel, parse_json
 from reconciler.sandbox.wire import MAX_BODY_BYTES, Detail, Reply, SandboxRequest, problem
 
+if TYPE_CHECKING:
+    from reconciler.sandbox.state import SandboxState
+
 COLLECTION = "/api/v2/webmessaging/channels"
+KIND = "channel"
+_SERVER_KEYS = ("id", "version", "dateCreated", "dateModified", "selfUri")
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
 
@@ -50,21 +55,16 @@ def _bad(reason: str, details: list[Detail]) -> Reply:
     return problem(400, "bad.request", f"{reason}: {reasons}" if details else reason, details)
 
 
-class ChannelRoutes:
-    """Route handlers over a SandboxState. Called under the app's lock."""
+class ChannelRoutes(KindRoute):
+    """The channel kind's routes over its slice of the state. Called under the app's lock."""
 
-    def __init__(
-        self,
-        state: SandboxState,
-        *,
-        lag_seconds: float,
-        now_iso: Callable[[], str],
-        new_id: Callable[[], str],
-    ) -> None:
-        self.state = state
-        self.lag = lag_seconds
-        self._now_iso = now_iso
-        self._new_id = new_id
+    kinds: ClassVar[tuple[str, ...]] = (KIND,)
+
+    def __init__(self, state: SandboxState, ctx: RouteContext) -> None:
+        super().__init__(state, ctx)
+        self.lag = ctx.config.listing_lag_seconds
+        self._now_iso = ctx.now_iso
+        self._new_id = ctx.new_id
         self._pending: deque[_Pending] = deque()
         # Casefolded name -> id, so a duplicate check costs O(1), not a scan of the org.
         self._names = {str(c["name"]).casefold(): key for key, c in state.channels.items()}
@@ -72,6 +72,48 @@ class ChannelRoutes:
         self._generation = 0
         self._sorted_key: tuple[int, int] = (-1, -1)
         self._sorted: list[dict[str, Any]] = []
+
+    def endpoints(self) -> Sequence[Endpoint]:
+        return [
+            Endpoint(COLLECTION, {"GET": self._listing, "POST": self._create}),
+            Endpoint(
+                f"{COLLECTION}/{{id}}",
+                {"GET": self._get, "PUT": self._update, "DELETE": self._delete},
+            ),
+        ]
+
+    def _listing(self, call: Call) -> Reply:
+        return self.listing(call.request, call.now)
+
+    def _create(self, call: Call) -> Reply:
+        return self.create(call.request, call.now)
+
+    def _get(self, call: Call) -> Reply:
+        return self.get(call.params["id"])
+
+    def _update(self, call: Call) -> Reply:
+        return self.update(call.request, call.params["id"], call.now)
+
+    def _delete(self, call: Call) -> Reply:
+        return self.delete(call.params["id"], call.now)
+
+    @classmethod
+    def check_stored(cls, kind: str, obj: dict[str, Any]) -> str:
+        problem = _server_fields_problem(obj)
+        if problem:
+            return problem
+        details = check_channel({k: v for k, v in obj.items() if k not in _SERVER_KEYS})
+        return details[0].reason if details else ""
+
+    @classmethod
+    def check_slice(cls, kind: str, objects: list[dict[str, Any]]) -> str:
+        names: set[str] = set()
+        for index, channel in enumerate(objects):
+            key = str(channel["name"]).casefold()
+            if key in names:
+                return f"[{index}] repeats an id or a name"
+            names.add(key)
+        return ""
 
     # -- listing -----------------------------------------------------------------------------
 
@@ -266,3 +308,18 @@ def _too_large(request: SandboxRequest) -> Reply | None:
 def _not_found(channel_id: str) -> Reply:
     detail = Detail(error_code="not.found", field_name="id", entity_id=channel_id)
     return problem(404, "not.found", f"No channel with id {channel_id!r}.", [detail])
+
+
+def _server_fields_problem(channel: dict[str, Any]) -> str:
+    """Why the server-set fields of a stored channel are wrong, or ""."""
+    if not isinstance(channel.get("id"), str) or not channel["id"]:
+        return "id must be a non-empty string"
+    version = channel.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        return "version must be an integer >= 1"
+    for key in ("dateCreated", "dateModified"):
+        if not isinstance(channel.get(key), str):
+            return f"{key} must be a string"
+    if channel.get("selfUri") != f"{COLLECTION}/{channel['id']}":
+        return "selfUri does not match the id"
+    return ""

@@ -1,4 +1,5 @@
-"""Knobs of the sandbox emulator: rate limit, latency, listing lag, tokens, fault injection.
+"""Knobs of the sandbox emulator: rate limit, latency, listing lag, tokens, fault injection, and
+the Web Deployments behaviours (``webdeployments/knobs.py``).
 
 Records only; the app reads them. Invalid values raise ConfigError at construction, so a bad
 knob fails where it is set, not at the first request.
@@ -10,6 +11,7 @@ import math
 from dataclasses import dataclass, field
 
 from reconciler.errors import ConfigError
+from reconciler.sandbox.webdeployments.knobs import WebDeploymentKnobs
 
 #: Entries a FaultPlan.script may hold, one consumed per eligible API request, in order.
 #: ``ok`` no fault; ``502``/``503``/``504`` a transient error, not applied; ``429`` a spurious
@@ -116,6 +118,8 @@ class SandboxConfig:
     credentials: tuple[str, str] | None = None
     faults: FaultPlan = field(default_factory=FaultPlan)
     seed: int | None = None
+    #: Extension: the Web Deployments behaviours (contract §5.7); defaults are the contract's.
+    webdeployments: WebDeploymentKnobs = field(default_factory=WebDeploymentKnobs)
 
     def __post_init__(self) -> None:
         if not isinstance(self.rate_limit_per_minute, int) or self.rate_limit_per_minute < 0:
@@ -136,5 +140,6 @@ class SandboxConfig:
             f"SandboxConfig(rate_limit_per_minute={self.rate_limit_per_minute}, "
             f"latency_ms={self.latency_ms}, listing_lag_seconds={self.listing_lag_seconds}, "
             f"token_ttl_seconds={self.token_ttl_seconds}, credentials={creds}, "
-            f"faults={self.faults!r}, seed={self.seed!r})"
+            f"faults={self.faults!r}, seed={self.seed!r}, "
+            f"webdeployments={self.webdeployments!r})"
         )

@@ -1,8 +1,9 @@
-"""The emulated org: its channels, kept as the contract's channel objects, and their file.
+"""The emulated org: its objects per kind (each kind's route owns a slice), and their file.
 
 The file is JSON, written atomically (temp file in the same folder, then ``os.replace``), so a
 crash never leaves half a state behind. A missing file is an empty org; a file that is not a
-state document is a ConfigError naming it, never a traceback.
+state document is a ConfigError naming it, never a traceback. Each object is checked by the route
+of its kind (``KindRoute.check_stored``); a kind no route owns is refused.
 """
 
 from __future__ import annotations
@@ -11,50 +12,93 @@ import json
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reconciler.durable import replace_atomically
 from reconciler.errors import ConfigError
-from reconciler.sandbox.validation import check_channel
+from reconciler.sandbox.registry import ROUTES, stored_checks
+
+if TYPE_CHECKING:
+    from reconciler.sandbox.routing import KindRoute
 
 DEFAULT_STATE_PATH = Path(".reconciler/sandbox.json")
 STATE_FORMAT = "reconciler-sandbox-state"
-STATE_VERSION = 1
-
-_SERVER_KEYS = ("id", "version", "dateCreated", "dateModified", "selfUri")
+#: 2: objects per kind (``{"kinds": {"channel": [...], ...}}``); 1 held only channels and is
+#: migrated on load (its channels go under the channel kind).
+STATE_VERSION = 2
+CHANNEL_KIND = "channel"
 
 
 class SandboxState:
-    """Channels by id. The app mutates it under its lock and indexes it when it is given the
-    state; other code treats it as read-only (to replace the org, assign ``app.state``)."""
+    """Objects by kind, then by id. The app mutates it under its lock and indexes it when it is
+    given the state; other code treats it as read-only (to replace the org, assign
+    ``app.state``). ``channels`` is the channel kind's slice; ``len()`` counts channels (the
+    tutorial kind), ``count()`` every object."""
 
-    __slots__ = ("channels",)
+    __slots__ = ("kinds",)
 
-    def __init__(self, channels: Iterable[Mapping[str, Any]] = ()) -> None:
-        self.channels: dict[str, dict[str, Any]] = {}
+    def __init__(
+        self,
+        channels: Iterable[Mapping[str, Any]] = (),
+        *,
+        kinds: Mapping[str, Iterable[Mapping[str, Any]]] | None = None,
+    ) -> None:
+        self.kinds: dict[str, dict[str, dict[str, Any]]] = {}
+        for kind, objects in (kinds or {}).items():
+            slot = self.objects(kind)
+            for obj in objects:
+                slot[str(obj["id"])] = dict(obj)
+        slot = self.objects(CHANNEL_KIND)
         for channel in channels:
-            self.channels[str(channel["id"])] = dict(channel)
+            slot[str(channel["id"])] = dict(channel)
+
+    @property
+    def channels(self) -> dict[str, dict[str, Any]]:
+        return self.objects(CHANNEL_KIND)
+
+    def objects(self, kind: str) -> dict[str, dict[str, Any]]:
+        """The slice of ``kind`` (created empty when absent)."""
+        return self.kinds.setdefault(kind, {})
+
+    def has(self, kind: str) -> bool:
+        """Whether the state has a slice for ``kind``, even an empty one."""
+        return kind in self.kinds
+
+    def count(self) -> int:
+        return sum(len(objects) for objects in self.kinds.values())
 
     def __len__(self) -> int:
-        return len(self.channels)
+        return len(self.kinds.get(CHANNEL_KIND, {}))
 
     def __repr__(self) -> str:
-        return f"SandboxState(channels={len(self.channels)})"
+        sizes = ", ".join(f"{kind}={len(objs)}" for kind, objs in sorted(self.kinds.items()))
+        return f"SandboxState({sizes})"
 
     def clear(self) -> None:
-        self.channels.clear()
+        self.kinds.clear()
 
     def to_json(self) -> dict[str, Any]:
-        """The state document: channels sorted by id, so saves are byte-stable."""
+        """The state document: kinds and their objects sorted by id, so saves are byte-stable."""
         return {
             "format": STATE_FORMAT,
             "version": STATE_VERSION,
-            "channels": [self.channels[key] for key in sorted(self.channels)],
+            "kinds": {
+                kind: [objects[key] for key in sorted(objects)]
+                for kind, objects in sorted(self.kinds.items())
+            },
         }
 
     @classmethod
-    def from_json(cls, document: Any, *, source: str = "sandbox state") -> SandboxState:
-        """Check a state document and build the state; ConfigError naming ``source`` if bad."""
+    def from_json(
+        cls,
+        document: Any,
+        *,
+        source: str = "sandbox state",
+        routes: tuple[type[KindRoute], ...] | None = None,
+    ) -> SandboxState:
+        """Check a state document (migrating version 1) and build the state; ConfigError naming
+        ``source`` if bad. ``routes``: the kind routes whose kinds the file may hold (default:
+        the registry's)."""
 
         def bad(why: str) -> ConfigError:
             return ConfigError(
@@ -64,33 +108,51 @@ class SandboxState:
 
         if not isinstance(document, dict) or document.get("format") != STATE_FORMAT:
             raise bad(f"expected a JSON object with format {STATE_FORMAT!r}")
-        if document.get("version") != STATE_VERSION:
-            raise bad(f"unsupported version {document.get('version')!r}")
-        channels = document.get("channels")
-        if not isinstance(channels, list):
-            raise bad("channels must be a list")
+        version = document.get("version")
+        if version == 1:
+            channels = document.get("channels")
+            if not isinstance(channels, list):
+                raise bad("channels must be a list")
+            kinds: Any = {CHANNEL_KIND: channels}
+            where_of = {CHANNEL_KIND: "channels"}
+        elif version == STATE_VERSION:
+            kinds = document.get("kinds")
+            if not isinstance(kinds, dict):
+                raise bad("kinds must be an object")
+            where_of = {}
+        else:
+            raise bad(f"unsupported version {version!r}")
+        owners = stored_checks(ROUTES if routes is None else routes)
         state = cls()
-        names: set[str] = set()
-        for index, channel in enumerate(channels):
-            where = f"channels[{index}]"
-            if not isinstance(channel, dict):
-                raise bad(f"{where} must be an object")
-            problem = _server_fields_problem(channel)
+        for kind, objects in kinds.items():
+            where = where_of.get(kind, f"kinds.{kind}")
+            route = owners.get(kind)
+            if route is None:
+                raise bad(f"{where}: unknown kind {kind!r}")
+            if not isinstance(objects, list):
+                raise bad(f"{where} must be a list")
+            slot = state.objects(kind)
+            for index, obj in enumerate(objects):
+                if not isinstance(obj, dict):
+                    raise bad(f"{where}[{index}] must be an object")
+                problem = route.check_stored(kind, obj)
+                if problem:
+                    raise bad(f"{where}[{index}].{problem}")
+                if obj["id"] in slot:
+                    raise bad(f"{where}[{index}] repeats an id")
+                slot[obj["id"]] = obj
+            problem = route.check_slice(kind, objects)
             if problem:
-                raise bad(f"{where}.{problem}")
-            body = {k: v for k, v in channel.items() if k not in _SERVER_KEYS}
-            details = check_channel(body)
-            if details:
-                raise bad(f"{where}.{details[0].reason}")
-            key = str(channel["name"]).casefold()
-            if channel["id"] in state.channels or key in names:
-                raise bad(f"{where} repeats an id or a name")
-            names.add(key)
-            state.channels[channel["id"]] = channel
+                raise bad(f"{where}{problem}")
         return state
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> SandboxState:
+    def load(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        routes: tuple[type[KindRoute], ...] | None = None,
+    ) -> SandboxState:
         """Read a state file; a missing file is an empty org."""
         path = Path(path)
         try:
@@ -106,7 +168,7 @@ class SandboxState:
                 f"sandbox state {path} is corrupt (not JSON); "
                 "run 'reconciler sandbox reset' to start over"
             ) from exc
-        return cls.from_json(document, source=f"sandbox state {path}")
+        return cls.from_json(document, source=f"sandbox state {path}", routes=routes)
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write atomically: a temp file next to ``path``, then ``os.replace``."""
@@ -116,18 +178,3 @@ class SandboxState:
             replace_atomically(path, (data + "\n").encode("utf-8"))
         except OSError as exc:
             raise ConfigError(f"cannot write sandbox state {path}: {exc.strerror}") from exc
-
-
-def _server_fields_problem(channel: dict[str, Any]) -> str:
-    """Why the server-set fields of a stored channel are wrong, or ""."""
-    if not isinstance(channel.get("id"), str) or not channel["id"]:
-        return "id must be a non-empty string"
-    version = channel.get("version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        return "version must be an integer >= 1"
-    for key in ("dateCreated", "dateModified"):
-        if not isinstance(channel.get(key), str):
-            return f"{key} must be a string"
-    if channel.get("selfUri") != f"/api/v2/webmessaging/channels/{channel['id']}":
-        return "selfUri does not match the id"
-    return ""

@@ -135,7 +135,7 @@ def test_sandbox_state_is_saved_even_when_the_run_fails(tmp_path: Path) -> None:
 
     with pytest.raises(RuntimeError):
         asyncio.run(failing())
-    names = [c["name"] for c in json.loads(state.read_text())["channels"]]
+    names = [c["name"] for c in json.loads(state.read_text())["kinds"]["channel"]]
     assert names == ["Before the crash"]
 
 

@@ -157,7 +157,7 @@ def test_reset_repairs_a_corrupt_file(tmp_path: Path) -> None:
     path = tmp_path / "state.json"
     path.write_text("{broken")
     assert run(["sandbox", "reset", "--state", str(path)]) == 0
-    assert json.loads(path.read_text())["channels"] == []
+    assert json.loads(path.read_text())["kinds"]["channel"] == []
 
 
 def test_serve_refuses_a_corrupt_state_file(

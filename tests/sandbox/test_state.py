@@ -84,7 +84,7 @@ def valid_doc(api: Api) -> dict[str, object]:
 )
 def test_channels_in_the_file_are_checked(api: Api, tmp_path: Path, mutate, why: str) -> None:  # type: ignore[no-untyped-def]
     document = valid_doc(api)
-    mutate(document["channels"][0])  # type: ignore[index]
+    mutate(document["kinds"]["channel"][0])  # type: ignore[index]
     path = tmp_path / "s.json"
     path.write_text(json.dumps(document))
     with pytest.raises(ConfigError, match=why):
@@ -93,11 +93,11 @@ def test_channels_in_the_file_are_checked(api: Api, tmp_path: Path, mutate, why:
 
 def test_duplicate_names_in_the_file_are_refused(api: Api, tmp_path: Path) -> None:
     document = valid_doc(api)
-    twin = dict(document["channels"][0])  # type: ignore[index]
+    twin = dict(document["kinds"]["channel"][0])  # type: ignore[index]
     twin["id"] = "other"
     twin["selfUri"] = f"{COLLECTION}/other"
     twin["name"] = "ONE"
-    document["channels"].append(twin)  # type: ignore[attr-defined]
+    document["kinds"]["channel"].append(twin)  # type: ignore[attr-defined]
     path = tmp_path / "s.json"
     path.write_text(json.dumps(document))
     with pytest.raises(ConfigError, match="repeats"):
@@ -128,3 +128,51 @@ def test_seed_channels_refuses_invalid_bodies() -> None:
         app.seed_channels([{"name": "ok"}, {"name": ""}])
     with pytest.raises(ConfigError, match="taken"):
         app.seed_channels([{"name": "OK"}])
+
+
+def test_a_version_1_file_is_migrated_with_its_channels_under_the_channel_kind(
+    api: Api, tmp_path: Path
+) -> None:
+    created = api.create(channel_body("Old"))
+    path = tmp_path / "v1.json"
+    v1 = {"format": "reconciler-sandbox-state", "version": 1, "channels": [created]}
+    path.write_text(json.dumps(v1))
+    loaded = SandboxState.load(path)
+    assert loaded.channels == {created["id"]: created}
+    again = Api(SandboxApp(state=loaded))
+    assert [c["name"] for c in again.listing()["entities"]] == ["Old"]
+    loaded.save(path)
+    saved = json.loads(path.read_text())
+    assert saved["version"] == 2
+    assert saved["kinds"]["channel"] == [created]
+
+
+def test_a_version_1_file_with_a_bad_channel_names_it_in_the_old_terms(tmp_path: Path) -> None:
+    path = tmp_path / "v1.json"
+    v1 = {"format": "reconciler-sandbox-state", "version": 1, "channels": [{"id": "x"}]}
+    path.write_text(json.dumps(v1))
+    with pytest.raises(ConfigError, match=r"channels\[0\]\.version"):
+        SandboxState.load(path)
+
+
+@pytest.mark.parametrize(
+    ("document", "why"),
+    [
+        ({"format": "reconciler-sandbox-state", "version": 2, "kinds": []}, "kinds must be"),
+        (
+            {"format": "reconciler-sandbox-state", "version": 2, "kinds": {"gadget": []}},
+            "unknown kind 'gadget'",
+        ),
+        ({"format": "reconciler-sandbox-state", "version": 2, "kinds": {"channel": {}}}, "list"),
+        ({"name": "Support", "version": 1}, "expected a JSON object with format"),
+        ({"format": "reconciler-sandbox-state", "version": 3, "kinds": {}}, "version 3"),
+    ],
+)
+def test_files_that_are_not_this_state_are_refused_in_one_line(
+    tmp_path: Path, document: object, why: str
+) -> None:
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(document))
+    with pytest.raises(ConfigError, match=why) as info:
+        SandboxState.load(path)
+    assert "\n" not in str(info.value)

@@ -27,8 +27,10 @@ from reconciler.sandbox import (
     SandboxApp,
     SandboxConfig,
     SandboxState,
+    WebDeploymentKnobs,
     serve_in_thread,
 )
+from reconciler.sandbox.webdeployments.knobs import DELETE_IN_USE, FEATURES
 
 _PROBABILITY = click.FloatRange(0.0, 1.0)
 _NON_NEGATIVE = click.FloatRange(min=0.0)
@@ -49,7 +51,8 @@ def _script(ctx: click.Context, param: click.Parameter, value: str | None) -> tu
 
 @cli.group()
 def sandbox() -> None:
-    """The sandbox emulator of the channels API (no org or credentials needed)."""
+    """The sandbox emulator of the channels and Web Deployments APIs (no org or credentials
+    needed)."""
 
 
 @sandbox.command()
@@ -131,6 +134,51 @@ def sandbox() -> None:
 @click.option(
     "--seed", type=int, default=None, help="Seed for faults, ids and tokens (repeatable runs)."
 )
+@click.option(
+    "--wd-time-scale",
+    type=_NON_NEGATIVE,
+    default=1.0,
+    show_default=True,
+    help="Web Deployments: multiply the contract's timers (draft and deployment Pending, 404 "
+    "after create, Deleting) by this; 0 makes everything readable and Active at once.",
+)
+@click.option(
+    "--wd-publish-while-pending",
+    is_flag=True,
+    help="Web Deployments: publish succeeds while the draft is Pending (default: 400).",
+)
+@click.option(
+    "--wd-follow-latest",
+    is_flag=True,
+    help="Web Deployments: deployments move to each newly published version (default: pinned).",
+)
+@click.option(
+    "--wd-sticky-cursor",
+    is_flag=True,
+    help="Web Deployments: the last cursor page repeats its cursor in nextUri.",
+)
+@click.option(
+    "--wd-delete-in-use",
+    type=click.Choice(DELETE_IN_USE),
+    default="refuse",
+    show_default=True,
+    help="Web Deployments: deleting a configuration a deployment uses is refused (409), or "
+    "allowed (the deployment turns Error).",
+)
+@click.option("--wd-unique-names", is_flag=True, help="Web Deployments: duplicate names get 409.")
+@click.option(
+    "--wd-strict",
+    is_flag=True,
+    help="Web Deployments: unknown or read-only body fields get 400 (default: ignored).",
+)
+@click.option(
+    "--wd-unavailable-feature",
+    "wd_unavailable",
+    type=click.Choice(FEATURES),
+    multiple=True,
+    help="Web Deployments: a configuration block the org lacks (repeatable); enabling it is a "
+    "400 'feature is not yet implemented'.",
+)
 def serve(
     host: str,
     port: int,
@@ -148,11 +196,21 @@ def serve(
     slow_seconds: float,
     fault_script: tuple[str, ...],
     seed: int | None,
+    wd_time_scale: float,
+    wd_publish_while_pending: bool,
+    wd_follow_latest: bool,
+    wd_sticky_cursor: bool,
+    wd_delete_in_use: str,
+    wd_unique_names: bool,
+    wd_strict: bool,
+    wd_unavailable: tuple[str, ...],
 ) -> int:
     """Serve the emulator over HTTP on 127.0.0.1 until Ctrl-C or SIGTERM.
 
     The token endpoint (POST /oauth/token) and the API (/api/v2/...) share one base URL:
-    use it as both GENESYS_LOGIN_URL and GENESYS_API_URL.
+    use it as both GENESYS_LOGIN_URL and GENESYS_API_URL. It serves the channels API and the
+    Web Deployments API (configurations, deployments, flows, supported content); the --wd-*
+    options set the latter's behaviours.
     """
     credentials = _credentials(client_id, client_secret_env)
     config = SandboxConfig(
@@ -170,6 +228,17 @@ def serve(
             slow=fault_slow,
             slow_seconds=slow_seconds,
             script=fault_script,
+        ),
+        webdeployments=WebDeploymentKnobs()
+        .scaled(wd_time_scale)
+        .replace(
+            publish_400_while_pending=not wd_publish_while_pending,
+            follow_latest_on_publish=wd_follow_latest,
+            sticky_last_cursor=wd_sticky_cursor,
+            delete_in_use=wd_delete_in_use,
+            unique_names=wd_unique_names,
+            strict_fields=wd_strict,
+            unavailable_features=frozenset(wd_unavailable),
         ),
     )
     if not is_loopback_host(host):

@@ -1,0 +1,67 @@
+"""What the Web Deployments routes share: kind names, paths, the user every write is made by,
+and reading a JSON body into a cleaned object or a 400 ErrorBody."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reconciler.sandbox.validation import parse_json
+from reconciler.sandbox.webdeployments.fields import Issues, Obj
+from reconciler.sandbox.wire import MAX_BODY_BYTES, Detail, Reply, SandboxRequest, problem
+
+CONFIGURATION_KIND = "webDeploymentConfiguration"
+DEPLOYMENT_KIND = "webDeployment"
+FLOW_KIND = "flow"
+SUPPORTED_CONTENT_KIND = "supportedContent"
+
+BASE = "/api/v2/webdeployments"
+CONFIGURATIONS = f"{BASE}/configurations"
+DEPLOYMENTS = f"{BASE}/deployments"
+FLOWS = "/api/v2/flows"
+SUPPORTED_CONTENT = "/api/v2/conversations/messaging/supportedcontent"
+
+DRAFT = "DRAFT"
+#: The user every write is made by (``lastModifiedUser``, ``createdUser``, ``publishedUser``).
+SANDBOX_USER = {
+    "id": "5a9d0b4e-0000-4000-8000-00000000000a",
+    "selfUri": "/api/v2/users/5a9d0b4e-0000-4000-8000-00000000000a",
+}
+
+
+def not_found(what: str, object_id: str, field: str = "id") -> Reply:
+    detail = Detail(error_code="not.found", field_name=field, entity_id=object_id)
+    return problem(404, "not.found", f"No {what} with id {object_id!r}.", [detail])
+
+
+def invalid(what: str, details: list[Detail]) -> Reply:
+    reasons = "; ".join(d.reason for d in details)
+    return problem(400, "bad.request", f"The {what} is invalid: {reasons}", details)
+
+
+def read_body(request: SandboxRequest, schema: Obj, what: str, *, strict: bool) -> Any:
+    """The cleaned body (a dict), or the 400/413 Reply that refuses it."""
+    if len(request.body) > MAX_BODY_BYTES:
+        return problem(
+            413,
+            "request.entity.too.large",
+            f"The request body is {len(request.body)} bytes; the limit is {MAX_BODY_BYTES}.",
+        )
+    doc, reason = parse_json(request.body)
+    if reason:
+        detail = Detail(error_code="body.invalid", field_name="body", reason=reason)
+        return problem(400, "bad.request", reason[0].upper() + reason[1:], [detail])
+    issues = Issues(strict=strict)
+    cleaned = schema.clean(doc, "", issues)
+    if issues.details:
+        return invalid(what, issues.details)
+    return cleaned
+
+
+def conflict_name(what: str, name: str, holder: dict[str, Any]) -> Reply:
+    detail = Detail(
+        error_code="duplicate.value",
+        field_name="name",
+        entity_id=str(holder["id"]),
+        entity_name=str(holder.get("name", "")),
+    )
+    return problem(409, "general.conflict", f"A {what} named {name!r} already exists.", [detail])
