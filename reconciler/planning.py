@@ -55,18 +55,16 @@ class PlanResult:
 
 def write_only_of(kind_names: Iterable[str]) -> WritePaths:
     """The write-only paths of these kinds' shipped schemas (none today)."""
-    from reconciler.spec.schema import kind_schema
-
     paths: set[tuple[str, ...]] = set()
     for name in kind_names:
-        paths |= write_only_paths(kind_schema(kinds.get(name).schema_resource))
+        paths |= write_only_paths(kinds.get(name).schema())
     return frozenset(paths)
 
 
 def kinds_in_play(specs: Sequence[Spec]) -> list[str]:
-    """The kinds a plan reads: those the specs use, and the default kind always (so that a
-    plan with no specs still sees, and with ``--prune`` deletes, the managed channels)."""
-    return kinds.ordered({kinds.DEFAULT_KIND, *(spec.kind for spec in specs)})
+    """The kinds a plan reads: every registered kind, so that ``--prune`` sees the managed
+    objects of a kind whose last spec was removed (a kind the org does not serve has none)."""
+    return kinds.ordered({*kinds.names(), *(spec.kind for spec in specs)})
 
 
 async def read_live(

@@ -84,6 +84,12 @@ class ResourceKind:
     #: Keys of a spec document that are the tool's and never part of the body sent.
     spec_only_keys: ClassVar[tuple[str, ...]] = ("kind",)
 
+    def schema(self) -> dict[str, Any]:
+        """The JSON Schema of a spec document (by default the package resource)."""
+        from reconciler.spec.schema import kind_schema  # package data, read once
+
+        return kind_schema(self.schema_resource)
+
     def identity(self, name: str) -> str:
         """The key two names share when they are one object's name."""
         return identity_key(name)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import html
 import re
 
+from reconciler import kinds
 from reconciler.planner import ABSENT, Action, ActionKind, Plan, ReportKind
 from reconciler.planner.redact import redact
 from reconciler.render.plan_text import (
@@ -25,6 +26,7 @@ from reconciler.render.plan_text import (
     SYMBOL,
     drift_counts,
     drift_summary_line,
+    kind_prefix,
     show,
     summary_line,
 )
@@ -79,7 +81,8 @@ def _detail_lines(plan: Plan, action: Action) -> list[str]:
     diff = _diff_lines(action)
     head: list[str] = []
     if action.kind is ActionKind.ADOPT:
-        head = ["# adopt: takes the channel over and sets the ownership marker"]
+        label = kinds.get(action.resource_kind).label
+        head = [f"# adopt: takes the {label} over and sets the ownership marker"]
     elif action.kind is ActionKind.CONFLICT:
         head = [f"# {action.reason}", "# never touched by apply; its fields that differ:"]
     return head + (diff or ["# no field differs"])
@@ -87,7 +90,9 @@ def _detail_lines(plan: Plan, action: Action) -> list[str]:
 
 def details_block(plan: Plan, action: Action) -> str:
     """One collapsible section for one changed channel."""
-    label = f"{SYMBOL[action.kind]} {action.kind.value} {code_span(action.name)}"
+    label = (
+        f"{SYMBOL[action.kind]} {action.kind.value} {kind_prefix(action)}{code_span(action.name)}"
+    )
     if action.channel_id:
         label += f" (id {code_span(action.channel_id)})"
     drift = plan.drift_of(action)

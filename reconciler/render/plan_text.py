@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from reconciler import kinds
 from reconciler.planner import ABSENT, REDACTED, Action, ActionKind, DriftKind, Plan, ReportKind
 
 SYMBOL: dict[ActionKind, str] = {
@@ -77,13 +78,22 @@ def change_lines(action: Action) -> list[str]:
     return lines
 
 
+def kind_prefix(action: Action) -> str:
+    """``"web deployment "`` before the name of an object of any kind but the default one."""
+    if action.resource_kind == kinds.DEFAULT_KIND:
+        return ""
+    return f"{kinds.get(action.resource_kind).label} "
+
+
 def headline(action: Action) -> str:
-    """``~ update "Sales" [id 123]``: symbol, kind, name and channel id."""
-    text = f"{SYMBOL[action.kind]} {action.kind.value} {show(action.name)}"
+    """``~ update "Sales" [id 123]``: symbol, action, the kind (unless the default one), name
+    and object id."""
+    text = f"{SYMBOL[action.kind]} {action.kind.value} {kind_prefix(action)}{show(action.name)}"
     if action.channel_id:
         text += f" [id {action.channel_id}]"
     if action.kind is ActionKind.ADOPT:
-        text += ": takes over an unmanaged channel (sets the ownership marker)"
+        label = kinds.get(action.resource_kind).label
+        text += f": takes over an unmanaged {label} (sets the ownership marker)"
     elif action.reason:
         text += f": {action.reason}"
     return text

@@ -68,21 +68,19 @@ _ChannelValidator = cast(
 
 
 @functools.lru_cache(maxsize=16)
-def kind_validator(resource: str) -> Validator:
+def kind_validator(kind: kinds.ResourceKind) -> Validator:
     """A Draft 2020-12 validator of one kind's schema, with format checking on, built once."""
-    return _ChannelValidator(
-        kind_schema(resource), format_checker=Draft202012Validator.FORMAT_CHECKER
-    )
+    return _ChannelValidator(kind.schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def channel_validator() -> Validator:
     """A Draft 2020-12 validator of the channel schema, with format checking on."""
-    return kind_validator(SCHEMA_RESOURCE)
+    return kind_validator(kinds.get(kinds.DEFAULT_KIND))
 
 
 def schema_errors(body: Any, kind: str = kinds.DEFAULT_KIND) -> list[ValidationError]:
     """Every raw jsonschema error of one document (for tests and tools; see ``check_spec``)."""
-    return list(kind_validator(kinds.get(kind).schema_resource).iter_errors(body))
+    return list(kind_validator(kinds.get(kind)).iter_errors(body))
 
 
 def check_spec(spec: Spec) -> list[Diagnostic]:

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
+from reconciler.errors import ConfigError
 from reconciler.kinds.channel import MANAGED_BY_KEY
 from reconciler.model import ChannelSpec, LiveChannel, SourceRef
 from reconciler.planner import ActionKind, Plan, PlanOptions, ReportKind, build_plan
@@ -132,7 +133,8 @@ class FakeBackend:
         self.list_calls = 0
 
     def adapter(self, kind: str) -> FakeBackend:
-        assert kind == "channel", f"planning channels must not read kind {kind!r}"
+        if kind != "channel":
+            raise ConfigError(f"this fake backend has no adapter for kind {kind!r}")
         return self
 
     async def list(self) -> list[LiveChannel]:
