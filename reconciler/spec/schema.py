@@ -23,6 +23,11 @@ from jsonschema.protocols import Validator
 from reconciler.model import MANAGED_BY_KEY, SERVER_FIELDS, ChannelSpec, Diagnostic, SourceRef
 
 SCHEMA_RESOURCE = "channel.schema.json"
+#: Schema annotation on an object: {field: why it is refused}, for server-set fields that a
+#: spec may not carry (read only by this module; JSON Schema validators ignore it).
+SERVER_SET = "x-server-set"
+#: Schema annotation on a value: {keyword: message template}, ``{value!r}`` being the value.
+MESSAGES = "x-messages"
 
 _SIMPLE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _LOCAL_HOSTS = ("localhost", "127.0.0.1")
@@ -154,8 +159,13 @@ def _diagnostics(error: ValidationError, spec: ChannelSpec) -> Iterator[Diagnost
         return
     if keyword == "additionalProperties" and isinstance(instance, dict):
         known = sorted(cast(Mapping[str, Any], error.schema).get("properties", {}))
+        server_set = cast(Mapping[str, str], _annotation(error, SERVER_SET))
         for key in instance:
-            if key not in known:
+            if key in server_set:
+                message = f"{key!r} is {server_set[key]}"
+                where = [*parts, key]
+                yield _diagnostic(spec, where, message, "schema.server-field", at=where)
+            elif key not in known:
                 message = _unknown_field(str(key), known, top_level=not parts)
                 where = [*parts, key]
                 yield _diagnostic(spec, where, message, "schema.additionalProperties", at=where)
@@ -172,9 +182,20 @@ def _diagnostics(error: ValidationError, spec: ChannelSpec) -> Iterator[Diagnost
     if keyword == "pattern" and "allowedOrigins" in schema_path:
         yield _diagnostic(spec, parts, _origin(instance), "schema.origin", at=parts)
         return
+    custom = _annotation(error, MESSAGES)
     explain = _MESSAGES.get(keyword)
-    message = explain(instance, error.validator_value, parts) if explain else error.message
+    if keyword in custom:
+        message = str(custom[keyword]).format(value=instance)
+    else:
+        message = explain(instance, error.validator_value, parts) if explain else error.message
     yield _diagnostic(spec, parts, message, f"schema.{keyword}", at=parts)
+
+
+def _annotation(error: ValidationError, name: str) -> Mapping[str, Any]:
+    """One of this module's annotations on the failing (sub)schema, or an empty mapping."""
+    schema: Any = error.schema
+    found = schema.get(name) if isinstance(schema, dict) else None
+    return cast(Mapping[str, Any], found) if isinstance(found, dict) else {}
 
 
 def _unknown_field(key: str, known: list[str], *, top_level: bool) -> str:
@@ -232,6 +253,7 @@ _JSON_TYPES = {
     "boolean": "true or false",
     "object": "a mapping",
     "array": "a list",
+    "integer": "a whole number",
 }
 
 
