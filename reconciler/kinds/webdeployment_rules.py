@@ -91,6 +91,7 @@ _MARKER = re.compile(
     r"(?P<sep>\r?\n\r?\n|\A)\[" + re.escape(MARKER_KEY) + r": (?P<owner>[^\r\n]+)\][ \t\r\n]*\Z"
 )
 
+_VERSION = re.compile(r"[1-9][0-9]*")
 _CANONICAL_CONDITIONS = {condition.casefold(): condition for condition in PAUSE_CONDITIONS}
 
 Json = Any
@@ -300,7 +301,7 @@ def desired_deployment(
 def pinned_version(block: Mapping[str, Json]) -> str | None:
     """The version a deployment block pins (``"3"``), or None for ``latest`` or no pin."""
     version = block.get("configurationVersion")
-    return version if isinstance(version, str) and version != LATEST else None
+    return version if isinstance(version, str) and _VERSION.fullmatch(version) else None
 
 
 # --- the ownership marker ------------------------------------------------------------------
@@ -400,8 +401,10 @@ def _languages(spec: ChannelSpec) -> Iterator[Diagnostic]:
     elif "languages" in configuration and "defaultLanguage" not in configuration:
         message = "give defaultLanguage beside languages (the two are managed together)"
         yield _problem(spec, ["configuration", "languages"], message, "languages-pair")
-    elif isinstance(languages, list) and isinstance(default, str) and default not in languages:
-        listed = ", ".join(str(item) for item in languages) or "none"
+    elif languages and isinstance(languages, list) and isinstance(default, str):
+        if default in languages:
+            return
+        listed = ", ".join(str(item) for item in languages)
         message = f"{default!r} is not one of languages ({listed})"
         yield _problem(spec, ["configuration", "defaultLanguage"], message, "default-language")
 
@@ -423,8 +426,8 @@ def _labels(spec: ChannelSpec) -> Iterator[Diagnostic]:
                 message = f"labels for {language!r} are already given above; merge the two"
                 yield _problem(spec, [*where, "language"], message, "label-repeat")
             seen.add(language)
-            if isinstance(languages, list) and language not in languages:
-                listed = ", ".join(str(item) for item in languages) or "none"
+            if languages and isinstance(languages, list) and language not in languages:
+                listed = ", ".join(str(item) for item in languages)
                 message = f"{language!r} is not one of languages ({listed})"
                 yield _problem(spec, [*where, "language"], message, "label-language")
         labels = entry.get("localizedLabels")

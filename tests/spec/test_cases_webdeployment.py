@@ -1,0 +1,147 @@
+"""The webDeployment corpus: every folder of tests/cases_webdeployment is one validation run.
+
+Each case holds its input under ``channels/`` and ``expected.txt``, the exact diagnostic lines
+(paths relative to the case folder); an empty ``expected.txt`` means the specs are valid.
+
+Until ``reconciler validate`` dispatches on ``kind``, ``validate_webdeployments`` below drives the
+same machinery by hand: the loader, interpolation, the schema-error explanations of
+``reconciler.spec.schema`` applied to ``webdeployment.schema.json``, the cross-file rules, and
+the kind's own cross-field rules. Once dispatch exists, ``test_case`` should call
+``run(["validate"])`` exactly as tests/spec/test_spec_cases.py does, and this adapter goes.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+from jsonschema.protocols import Validator
+
+from reconciler.interpolate import SpecContext, interpolate_specs
+from reconciler.kinds.webdeployment_rules import check_document
+from reconciler.model import ChannelSpec, Diagnostic
+from reconciler.spec import schema as channel_schema_module
+from reconciler.spec.loader import load_specs
+from reconciler.spec.rules import unique_names
+
+CASES = Path(__file__).resolve().parent.parent / "cases_webdeployment"
+ALL_CASES = sorted(path.name for path in CASES.iterdir() if path.is_dir())
+
+
+@functools.lru_cache(maxsize=1)
+def webdeployment_schema() -> dict[str, Any]:
+    text = resources.files("reconciler.schemas").joinpath("webdeployment.schema.json")
+    return json.loads(text.read_text("utf-8"))  # type: ignore[no-any-return]
+
+
+@functools.lru_cache(maxsize=1)
+def webdeployment_validator() -> Validator:
+    # The channel schema's validator class: Draft 2020-12 with ECMA-262 ``$`` in patterns.
+    make = channel_schema_module._ChannelValidator
+    return make(webdeployment_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def schema_diagnostics(spec: ChannelSpec) -> list[Diagnostic]:
+    """``reconciler.spec.schema.check_spec`` with the webDeployment schema in place."""
+    found: dict[tuple[str, str], Diagnostic] = {}
+    for error in webdeployment_validator().iter_errors(spec.body):
+        for diagnostic in channel_schema_module._diagnostics(error, spec):
+            found.setdefault((diagnostic.path, diagnostic.message), diagnostic)
+    return channel_schema_module._drop_shadowed(list(found.values()))
+
+
+def validate_webdeployments(paths: Iterable[str | Path]) -> list[Diagnostic]:
+    loaded = load_specs(paths)
+    resolved, problems = interpolate_specs(loaded.specs, SpecContext())
+    for spec in resolved:
+        problems.extend(schema_diagnostics(spec))
+        problems.extend(check_document(spec))
+    problems.extend(unique_names(resolved))
+    everything = {*loaded.diagnostics, *problems}
+    return sorted(everything, key=lambda d: (*d.sort_key(), d.rule))
+
+
+def expected_lines(case: str) -> list[str]:
+    text = (CASES / case / "expected.txt").read_text(encoding="utf-8")
+    return text.splitlines()
+
+
+@pytest.mark.parametrize("case", ALL_CASES)
+def test_case(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(CASES / case)
+    found = [str(diagnostic) for diagnostic in validate_webdeployments(["channels"])]
+    assert found == expected_lines(case)
+
+
+def test_corpus_is_big_enough() -> None:
+    invalid = [case for case in ALL_CASES if expected_lines(case)]
+    valid = [case for case in ALL_CASES if not expected_lines(case)]
+    assert len(invalid) >= 25
+    assert len(valid) >= 5
+    assert all(case.startswith("valid-") for case in valid)
+    assert not any(case.startswith("valid-") for case in invalid)
+
+
+def test_every_expected_line_names_file_line_and_column() -> None:
+    for case in ALL_CASES:
+        for line in expected_lines(case):
+            place = line.split(": ", 1)[0]
+            file, row, col = place.rsplit(":", 2)
+            assert file.startswith("channels/"), (case, line)
+            assert int(row) >= 1, (case, line)
+            assert int(col) >= 1, (case, line)
+
+
+def test_every_rule_is_exercised_by_some_case() -> None:
+    rules: set[str] = set()
+    for case in ALL_CASES:
+        rules.update(d.rule for d in validate_webdeployments([CASES / case / "channels"]))
+    expected = {
+        "schema.required",
+        "schema.additionalProperties",
+        "schema.server-field",
+        "schema.type",
+        "schema.minLength",
+        "schema.maxLength",
+        "schema.enum",
+        "schema.pattern",
+        "schema.minimum",
+        "schema.maximum",
+        "schema.minItems",
+        "schema.maxItems",
+        "schema.uniqueItems",
+        "unique-name",
+        "webdeployment.reserved-marker",
+        "webdeployment.languages-pair",
+        "webdeployment.default-language",
+        "webdeployment.label-language",
+        "webdeployment.label-repeat",
+        "webdeployment.push-labels",
+        "webdeployment.domains",
+        "webdeployment.reference",
+        "webdeployment.pinned-version",
+    }
+    assert expected <= rules, expected - rules
+
+
+EXAMPLES = Path(__file__).resolve().parent.parent.parent / "docs" / "examples" / "webdeployment"
+
+
+def test_the_documented_examples_are_valid() -> None:
+    examples = sorted(EXAMPLES.glob("*.yaml"))
+    assert len(examples) >= 2
+    assert validate_webdeployments(examples) == []
+
+
+def test_schema_is_valid_draft_2020_12_with_a_stable_id() -> None:
+    schema = webdeployment_schema()
+    Draft202012Validator.check_schema(schema)
+    assert schema["$id"] == "urn:reconciler:schema:webdeployment:v1"
+    on_disk = Path(__file__).resolve().parent.parent.parent / "schemas"
+    assert json.loads((on_disk / "webdeployment.schema.json").read_text("utf-8")) == schema
