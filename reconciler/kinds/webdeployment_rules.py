@@ -88,7 +88,7 @@ MARKER_KEY = "x-managed-by"
 MARKER_SEPARATOR = "\n\n"
 _MARKER_START = f"[{MARKER_KEY}: "
 _MARKER = re.compile(
-    r"(?P<sep>\r?\n\r?\n|\A)\[" + re.escape(MARKER_KEY) + r": (?P<owner>[^\r\n]+)\][ \t\r\n]*\Z"
+    r"(?P<sep>\n\n|\r\n\r\n|\A)\[" + re.escape(MARKER_KEY) + r": (?P<owner>[^\r\n]+)\][ \t\r\n]*\Z"
 )
 
 _VERSION = re.compile(r"[1-9][0-9]*")
@@ -151,7 +151,8 @@ def normalise_deployment(body: Mapping[str, Json]) -> dict[str, Json]:
 
 
 def _host(item: Json) -> str:
-    return item.strip().lower() if isinstance(item, str) else _canonical(item)
+    text = item if isinstance(item, str) else _canonical(item)
+    return text.strip().lower()
 
 
 def _without_empty(value: Json) -> Json:
@@ -246,13 +247,24 @@ def managed_view(desired: Json, live: Json) -> Json:
 
 
 def _union(items: Sequence[dict[str, Json]]) -> dict[str, Json] | None:
-    """One mapping with every key of ``items``, merged the same way at every depth."""
+    """One mapping with every key any of ``items`` mentions, at every depth (lists joined)."""
     if not items:
         return None
-    merged: dict[str, Json] = {}
+    merged: Json = {}
     for item in items:
-        merged = overlay(merged, item)
-    return merged
+        merged = _join(merged, item)
+    return merged if isinstance(merged, dict) else None
+
+
+def _join(left: Json, right: Json) -> Json:
+    if isinstance(left, dict) and isinstance(right, dict):
+        joined = dict(left)
+        for key, value in right.items():
+            joined[key] = _join(left[key], value) if key in left else value
+        return joined
+    if isinstance(left, list) and isinstance(right, list):
+        return [*left, *right]
+    return right
 
 
 def overlay(live: Json, desired: Json) -> Json:
