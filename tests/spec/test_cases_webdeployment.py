@@ -145,3 +145,15 @@ def test_schema_is_valid_draft_2020_12_with_a_stable_id() -> None:
     assert schema["$id"] == "urn:reconciler:schema:webdeployment:v1"
     on_disk = Path(__file__).resolve().parent.parent.parent / "schemas"
     assert json.loads((on_disk / "webdeployment.schema.json").read_text("utf-8")) == schema
+
+
+def test_the_field_reference_documents_every_field_of_the_schema() -> None:
+    docs = (EXAMPLES.parent.parent / "webdeployments.md").read_text(encoding="utf-8")
+    schema = webdeployment_schema()
+    blocks = {"": schema, "configuration": schema["properties"]["configuration"]}
+    blocks["deployment"] = schema["properties"]["deployment"]
+    blocks["messenger"] = blocks["configuration"]["properties"]["messenger"]
+    for block, node in blocks.items():
+        for field in node["properties"]:
+            written = f"`messenger.{field}" if block == "messenger" else f"`{field}"
+            assert written in docs, (block, field)
