@@ -20,15 +20,49 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from jsonschema.protocols import Validator
 
 from reconciler.interpolate import SpecContext, interpolate_specs
 from reconciler.kinds.webdeployment_rules import check_document
-from reconciler.model import ChannelSpec, Diagnostic
+from reconciler.model import ChannelSpec, Diagnostic, SourceRef
 from reconciler.spec import schema as channel_schema_module
 from reconciler.spec.loader import load_specs
 from reconciler.spec.rules import unique_names
+
+# Values shaped like spec fields: the schema's own names as keys, so that nested checks run.
+FIELD_NAMES = st.sampled_from(
+    [
+        "configuration",
+        "deployment",
+        "messenger",
+        "languages",
+        "defaultLanguage",
+        "flow",
+        "allowedDomains",
+        "allowAllDomains",
+        "name",
+        "id",
+        "customI18nLabels",
+        "localizedLabels",
+        "key",
+        "language",
+        "status",
+        "configurationVersion",
+        "description",
+        "enabled",
+    ]
+)
+JSON_VALUES = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=8)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.dictionaries(FIELD_NAMES | st.text(max_size=4), inner, max_size=4),
+    ),
+    max_leaves=20,
+)
 
 CASES = Path(__file__).resolve().parent.parent / "cases_webdeployment"
 ALL_CASES = sorted(path.name for path in CASES.iterdir() if path.is_dir())
@@ -157,3 +191,38 @@ def test_the_field_reference_documents_every_field_of_the_schema() -> None:
         for field in node["properties"]:
             written = f"`messenger.{field}" if block == "messenger" else f"`{field}"
             assert written in docs, (block, field)
+
+
+def object_schemas(node: Any, where: str = "$") -> list[tuple[str, dict[str, Any]]]:
+    found: list[tuple[str, dict[str, Any]]] = []
+    if isinstance(node, dict):
+        if node.get("type") == "object":
+            found.append((where, node))
+        for key, value in node.items():
+            found.extend(object_schemas(value, f"{where}/{key}"))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found.extend(object_schemas(value, f"{where}/{index}"))
+    return found
+
+
+def test_every_object_is_closed_except_the_passed_through_support_center() -> None:
+    objects = dict(object_schemas(webdeployment_schema()))
+    open_ones = [where for where, node in objects.items() if "additionalProperties" not in node]
+    assert open_ones == ["$/properties/configuration/properties/supportCenter"]
+    for where, node in objects.items():
+        if where in open_ones:
+            continue
+        assert node["additionalProperties"] is False, where
+        refused = set(node.get("x-server-set", {}))
+        assert not refused & set(node["properties"]), where
+
+
+@given(st.dictionaries(st.text(max_size=20), JSON_VALUES, max_size=6))
+@settings(max_examples=200)
+def test_any_body_gets_diagnostics_not_a_crash(fields: dict[str, Any]) -> None:
+    body = {"kind": "webDeployment", **fields}
+    spec = ChannelSpec(name="x", body=body, source=SourceRef(file="a.yaml", line=1, col=1))
+    for diagnostic in [*schema_diagnostics(spec), *check_document(spec)]:
+        assert diagnostic.line >= 1
+        assert diagnostic.message
