@@ -316,6 +316,79 @@ def pinned_version(block: Mapping[str, Json]) -> str | None:
     return version if isinstance(version, str) and _VERSION.fullmatch(version) else None
 
 
+# --- import: a spec from live objects ------------------------------------------------------
+
+
+def known_fields(schema: Mapping[str, Json], value: Json, defs: Mapping[str, Json]) -> Json:
+    """``value`` with only the fields ``schema`` (a node of the kind's JSON Schema) knows.
+
+    ``$ref``s point into ``defs`` (the schema's ``$defs``). A mapping the schema leaves open
+    (``supportCenter``) is kept whole; list items are filtered by ``items``. The order of the
+    live object (the API's order) is kept. A deep copy.
+    """
+    node = _resolve(schema, defs)
+    if isinstance(value, dict) and node.get("type") == "object":
+        properties = node.get("properties")
+        if node.get("additionalProperties") is not False or not isinstance(properties, dict):
+            return copy.deepcopy(value)
+        return {
+            key: known_fields(properties[key], item, defs)
+            for key, item in value.items()
+            if key in properties
+        }
+    items = node.get("items")
+    if isinstance(value, list) and isinstance(items, dict):
+        return [known_fields(items, item, defs) for item in value]
+    return copy.deepcopy(value)
+
+
+def _resolve(schema: Mapping[str, Json], defs: Mapping[str, Json]) -> Mapping[str, Json]:
+    for _ in range(8):  # $defs refer to each other at most a few levels deep
+        ref = schema.get("$ref")
+        if not isinstance(ref, str) or not ref.startswith("#/$defs/"):
+            break
+        target = defs.get(ref.removeprefix("#/$defs/"))
+        if not isinstance(target, dict):
+            break
+        schema = target
+    return schema
+
+
+def spec_from_live(
+    configuration: Mapping[str, Json],
+    deployment: Mapping[str, Json],
+    schema: Mapping[str, Json],
+) -> dict[str, Json]:
+    """The ``webDeployment`` spec that describes a live pair, as ``reconciler import`` writes it.
+
+    ``configuration`` is the version the deployment serves, ``deployment`` the deployment,
+    ``schema`` the kind's JSON Schema. Writable fields the schema knows, in the API's order;
+    no server-set field, no empty value, no ownership marker. Domains come out sorted;
+    ``status`` is left out (unmanaged until a person decides to manage it), and references
+    stay ids (the caller may replace them with names).
+    """
+    properties = schema.get("properties", {})
+    defs = schema.get("$defs", {})
+    block = strip_server_fields_configuration(configuration)
+    block.pop("name", None)
+    block.pop("description", None)
+    configuration_block = known_fields(properties["configuration"], _without_empty(block), defs)
+    live = normalise_deployment(strip_server_fields_deployment(deployment))
+    wanted = ("allowAllDomains", "allowedDomains", "flow", "supportedContent")
+    deployment_block = {key: live[key] for key in wanted if key in live}
+    spec: dict[str, Json] = {
+        "kind": KIND,
+        "name": deployment.get("name", configuration.get("name")),
+    }
+    description = strip_marker(deployment.get("description", configuration.get("description")))
+    if description:
+        spec["description"] = description
+    if configuration_block:
+        spec["configuration"] = configuration_block
+    spec["deployment"] = known_fields(properties["deployment"], deployment_block, defs)
+    return spec
+
+
 # --- the ownership marker ------------------------------------------------------------------
 
 

@@ -4,12 +4,16 @@ overlay, the description ownership marker and the cross-field checks."""
 from __future__ import annotations
 
 import copy
+import json
 import random
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
 
 from reconciler.kinds.webdeployment_rules import (
     add_marker,
@@ -21,11 +25,16 @@ from reconciler.kinds.webdeployment_rules import (
     overlay,
     pinned_version,
     read_marker,
+    spec_from_live,
     strip_marker,
     strip_server_fields_configuration,
     strip_server_fields_deployment,
 )
 from reconciler.spec.loader import load_text
+
+EXAMPLE = (
+    Path(__file__).resolve().parents[2] / "docs" / "examples" / "webdeployment" / "sales-eu.yaml"
+)
 
 # --- strategies -----------------------------------------------------------------------------
 
@@ -453,3 +462,102 @@ def test_the_rules_never_crash_on_bodies_that_failed_the_schema(junk: Any) -> No
     for key in ("configuration", "deployment", "description"):
         body = {"kind": "webDeployment", "name": "X", key: junk}
         check_document(type(spec)(name="X", body=body, source=spec.source))
+
+
+# --- import ---------------------------------------------------------------------------------
+
+FLOW = "5b9d7d0c-3c3e-4a4e-8d62-0f5e8f1c2a11"
+PROFILE = "0c4e2f45-8c3b-4e6f-9d4a-1b2c3d4e5f60"
+
+
+def webdeployment_schema() -> dict[str, Any]:
+    text = resources.files("reconciler.schemas").joinpath("webdeployment.schema.json")
+    return json.loads(text.read_text("utf-8"))  # type: ignore[no-any-return]
+
+
+def live_pair() -> tuple[dict[str, Any], dict[str, Any]]:
+    """A pair as the server would hold it after applying docs/examples/webdeployment/sales-eu."""
+    [spec], problems = load_text(EXAMPLE.read_text(encoding="utf-8"), "sales-eu.yaml")
+    assert problems == []
+    server_version = {
+        "id": "c1",
+        "name": "Sales EU",
+        "description": "Pre-sales questions from the European storefronts.\n\n[x-managed-by: eu]",
+        "version": "2",
+        "status": "Active",
+        "datePublished": "2026-11-02T10:00:00Z",
+        "publishedUser": {"id": "u1", "selfUri": "/api/v2/users/u1"},
+        "messenger": {
+            "enabled": True,
+            "fileUpload": {"enableAttachments": True},
+            "apps": {"conversations": {"sessionDurationSeconds": 259200, "humanize": {"bot": {}}}},
+            "aFieldNoClientModels": {"x": 1},
+        },
+        "journeyEvents": {"enabled": False},
+        "supportCenter": {"enabled": False, "futureKnob": 3},
+        "selfUri": "/api/v2/webdeployments/configurations/c1/versions/2",
+    }
+    configuration = overlay(server_version, spec.body["configuration"])
+    configuration["messenger"]["styles"]["primaryColor"] = "#0d6efd"
+    deployment = {
+        "id": "d1",
+        "name": "Sales EU",
+        "description": server_version["description"],
+        "allowAllDomains": False,
+        "allowedDomains": ["shop.example.eu", "shop.example.de"],
+        "flow": {"id": FLOW, "name": "Sales Inbound Message", "selfUri": f"/api/v2/flows/{FLOW}"},
+        "supportedContent": {"id": PROFILE, "name": "Images only", "selfUri": "/x"},
+        "configuration": {"id": "c1", "version": "2", "name": "Sales EU"},
+        "status": "Pending",
+        "snippet": "(function (g, e, n, es, ys) {})",
+        "lastModifiedUser": {"id": "u1"},
+    }
+    return configuration, deployment
+
+
+def test_import_writes_the_writable_fields_the_schema_knows_without_the_marker() -> None:
+    configuration, deployment = live_pair()
+    spec = spec_from_live(configuration, deployment, webdeployment_schema())
+    assert spec["description"] == "Pre-sales questions from the European storefronts."
+    assert spec["deployment"] == {
+        "allowedDomains": ["shop.example.de", "shop.example.eu"],
+        "flow": {"id": FLOW},
+        "supportedContent": {"id": PROFILE},
+    }
+    block = spec["configuration"]
+    assert "version" not in block
+    assert "status" not in block
+    assert "aFieldNoClientModels" not in block["messenger"]
+    assert block["messenger"]["apps"]["conversations"] == {
+        "sessionDurationSeconds": 259200,  # a server default the schema knows: imported
+        "showAgentTypingIndicator": True,
+        "markdown": {"enabled": True},
+    }
+    assert block["supportCenter"] == {"enabled": False, "futureKnob": 3}  # passed through
+    assert list(block)[:2] == ["messenger", "journeyEvents"]  # the API's order, not the spec's
+
+
+def test_an_imported_spec_validates_and_plans_clean() -> None:
+    configuration, deployment = live_pair()
+    schema = webdeployment_schema()
+    spec = spec_from_live(configuration, deployment, schema)
+    assert list(Draft202012Validator(schema).iter_errors(spec)) == []
+    [loaded], _ = load_text("kind: webDeployment\nname: X\n", "a.yaml")
+    assert check_document(type(loaded)(name="X", body=spec, source=loaded.source)) == []
+    block = spec["configuration"]
+    assert normalise_configuration(managed_view(block, configuration)) == (
+        normalise_configuration(block)
+    )
+    desired = desired_deployment(spec["deployment"], flow_id=FLOW, supported_content_id=PROFILE)
+    live = strip_server_fields_deployment(deployment)
+    assert normalise_deployment(managed_view(desired, live)) == normalise_deployment(desired)
+
+
+def test_import_of_an_all_domains_deployment_without_description() -> None:
+    configuration = {"id": "c1", "name": "Open", "version": "1"}
+    deployment = {"id": "d1", "name": "Open", "allowAllDomains": True, "allowedDomains": []}
+    assert spec_from_live(configuration, deployment, webdeployment_schema()) == {
+        "kind": "webDeployment",
+        "name": "Open",
+        "deployment": {"allowAllDomains": True},
+    }
