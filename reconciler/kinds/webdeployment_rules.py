@@ -18,6 +18,9 @@ kind that needs no I/O, for the kind module, the planner and the importer to sha
 - The ownership marker: a web deployment has no custom attributes, so the owner is a last line of
   both objects' ``description``: ``[x-managed-by: <owner>]`` (the channel kind's attribute key, in
   brackets), separated from the text by a blank line.
+- ``pinned_version`` and ``latest_published``: which configuration version a deployment serves
+  (``configurationVersion``; the numeric maximum of the published versions, never ``DRAFT``).
+- ``spec_from_live``: the spec ``reconciler import`` writes for a live pair.
 - ``check_document``: the rules a JSON Schema cannot express, as diagnostics with the place.
 
 Pure: no I/O, no clock; bodies are plain JSON-like values and are never mutated.
@@ -28,13 +31,17 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from reconciler.model import ChannelSpec, Diagnostic, SourceRef
 from reconciler.spec.schema import json_path
 
 KIND = "webDeployment"
+#: The kind's JSON Schema, package data of ``reconciler.schemas``.
+SCHEMA_RESOURCE = "webdeployment.schema.json"
+#: The ``version`` of a configuration's draft, exactly as the API spells it (contract §1).
+DRAFT_VERSION = "DRAFT"
 
 #: Fields of a configuration version the server sets (contract §7.2); never written or compared.
 CONFIGURATION_SERVER_FIELDS: tuple[str, ...] = (
@@ -308,6 +315,16 @@ def desired_deployment(
     if "status" in block:
         out["status"] = block["status"]
     return out
+
+
+def latest_published(versions: Iterable[Json]) -> str | None:
+    """The newest published version among ``versions`` (numeric maximum), or None.
+
+    The draft and anything that is not a version number are skipped: a configuration with no
+    published version has no version a deployment may serve (contract §9, pain point 5).
+    """
+    numbers = [int(v) for v in versions if isinstance(v, str) and _VERSION.fullmatch(v)]
+    return str(max(numbers)) if numbers else None
 
 
 def pinned_version(block: Mapping[str, Json]) -> str | None:

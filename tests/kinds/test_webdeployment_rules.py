@@ -16,9 +16,11 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from reconciler.kinds.webdeployment_rules import (
+    DRAFT_VERSION,
     add_marker,
     check_document,
     desired_deployment,
+    latest_published,
     managed_view,
     normalise_configuration,
     normalise_deployment,
@@ -373,6 +375,19 @@ def test_desired_deployment_writes_allow_all_with_an_empty_list() -> None:
 )
 def test_pinned_version(block: dict[str, Any], pinned: str | None) -> None:
     assert pinned_version(block) == pinned
+
+
+@pytest.mark.parametrize(
+    ("versions", "latest"),
+    [
+        ([DRAFT_VERSION, "1", "2"], "2"),
+        (["10", "9", DRAFT_VERSION], "10"),  # numeric, not by text and not by list order
+        ([DRAFT_VERSION], None),  # nothing published: nothing a deployment may serve
+        (["draft", "0", "", 3, None], None),
+    ],
+)
+def test_latest_published(versions: list[Any], latest: str | None) -> None:
+    assert latest_published(versions) == latest
 
 
 # --- the ownership marker -------------------------------------------------------------------
