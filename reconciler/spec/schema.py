@@ -26,6 +26,11 @@ from reconciler.model import Diagnostic, SourceRef, Spec
 from reconciler.model import json_path as json_path
 
 SCHEMA_RESOURCE = "channel.schema.json"
+#: Schema annotation on an object: {field: why it is refused}, for server-set fields that a
+#: spec may not carry (read only by this module; JSON Schema validators ignore it).
+SERVER_SET = "x-server-set"
+#: Schema annotation on a value: {keyword: message template}, ``{value!r}`` being the value.
+MESSAGES = "x-messages"
 
 _LOCAL_HOSTS = ("localhost", "127.0.0.1")
 
@@ -150,8 +155,13 @@ def _diagnostics(error: ValidationError, spec: Spec) -> Iterator[Diagnostic]:
         return
     if keyword == "additionalProperties" and isinstance(instance, dict):
         known = sorted(cast(Mapping[str, Any], error.schema).get("properties", {}))
+        server_set = cast(Mapping[str, str], _annotation(error, SERVER_SET))
         for key in instance:
-            if key not in known:
+            if key in server_set:
+                message = f"{key!r} is {server_set[key]}"
+                where = [*parts, key]
+                yield _diagnostic(spec, where, message, "schema.server-field", at=where)
+            elif key not in known:
                 message = _unknown_field(str(key), known, top_level=not parts, kind=spec.kind)
                 where = [*parts, key]
                 yield _diagnostic(spec, where, message, "schema.additionalProperties", at=where)
@@ -168,9 +178,20 @@ def _diagnostics(error: ValidationError, spec: Spec) -> Iterator[Diagnostic]:
     if keyword == "pattern" and "allowedOrigins" in schema_path:
         yield _diagnostic(spec, parts, _origin(instance), "schema.origin", at=parts)
         return
+    custom = _annotation(error, MESSAGES)
     explain = _MESSAGES.get(keyword)
-    message = explain(instance, error.validator_value, parts) if explain else error.message
+    if keyword in custom:
+        message = str(custom[keyword]).format(value=instance)
+    else:
+        message = explain(instance, error.validator_value, parts) if explain else error.message
     yield _diagnostic(spec, parts, message, f"schema.{keyword}", at=parts)
+
+
+def _annotation(error: ValidationError, name: str) -> Mapping[str, Any]:
+    """One of this module's annotations on the failing (sub)schema, or an empty mapping."""
+    schema: Any = error.schema
+    found = schema.get(name) if isinstance(schema, dict) else None
+    return cast(Mapping[str, Any], found) if isinstance(found, dict) else {}
 
 
 def _unknown_field(key: str, known: list[str], *, top_level: bool, kind: str) -> str:
@@ -228,6 +249,7 @@ _JSON_TYPES = {
     "boolean": "true or false",
     "object": "a mapping",
     "array": "a list",
+    "integer": "a whole number",
 }
 
 
