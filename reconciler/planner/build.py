@@ -103,7 +103,7 @@ def _decide(
             resource_kind=spec.kind,
             pending_refs=pending,
         )
-    wanted, current = kind.normalise(body), kind.normalise(live.body)
+    wanted, current = kind.comparable(body, live.body)
     changes: tuple[FieldChange, ...] = ()
     if canonical_json(wanted) != canonical_json(current):
         changes = field_changes(current, wanted, write_only)
@@ -134,6 +134,7 @@ def _decide(
         source=_source(spec),
         resource_kind=spec.kind,
         pending_refs=pending if sends else (),
+        notes=kind.live_notes(live),
     )
 
 
@@ -222,6 +223,14 @@ def build_plan(
     actions: list[Action] = []
     for spec in specs:
         matches = by_key.get((spec.kind, spec.key), [])
+        kind = kinds.get(spec.kind)
+        if len(matches) > 1 and kind.ambiguous_is_error:
+            ids = ", ".join(r.id for r in matches)
+            raise PlanError(
+                f"{_source(spec)}: {len(matches)} live {kind.label}s are named {spec.name!r} "
+                f"(ids {ids}); names are not unique on the server, so the reconciler will not "
+                "guess: rename or delete the others"
+            )
         resolved = _resolve_refs(spec, ref_index, seen, catalog or {})
         actions.append(
             _decide(

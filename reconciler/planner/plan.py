@@ -126,6 +126,8 @@ class Plan:
             doc = action_json(action, self.write_only)
             if action.source is not None:
                 doc["source"] = action.source
+            if action.notes:
+                doc["notes"] = list(action.notes)
             if self.report is ReportKind.DRIFT and action.kind in DRIFT_OF:
                 doc["drift"] = DRIFT_OF[action.kind].value
             actions.append(doc)
@@ -225,6 +227,7 @@ def action_from_json(doc: Mapping[str, Any], format_version: str = FORMAT_VERSIO
         reason=str(doc.get("reason", "")),
         source=doc.get("source"),
         redacted=tuple(doc.get("redacted", ())),
+        notes=tuple(str(n) for n in doc.get("notes", ())),
         resource_kind=resource_kind,
         pending_refs=tuple(
             PendingRef(
@@ -275,7 +278,7 @@ def _v1_digest(actions: Iterable[Mapping[str, Any]]) -> str:
     """A format-1 plan's digest: its own action documents, minus source and drift."""
     return sha256_digest(
         [
-            {k: v for k, v in a.items() if k not in ("source", "drift")}
+            {k: v for k, v in a.items() if k not in ("source", "drift", "notes")}
             for a in actions
             if a["kind"] != ActionKind.NOOP.value
         ]

@@ -27,6 +27,7 @@ from reconciler.render.plan_text import (
     drift_counts,
     drift_summary_line,
     kind_prefix,
+    note_lines,
     show,
     summary_line,
 )
@@ -147,6 +148,9 @@ def render_plan_markdown(
 ) -> str:
     """The comment; ``full_plan`` names where the complete JSON plan is, for the cut note."""
     head = "\n".join(_head(plan)) + "\n"
+    notes = note_lines(plan)
+    if notes:
+        head += "\n> [!WARNING]\n" + "".join(f"> {escape_markdown(n)}\n" for n in notes)
     changes = plan.changes
     note_room = 400
     parts = [head]
