@@ -224,11 +224,12 @@ class SandboxApp:
         self, request: SandboxRequest, match: Match, now: float
     ) -> tuple[Reply, dict[str, str], Fault]:
         authorization = request.headers.get("authorization")
-        auth_problem = self._tokens.problem(authorization, now)
+        public = match.endpoint.public
+        auth_problem = "" if public else self._tokens.problem(authorization, now)
         rate_headers: dict[str, str] = {}
         exceeded = False
         retry_after = 0
-        if self.config.rate_limit_per_minute > 0:
+        if self.config.rate_limit_per_minute > 0 and not public:
             key = (authorization or "").partition(" ")[2].strip()
             rate = self._limiter.hit(key, now)
             rate_headers = rate.headers()
