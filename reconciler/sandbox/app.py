@@ -57,9 +57,10 @@ _UNAUTHORIZED = {
 class SandboxStats:
     """Request counters, for tests and benchmarks.
 
-    ``requests`` by ``"METHOD route"`` (``"POST /oauth/token"``,
-    ``"GET /api/v2/webmessaging/channels"``, ``"PUT /api/v2/webmessaging/channels/{id}"``;
-    unknown paths count as ``"GET (unknown)"``), ``statuses`` by status code, ``faults`` by
+    ``requests`` by ``"METHOD route template"`` (``"POST /oauth/token"``,
+    ``"GET /api/v2/webmessaging/channels"``, ``"PUT /api/v2/webmessaging/channels/{id}"``,
+    ``"GET /api/v2/webdeployments/configurations/{id}/versions/draft"``; unknown paths count
+    as ``"GET (unknown)"``), ``statuses`` by status code, ``faults`` by
     injected fault (``"503"``, ``"drop"``...).
     """
 
