@@ -158,6 +158,8 @@ class Action:
     #: Warnings for the person reading the plan (an unpublished draft apply would overwrite);
     #: shown with the action, kept out of the digest.
     notes: tuple[str, ...] = ()
+    #: For an update that renames the object (``renamedFrom``): the name it has now.
+    previous_name: str | None = None
 
     def sort_key(self) -> tuple[str, str, int, str]:
         return (self.resource_kind, self.key, KIND_ORDER[self.kind], self.channel_id or "")

@@ -183,6 +183,8 @@ def action_json(action: Action, write_only: WritePaths = frozenset()) -> dict[st
         doc["reason"] = action.reason
     if action.pending_refs:
         doc["pending_refs"] = [ref.to_json() for ref in action.pending_refs]
+    if action.previous_name is not None:
+        doc["previous_name"] = action.previous_name
     return doc
 
 
@@ -228,6 +230,7 @@ def action_from_json(doc: Mapping[str, Any], format_version: str = FORMAT_VERSIO
         source=doc.get("source"),
         redacted=tuple(doc.get("redacted", ())),
         notes=tuple(str(n) for n in doc.get("notes", ())),
+        previous_name=doc.get("previous_name"),
         resource_kind=resource_kind,
         pending_refs=tuple(
             PendingRef(

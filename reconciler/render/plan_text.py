@@ -88,7 +88,11 @@ def kind_prefix(action: Action) -> str:
 def headline(action: Action) -> str:
     """``~ update "Sales" [id 123]``: symbol, action, the kind (unless the default one), name
     and object id."""
-    text = f"{SYMBOL[action.kind]} {action.kind.value} {kind_prefix(action)}{show(action.name)}"
+    if action.previous_name is not None:
+        renamed = f"{show(action.previous_name)} -> {show(action.name)}"
+        text = f"{SYMBOL[action.kind]} rename {kind_prefix(action)}{renamed}"
+    else:
+        text = f"{SYMBOL[action.kind]} {action.kind.value} {kind_prefix(action)}{show(action.name)}"
     if action.channel_id:
         text += f" [id {action.channel_id}]"
     if action.kind is ActionKind.ADOPT:
