@@ -49,7 +49,8 @@ from reconciler.errors import (
 )
 from reconciler.genesys.calls import CallRecord, record_calls
 from reconciler.model import LiveResource
-from reconciler.planner.actions import Action, ActionKind
+from reconciler.planner.actions import Action, ActionKind, LiveFingerprint
+from reconciler.planner.diff import field_changes
 from reconciler.planner.normalise import canonical_json
 
 Clock = Callable[[], float]
@@ -335,6 +336,20 @@ class Executor:
         adapter = self._adapter(action)
         label = kinds.get(action.resource_kind).label
         owner = self._options.owner
+        allowed: set[str | None] = {owner} if action.kind is ActionKind.UPDATE else {owner, None}
+        # Re-read right before the write: the API has no conditional write for every kind, and
+        # an edit made since the plan must never be reverted without review.
+        try:
+            fresh = await adapter.get(channel_id)
+        except NotFoundError as exc:
+            raise ActionFailed(
+                f"{label} {action.name!r} (id {channel_id}) no longer exists; run plan again"
+            ) from exc
+        if LiveFingerprint.of(fresh) != action.live:
+            if fresh.managed_by == owner and _same_content(fresh, body):
+                return _Outcome(channel=fresh, note="already up to date")
+            _check_unchanged_since_plan(action, fresh, body, allowed)
+            revision = fresh.revision
         reread = 0
         for round_number in range(1, self._options.max_rounds + 1):
             if round_number > 1:
@@ -352,12 +367,10 @@ class Executor:
                     ) from gone
                 if current.managed_by == owner and _same_content(current, body):
                     return _Outcome(channel=current, note=f"already up to date after {why}")
-                allowed = {owner} if action.kind is ActionKind.UPDATE else {owner, None}
-                if current.managed_by not in allowed:
-                    raise ActionFailed(
-                        f"{label} {action.name!r} (id {channel_id}) is now managed by "
-                        f"{current.managed_by!r}; not updated"
-                    ) from exc
+                try:
+                    _check_unchanged_since_plan(action, current, body, allowed)
+                except ActionFailed as refused:
+                    raise refused from exc
                 revision = current.revision  # still needed: apply on the fresh revision
                 continue
             except NotFoundError as exc:
@@ -376,6 +389,23 @@ class Executor:
     async def _delete(self, action: Action) -> _Outcome:
         channel_id = _channel_id(action)
         adapter = self._adapter(action)
+        label = kinds.get(action.resource_kind).label
+        try:
+            fresh = await adapter.get(channel_id)
+        except NotFoundError:
+            return _Outcome(channel_id=channel_id, note="already absent")
+        if fresh.managed_by != self._options.owner:
+            raise ActionFailed(
+                f"{label} {action.name!r} (id {channel_id}) is now managed by "
+                f"{fresh.managed_by!r}; not deleted"
+            )
+        if action.live is not None and (
+            LiveFingerprint.of(fresh).content_sha256 != action.live.content_sha256
+        ):
+            raise ActionFailed(
+                f"{label} {action.name!r} (id {channel_id}) was edited after the plan; not "
+                "deleted: run plan again to review it"
+            )
         for round_number in range(1, self._options.max_rounds + 1):
             if round_number > 1:
                 await self._backoff(round_number)
@@ -394,6 +424,32 @@ class Executor:
             f"delete of {action.name!r}: outcome still unknown after "
             f"{self._options.max_rounds} rounds; run apply again"
         )
+
+
+def _check_unchanged_since_plan(
+    action: Action, current: LiveResource, body: Mapping[str, Any], allowed: set[str | None]
+) -> None:
+    """Refuse to write over an edit made after the plan: the object must still be the
+    owner's, and every field where it now differs from the desired body must be one the plan
+    changes anyway (its other fields still hold what the plan saw)."""
+    label = kinds.get(action.resource_kind).label
+    where = f"{label} {action.name!r} (id {current.id})"
+    if current.managed_by not in allowed:
+        raise ActionFailed(f"{where} is now managed by {current.managed_by!r}; not changed")
+    wanted, now = kinds.get(current.kind).comparable(body, current.body)
+    planned = {change.path for change in action.changes}
+    differing = [change.path for change in field_changes(now, wanted)]
+    unreviewed = sorted(p for p in differing if not any(_related(p, q) for q in planned))
+    if unreviewed:
+        raise ActionFailed(
+            f"{where} was edited after the plan ({', '.join(unreviewed)}); not updated, so "
+            "that edit is not reverted without review: run plan again"
+        )
+
+
+def _related(path: str, other: str) -> bool:
+    """Whether two dotted paths are the same field or one holds the other."""
+    return path == other or path.startswith(other + ".") or other.startswith(path + ".")
 
 
 def _with_refs(action: Action, made: Mapping[tuple[str, str], ActionResult]) -> Action:

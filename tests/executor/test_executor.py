@@ -16,7 +16,8 @@ from reconciler.genesys.client import GenesysBackend
 from reconciler.genesys.settings import resolve_settings
 from reconciler.model import LiveChannel, channel_key
 from reconciler.planner.actions import Action, ActionKind, LiveFingerprint
-from reconciler.planner.normalise import desired_body
+from reconciler.planner.diff import field_changes
+from reconciler.planner.normalise import desired_body, normalise_body
 from reconciler.sandbox import FaultPlan, SandboxApp, SandboxConfig, SandboxState, SandboxTransport
 
 OWNER = "team-cx"
@@ -52,13 +53,15 @@ def create(name: str) -> Action:
 
 
 def update(live: LiveChannel, queue: str, kind: ActionKind = ActionKind.UPDATE) -> Action:
+    body = desired_body(spec_body(live.name, queue), OWNER)
     return Action(
         kind=kind,
         name=live.name,
         key=live.key,
         channel_id=live.id,
-        body=desired_body(spec_body(live.name, queue), OWNER),
+        body=body,
         live=LiveFingerprint.of(live),
+        changes=field_changes(normalise_body(live.body), normalise_body(body)),
     )
 
 
@@ -194,7 +197,7 @@ def test_update_whose_answer_was_lost_is_not_applied_twice() -> None:
     assert stored["version"] == live.version + 1, "the update was applied more than once"
 
 
-def test_version_mismatch_rereads_and_applies_when_still_needed() -> None:
+def test_an_edit_after_the_plan_in_a_field_the_plan_does_not_change_is_never_reverted() -> None:
     h = Harness()
     live = h.seed(desired_body(spec_body("Support"), OWNER))
     # Someone edits the description after the plan was made (the plan holds version 1).
@@ -202,11 +205,38 @@ def test_version_mismatch_rereads_and_applies_when_still_needed() -> None:
 
     [result] = h.execute([update(live, "queue-9")])
 
+    assert result.status is ActionStatus.FAILED
+    assert "'Support'" in result.error
+    assert "edited after the plan (description)" in result.error
+    [stored] = h.stored()
+    assert stored["description"] == "x", "the unreviewed edit was reverted"
+    assert stored["routingConfiguration"]["queueId"] == "queue-1", "a write went out anyway"
+
+
+def test_an_edit_after_the_plan_in_a_field_the_plan_changes_anyway_is_applied_over() -> None:
+    h = Harness()
+    live = h.seed(desired_body(spec_body("Support"), OWNER))
+    # Someone sets the queue after the plan; the plan sets that field anyway.
+    asyncio.run(_put(h, live, desired_body(spec_body("Support", "queue-7"), OWNER)))
+
+    [result] = h.execute([update(live, "queue-9")])
+
     assert result.status is ActionStatus.SUCCEEDED
-    assert "re-read" in result.note
     [stored] = h.stored()
     assert stored["routingConfiguration"]["queueId"] == "queue-9"
     assert stored["description"] == "Chat for Support"
+
+
+def test_a_delete_refuses_a_channel_edited_after_the_plan() -> None:
+    h = Harness()
+    live = h.seed(desired_body(spec_body("Support"), OWNER))
+    asyncio.run(_put(h, live, {**desired_body(spec_body("Support"), OWNER), "description": "x"}))
+
+    [result] = h.execute([delete(live)])
+
+    assert result.status is ActionStatus.FAILED
+    assert "edited after the plan" in result.error
+    assert len(h.stored()) == 1
 
 
 def test_update_of_a_channel_taken_by_another_owner_is_reported() -> None:
