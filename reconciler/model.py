@@ -143,8 +143,8 @@ class LiveChannel(LiveResource):
 
 
 def channel_key(name: str) -> str:
-    """Case-insensitive identity of a channel name (Unicode casefold, as the API compares)."""
-    return name.casefold()
+    """The identity of a channel name (``reconciler.kinds.identity_key``: NFKC and casefold)."""
+    return _kind("channel").identity(name)
 
 
 def json_path(parts: Iterable[str | int]) -> str:

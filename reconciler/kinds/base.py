@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -40,8 +41,51 @@ def canonical_json(value: Any) -> bytes:
 
 
 def identity_key(name: str) -> str:
-    """Case-insensitive identity of a name (Unicode casefold, as the APIs compare names)."""
-    return name.casefold()
+    """The identity of a name: NFKC, then Unicode casefold (then NFKC again, as casefolding can
+    undo it), so names that only look alike (full-width letters, ligatures, letter case) are one
+    name. ASCII names take the short way, to the same result."""
+    if name.isascii():
+        return name.lower()
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
+
+
+#: Unicode categories a name may not contain: controls, format characters (zero-width and
+#: direction marks), line and paragraph separators, private use and unassigned code points.
+UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Co", "Cn", "Cs"})
+
+
+def printable(text: str) -> str:
+    """``text`` with every character of ``UNSAFE_CATEGORIES`` written as an escape
+    (``\\u200b``), so a live name can never move a terminal's cursor or hide a character."""
+    if text.isprintable():
+        return text
+    return "".join(
+        f"\\u{ord(ch):04x}" if unicodedata.category(ch) in UNSAFE_CATEGORIES else ch for ch in text
+    )
+
+
+def name_problem(name: str) -> str:
+    """Why a spec's name is refused ('' when it is fine)."""
+    if not name.strip():
+        return "must not be empty or only white space"
+    if name != name.strip():
+        return "must not start or end with white space"
+    bad = sorted({ch for ch in name if unicodedata.category(ch) in UNSAFE_CATEGORIES})
+    if bad:
+        listed = ", ".join(f"U+{ord(ch):04X}" for ch in bad)
+        return f"must not contain control or invisible characters ({listed})"
+    return ""
+
+
+def scripts_of(name: str) -> list[str]:
+    """The scripts of a name's letters (LATIN, CYRILLIC, GREEK...), in first-seen order."""
+    found: list[str] = []
+    for ch in name:
+        if ch.isalpha():
+            script = unicodedata.name(ch, "UNKNOWN").split(" ")[0]
+            if script not in found:
+                found.append(script)
+    return found
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

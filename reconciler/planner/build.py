@@ -34,6 +34,7 @@ from typing import Any
 
 from reconciler import kinds
 from reconciler.errors import PlanError
+from reconciler.kinds.base import scripts_of
 from reconciler.model import LiveResource, Spec
 from reconciler.planner.actions import (
     Action,
@@ -166,6 +167,20 @@ def _renamed(
             claimed[key] = spec
             return found, found[0].name
     return [], None
+
+
+def _lookalike_notes(actions: list[Action]) -> list[Action]:
+    """A note on each name that mixes scripts (a Cyrillic 'а' among Latin letters): it reads
+    like another name it is not."""
+    noted = []
+    for action in actions:
+        scripts = scripts_of(action.name)
+        if len(scripts) > 1:
+            mixed = " and ".join(s.title() for s in scripts)
+            note = f"its name mixes {mixed} letters; it may look like a name it is not"
+            action = dataclasses.replace(action, notes=(*action.notes, note))
+        noted.append(action)
+    return noted
 
 
 def _rename_hints(actions: list[Action]) -> list[Action]:
@@ -311,7 +326,7 @@ def build_plan(
                         resource_kind=resource.kind,
                     )
                 )
-    actions = _rename_hints(actions)
+    actions = _lookalike_notes(_rename_hints(actions))
     actions.sort(key=Action.sort_key)
     verdicts = [a.kind for a in actions]
     reasons = unsafe_reasons(

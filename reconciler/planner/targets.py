@@ -14,6 +14,7 @@ import fnmatch
 from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
+from reconciler.kinds.base import identity_key
 from reconciler.model import LiveResource, Spec
 
 T = TypeVar("T", Spec, LiveResource)
@@ -23,8 +24,8 @@ def matches(name: str, targets: Sequence[str]) -> bool:
     """Whether ``name`` is targeted; every name is when there are no targets."""
     if not targets:
         return True
-    folded = name.casefold()
-    return any(fnmatch.fnmatchcase(folded, target.casefold()) for target in targets)
+    folded = identity_key(name)
+    return any(fnmatch.fnmatchcase(folded, identity_key(target)) for target in targets)
 
 
 def targeted(items: Iterable[T], targets: Sequence[str]) -> list[T]:
@@ -34,11 +35,11 @@ def targeted(items: Iterable[T], targets: Sequence[str]) -> list[T]:
 
 def unmatched_targets(targets: Sequence[str], names: Iterable[str]) -> list[str]:
     """The targets that match none of ``names`` (for a warning: likely a typo)."""
-    folded = [name.casefold() for name in names]
+    folded = [identity_key(name) for name in names]
     return [
         target
         for target in targets
-        if not any(fnmatch.fnmatchcase(name, target.casefold()) for name in folded)
+        if not any(fnmatch.fnmatchcase(name, identity_key(target)) for name in folded)
     ]
 
 

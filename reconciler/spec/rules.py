@@ -1,6 +1,8 @@
 """Rules a JSON Schema cannot express, checked across every loaded spec.
 
-Every kind: names are unique per kind (compared as the kind compares them). Each kind may add
+Every kind: names are unique per kind (compared as the kind compares them: NFKC and casefold,
+so names that only look alike are one name), and hold no control or invisible character nor
+surrounding white space. Each kind may add
 its own rules (``ResourceKind.check_specs``: the channel kind refuses its reserved marker key).
 
 Pure: specs in, diagnostics out. The rules tolerate bodies that failed the schema (a name that
@@ -12,17 +14,42 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from reconciler import kinds
+from reconciler.kinds.base import name_problem
 from reconciler.model import Diagnostic, SourceRef, Spec
 
 
 def check_rules(specs: Sequence[Spec]) -> list[Diagnostic]:
     """Every cross-file problem of ``specs`` (in load order), sorted."""
-    found = unique_names(specs)
+    found = [*safe_names(specs), *unique_names(specs)]
     for name in kinds.names():
         of_kind = [spec for spec in specs if spec.kind == name]
         if of_kind:
             found.extend(kinds.get(name).check_specs(of_kind))
     return sorted(found, key=Diagnostic.sort_key)
+
+
+def safe_names(specs: Sequence[Spec]) -> list[Diagnostic]:
+    """Names that are blank, padded with white space, or hold control or invisible characters:
+    they look like other names, or like nothing, in every place a name is shown."""
+    found: list[Diagnostic] = []
+    for spec in specs:
+        name = spec.body.get("name")
+        if not isinstance(name, str) or not name:
+            continue  # the schema reports a missing or empty name
+        problem = name_problem(name)
+        if problem:
+            here = spec.positions.get("name", spec.source)
+            found.append(
+                Diagnostic(
+                    file=here.file,
+                    line=here.line,
+                    col=here.col,
+                    path="name",
+                    message=f"the name {name!r} {problem}",
+                    rule="name.characters",
+                )
+            )
+    return found
 
 
 def unique_names(specs: Sequence[Spec]) -> list[Diagnostic]:

@@ -35,3 +35,20 @@ def test_a_failed_action_line_names_the_error_and_correlation_ids() -> None:
     assert line.startswith("FAILED  create Support (3 request(s), 812 ms)")
     assert "already exists" in line
     assert "[correlation ids: c-1, c-2]" in line
+
+
+def test_live_names_never_reach_the_terminal_raw() -> None:
+    from reconciler.cli.commands.apply import action_line
+    from reconciler.executor import ActionResult, ActionStatus
+    from reconciler.planner import ActionKind
+
+    result = ActionResult(
+        kind=ActionKind.DELETE,
+        name="Evil\x1b[2J\u200bname",
+        status=ActionStatus.SUCCEEDED,
+        channel_id="c-1",
+    )
+    line = action_line(result)
+    assert "\x1b" not in line
+    assert "\u200b" not in line
+    assert "Evil\\u001b[2J\\u200bname" in line

@@ -123,3 +123,19 @@ def test_renaming_in_the_sandbox_keeps_the_id_across_plan_and_apply(
     state = json.loads(Path(".reconciler/sandbox.json").read_text())["kinds"]
     names = [o["name"] for o in state[kind]]
     assert names == ["Sales America"]
+
+
+def test_a_name_that_mixes_scripts_gets_a_look_alike_note() -> None:
+    cyrillic_a = "\u0430"
+    result = plan([spec(f"P{cyrillic_a}yPal Support")], [])
+    (action,) = result.actions
+    assert action.notes == (
+        "its name mixes Latin and Cyrillic letters; it may look like a name it is not",
+    )
+    assert not plan([spec("Support")], []).actions[0].notes
+
+
+def test_names_that_only_look_alike_are_one_identity() -> None:
+    full_width = "\uff33ales \uff25\uff35"  # "Sales EU" in full-width letters
+    result = plan([spec(full_width)], [live("Sales EU", id="c-1")])
+    assert [(a.kind, a.channel_id) for a in result.actions] == [(ActionKind.UPDATE, "c-1")]

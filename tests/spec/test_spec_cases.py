@@ -75,5 +75,6 @@ def test_every_rule_is_exercised_by_some_case() -> None:
         "schema.require-consent",
         "unique-name",
         "reserved-key",
+        "name.characters",
     }
     assert expected <= rules

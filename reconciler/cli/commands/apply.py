@@ -29,6 +29,7 @@ from reconciler.environments import connection_env, spec_context
 from reconciler.errors import UsageError
 from reconciler.executor import ActionResult, ActionStatus
 from reconciler.genesys.factory import settings_from_cli
+from reconciler.kinds.base import printable
 from reconciler.planner import Plan, partial_note
 from reconciler.render.plan_text import render_plan_text
 from reconciler.webhooks import DeliveryState
@@ -92,7 +93,7 @@ def action_line(result: ActionResult) -> str:
         if result.resource_kind == kinds.DEFAULT_KIND
         else f"{kinds.get(result.resource_kind).label} "
     )
-    text = f"{SYMBOL[result.status]:7} {result.kind.value:6} {kind}{result.name}"
+    text = f"{SYMBOL[result.status]:7} {result.kind.value:6} {kind}{printable(result.name)}"
     details = []
     if result.channel_id:
         details.append(f"id {result.channel_id}")
