@@ -9,13 +9,11 @@ from pathlib import Path
 import click
 
 from reconciler.cli.app import EXIT_FAILURE, EXIT_OK, cli
-from reconciler.cli.commands.plan import env_option
+from reconciler.cli.inputs import DEFAULT_PATH, env_option
 from reconciler.environments import load_environment, spec_context
 from reconciler.errors import SpecError, UsageError
 from reconciler.render.diagnostics import RENDERERS, Checked
 from reconciler.spec.validate import validate_paths
-
-DEFAULT_PATH = "channels"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
