@@ -1,6 +1,6 @@
 """``reconciler import``: bootstrap specs from an existing org, optionally adopting the channels.
 
-Exit status: 0 success; 1 API or file error, or a failed adoption; 2 usage error.
+Exit status: 0 success; 1 API or file error, or a failed adoption; 64 usage error.
 """
 
 from __future__ import annotations
