@@ -134,8 +134,8 @@ class ActionFailed(ReconcilerError):
 
 def _same_content(resource: LiveResource, body: Mapping[str, Any]) -> bool:
     """Equal as the planner sees it: canonical bytes, so ``True`` and ``1`` differ."""
-    kind = kinds.get(resource.kind)
-    return canonical_json(kind.normalise(resource.body)) == canonical_json(kind.normalise(body))
+    wanted, current = kinds.get(resource.kind).comparable(body, resource.body)
+    return canonical_json(wanted) == canonical_json(current)
 
 
 def phases(actions: Sequence[Action]) -> list[list[Action]]:

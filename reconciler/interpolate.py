@@ -176,15 +176,19 @@ def applies_to(spec: ChannelSpec, environment: str | None) -> bool:
 
 #: Keys of a spec document that are the tool's, never sent: stripped once the schema has
 #: judged them.
-RESERVED_KEYS = (ENVIRONMENTS_KEY, "kind")
+RENAMED_FROM_KEY = "renamedFrom"
+RESERVED_KEYS = (ENVIRONMENTS_KEY, "kind", RENAMED_FROM_KEY)
 
 
 def strip_reserved(spec: ChannelSpec) -> ChannelSpec:
-    """The spec without ``x-environments`` and ``kind`` (what is planned and sent)."""
+    """The spec without ``x-environments``, ``kind`` and ``renamedFrom`` (what is planned and
+    sent); the former names move to ``Spec.renamed_from``."""
     if not any(key in spec.body for key in RESERVED_KEYS):
         return spec
+    former = spec.body.get(RENAMED_FROM_KEY)
+    names = tuple(n for n in former if isinstance(n, str)) if isinstance(former, list) else ()
     body = {k: v for k, v in spec.body.items() if k not in RESERVED_KEYS}
-    return dataclasses.replace(spec, body=body)
+    return dataclasses.replace(spec, body=body, renamed_from=names or spec.renamed_from)
 
 
 def _at(ref: SourceRef, path: str, message: str, rule: str) -> Diagnostic:

@@ -68,6 +68,8 @@ class Spec:
     body: dict[str, Any]
     source: SourceRef
     kind: str = "channel"
+    #: Former names (``renamedFrom``): a live object under one of them is this spec's, renamed.
+    renamed_from: tuple[str, ...] = ()
     positions: dict[str, SourceRef] = field(default_factory=dict, compare=False, repr=False)
 
     @property

@@ -29,6 +29,8 @@ from reconciler.genesys.settings import (
 #: Where ``--sandbox`` keeps its org between runs (``reconciler.sandbox`` says the same; kept
 #: here too so that opening a real org never imports the emulator).
 DEFAULT_STATE_PATH = Path(".reconciler") / "sandbox.json"
+#: How much faster than the contract's timings the embedded sandbox's objects turn Active.
+SANDBOX_TIME_SCALE = 0.05
 
 
 class SandboxFlag(Protocol):
@@ -66,10 +68,16 @@ async def open_backend(
             await client.aclose()
         return
     from reconciler.sandbox import SandboxApp, SandboxConfig, SandboxState, SandboxTransport
+    from reconciler.sandbox.webdeployments.knobs import WebDeploymentKnobs
 
     path = Path(sandbox_state_path)
     app = SandboxApp(
-        SandboxConfig(credentials=(SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET)),
+        SandboxConfig(
+            credentials=(SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET),
+            # The contract's timings (a deployment Pending for 12 s) at a twentieth: every
+            # wait still happens, so trying the tool shows real behaviour, in seconds.
+            webdeployments=WebDeploymentKnobs().scaled(SANDBOX_TIME_SCALE),
+        ),
         SandboxState.load(path),
         clock=clock or time.monotonic,
     )

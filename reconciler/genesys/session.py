@@ -88,6 +88,15 @@ class GenesysSession:
         )
 
     @property
+    def clock(self) -> Callable[[], float]:
+        """The monotonic clock waits are measured on (injected in tests)."""
+        return self._clock
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait on the injected sleep (tests advance a fake clock instead)."""
+        await self._sleep(seconds)
+
+    @property
     def pacing_wait_seconds(self) -> float:
         """Time requests spent waiting for the rate limit (for the progress display)."""
         return self.limiter.waited_seconds

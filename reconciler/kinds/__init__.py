@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 from reconciler.kinds.base import Reference, ResourceKind, canonical_json, copy_json, identity_key
 from reconciler.kinds.channel import CHANNEL
+from reconciler.kinds.webdeployment import WEB_DEPLOYMENT
 
 DEFAULT_KIND = CHANNEL.name
 
@@ -71,6 +72,7 @@ def ordered(kinds: Iterable[str]) -> list[str]:
 
 
 register(CHANNEL)
+register(WEB_DEPLOYMENT)
 
 __all__ = [
     "DEFAULT_KIND",

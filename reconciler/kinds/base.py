@@ -81,6 +81,9 @@ class ResourceKind:
     import_order: ClassVar[Mapping[str, tuple[str, ...]]] = {}
     #: How a person finds the ownership marker ("x-managed-by"), for messages.
     marker_field: ClassVar[str] = "managed-by"
+    #: Whether two live objects holding one spec's name fail the plan (a kind whose server does
+    #: not keep names unique: never guess which is meant) instead of being a conflict.
+    ambiguous_is_error: ClassVar[bool] = False
     #: Keys of a spec document that are the tool's and never part of the body sent.
     spec_only_keys: ClassVar[tuple[str, ...]] = ("kind",)
 
@@ -120,6 +123,20 @@ class ResourceKind:
         for path in self.set_lists:
             _canonical_set_at(result, path, self.canonical_set_item)
         return result
+
+    def comparable(
+        self, desired: Mapping[str, Any], live: Mapping[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(wanted, current): the two sides a plan diffs, for a desired body and a live one.
+
+        By default both normalised. A kind whose spec leaves fields unmanaged projects the live
+        side onto what the spec mentions, and may add derived lines (a version to publish).
+        """
+        return self.normalise(desired), self.normalise(live)
+
+    def live_notes(self, resource: LiveResource) -> tuple[str, ...]:
+        """Warnings about a live object for the person reading the plan (not changes)."""
+        return ()
 
     def canonical_set_item(self, item: Any) -> Any:
         """How one item of a set-valued list is compared (default: as it is)."""

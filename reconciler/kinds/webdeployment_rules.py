@@ -34,8 +34,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from reconciler.model import ChannelSpec, Diagnostic, SourceRef
-from reconciler.spec.schema import json_path
+from reconciler.model import ChannelSpec, Diagnostic, SourceRef, json_path
 
 KIND = "webDeployment"
 #: The kind's JSON Schema, package data of ``reconciler.schemas``.

@@ -155,6 +155,11 @@ class Action:
     #: References to objects this run creates first: (dotted body path, kind, name); apply
     #: fills each with the id that object's action returned.
     pending_refs: tuple[PendingRef, ...] = ()
+    #: Warnings for the person reading the plan (an unpublished draft apply would overwrite);
+    #: shown with the action, kept out of the digest.
+    notes: tuple[str, ...] = ()
+    #: For an update that renames the object (``renamedFrom``): the name it has now.
+    previous_name: str | None = None
 
     def sort_key(self) -> tuple[str, str, int, str]:
         return (self.resource_kind, self.key, KIND_ORDER[self.kind], self.channel_id or "")

@@ -26,6 +26,7 @@ Pure: no I/O.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
@@ -103,7 +104,7 @@ def _decide(
             resource_kind=spec.kind,
             pending_refs=pending,
         )
-    wanted, current = kind.normalise(body), kind.normalise(live.body)
+    wanted, current = kind.comparable(body, live.body)
     changes: tuple[FieldChange, ...] = ()
     if canonical_json(wanted) != canonical_json(current):
         changes = field_changes(current, wanted, write_only)
@@ -134,7 +135,61 @@ def _decide(
         source=_source(spec),
         resource_kind=spec.kind,
         pending_refs=pending if sends else (),
+        notes=kind.live_notes(live),
     )
+
+
+def _renamed(
+    spec: Spec,
+    by_key: Mapping[tuple[str, str], list[LiveResource]],
+    seen: set[tuple[str, str]],
+    claimed: dict[tuple[str, str], Spec],
+) -> tuple[list[LiveResource], str | None]:
+    """The live objects under one of the spec's former names, and that name (first found)."""
+    kind = kinds.get(spec.kind)
+    for former in spec.renamed_from:
+        key = (spec.kind, kind.identity(former))
+        if key == (spec.kind, spec.key):
+            continue
+        if key in seen:
+            raise PlanError(
+                f"{_source(spec)}: renamedFrom names {former!r}, which another spec describes; "
+                "a former name must not be in use"
+            )
+        if key in claimed:
+            raise PlanError(
+                f"{_source(spec)}: renamedFrom names {former!r}, which "
+                f"{_source(claimed[key])} also renames; only one spec may take it over"
+            )
+        found = by_key.get(key, [])
+        if found:
+            claimed[key] = spec
+            return found, found[0].name
+    return [], None
+
+
+def _rename_hints(actions: list[Action]) -> list[Action]:
+    """A note on each create whose kind also has deletes in the plan: it may be a rename."""
+    deleted: dict[str, list[str]] = defaultdict(list)
+    for action in actions:
+        if action.kind is ActionKind.DELETE:
+            deleted[action.resource_kind].append(action.name)
+    if not deleted:
+        return actions
+    hinted = []
+    for action in actions:
+        names = deleted.get(action.resource_kind)
+        if action.kind is ActionKind.CREATE and names:
+            label = kinds.get(action.resource_kind).label
+            listed = ", ".join(repr(n) for n in sorted(names))
+            note = (
+                f"this plan also deletes {label} {listed}; if this spec renames one of them, "
+                f"add 'renamedFrom: [<old name>]' to it, so the {label} is renamed in place "
+                "and keeps its id"
+            )
+            action = dataclasses.replace(action, notes=(*action.notes, note))
+        hinted.append(action)
+    return hinted
 
 
 def _resolve_refs(
@@ -220,18 +275,31 @@ def build_plan(
             raise PlanError(f"two specs share the {label} name {spec.name!r} (names ignore case)")
         seen.add((spec.kind, spec.key))
     actions: list[Action] = []
+    claimed: dict[tuple[str, str], Spec] = {}  # former names taken over by a rename
     for spec in specs:
         matches = by_key.get((spec.kind, spec.key), [])
-        resolved = _resolve_refs(spec, ref_index, seen, catalog or {})
-        actions.append(
-            _decide(
-                spec, matches[0] if matches else None, options, write_only, len(matches), resolved
+        kind = kinds.get(spec.kind)
+        previous: str | None = None
+        if not matches:
+            matches, previous = _renamed(spec, by_key, seen, claimed)
+        if len(matches) > 1 and kind.ambiguous_is_error:
+            ids = ", ".join(r.id for r in matches)
+            raise PlanError(
+                f"{_source(spec)}: {len(matches)} live {kind.label}s are named {spec.name!r} "
+                f"(ids {ids}); names are not unique on the server, so the reconciler will not "
+                "guess: rename or delete the others"
             )
+        resolved = _resolve_refs(spec, ref_index, seen, catalog or {})
+        action = _decide(
+            spec, matches[0] if matches else None, options, write_only, len(matches), resolved
         )
+        if previous is not None:
+            action = dataclasses.replace(action, previous_name=previous)
+        actions.append(action)
     managed = [r for r in live if r.managed_by == options.owner]
     if options.prune:
         for resource in managed:
-            if (resource.kind, resource.key) not in seen:
+            if (resource.kind, resource.key) not in seen | claimed.keys():
                 actions.append(
                     Action(
                         kind=ActionKind.DELETE,
@@ -243,6 +311,7 @@ def build_plan(
                         resource_kind=resource.kind,
                     )
                 )
+    actions = _rename_hints(actions)
     actions.sort(key=Action.sort_key)
     verdicts = [a.kind for a in actions]
     reasons = unsafe_reasons(

@@ -126,6 +126,8 @@ class Plan:
             doc = action_json(action, self.write_only)
             if action.source is not None:
                 doc["source"] = action.source
+            if action.notes:
+                doc["notes"] = list(action.notes)
             if self.report is ReportKind.DRIFT and action.kind in DRIFT_OF:
                 doc["drift"] = DRIFT_OF[action.kind].value
             actions.append(doc)
@@ -181,6 +183,8 @@ def action_json(action: Action, write_only: WritePaths = frozenset()) -> dict[st
         doc["reason"] = action.reason
     if action.pending_refs:
         doc["pending_refs"] = [ref.to_json() for ref in action.pending_refs]
+    if action.previous_name is not None:
+        doc["previous_name"] = action.previous_name
     return doc
 
 
@@ -225,6 +229,8 @@ def action_from_json(doc: Mapping[str, Any], format_version: str = FORMAT_VERSIO
         reason=str(doc.get("reason", "")),
         source=doc.get("source"),
         redacted=tuple(doc.get("redacted", ())),
+        notes=tuple(str(n) for n in doc.get("notes", ())),
+        previous_name=doc.get("previous_name"),
         resource_kind=resource_kind,
         pending_refs=tuple(
             PendingRef(
@@ -275,7 +281,7 @@ def _v1_digest(actions: Iterable[Mapping[str, Any]]) -> str:
     """A format-1 plan's digest: its own action documents, minus source and drift."""
     return sha256_digest(
         [
-            {k: v for k, v in a.items() if k not in ("source", "drift")}
+            {k: v for k, v in a.items() if k not in ("source", "drift", "notes")}
             for a in actions
             if a["kind"] != ActionKind.NOOP.value
         ]

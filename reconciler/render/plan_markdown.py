@@ -27,6 +27,7 @@ from reconciler.render.plan_text import (
     drift_counts,
     drift_summary_line,
     kind_prefix,
+    note_lines,
     show,
     summary_line,
 )
@@ -90,9 +91,11 @@ def _detail_lines(plan: Plan, action: Action) -> list[str]:
 
 def details_block(plan: Plan, action: Action) -> str:
     """One collapsible section for one changed channel."""
-    label = (
-        f"{SYMBOL[action.kind]} {action.kind.value} {kind_prefix(action)}{code_span(action.name)}"
-    )
+    verb = f"{SYMBOL[action.kind]} {action.kind.value}"
+    label = f"{verb} {kind_prefix(action)}{code_span(action.name)}"
+    if action.previous_name is not None:
+        renamed = f"{code_span(action.previous_name)} -> {code_span(action.name)}"
+        label = f"{SYMBOL[action.kind]} rename {kind_prefix(action)}{renamed}"
     if action.channel_id:
         label += f" (id {code_span(action.channel_id)})"
     drift = plan.drift_of(action)
@@ -147,6 +150,9 @@ def render_plan_markdown(
 ) -> str:
     """The comment; ``full_plan`` names where the complete JSON plan is, for the cut note."""
     head = "\n".join(_head(plan)) + "\n"
+    notes = note_lines(plan)
+    if notes:
+        head += "\n> [!WARNING]\n" + "".join(f"> {escape_markdown(n)}\n" for n in notes)
     changes = plan.changes
     note_room = 400
     parts = [head]

@@ -88,7 +88,11 @@ def kind_prefix(action: Action) -> str:
 def headline(action: Action) -> str:
     """``~ update "Sales" [id 123]``: symbol, action, the kind (unless the default one), name
     and object id."""
-    text = f"{SYMBOL[action.kind]} {action.kind.value} {kind_prefix(action)}{show(action.name)}"
+    if action.previous_name is not None:
+        renamed = f"{show(action.previous_name)} -> {show(action.name)}"
+        text = f"{SYMBOL[action.kind]} rename {kind_prefix(action)}{renamed}"
+    else:
+        text = f"{SYMBOL[action.kind]} {action.kind.value} {kind_prefix(action)}{show(action.name)}"
     if action.channel_id:
         text += f" [id {action.channel_id}]"
     if action.kind is ActionKind.ADOPT:
@@ -132,6 +136,15 @@ def drift_summary_line(plan: Plan) -> str:
     )
 
 
+def note_lines(plan: Plan) -> list[str]:
+    """``Note: web deployment "X": ...`` for every action that carries a warning."""
+    return [
+        f"Note: {kind_prefix(action)}{show(action.name)}: {note}"
+        for action in plan.actions
+        for note in action.notes
+    ]
+
+
 def unsafe_line(plan: Plan) -> str:
     return (
         "Warning: this plan is unsafe: "
@@ -159,6 +172,7 @@ def render_plan_text(plan: Plan, *, color: bool = False) -> str:
         lines.append("")
     elif not drift:
         lines.append("No changes: every spec matches its live channel.")
+    lines.extend(note_lines(plan))
     lines.append(paint(drift_summary_line(plan) if drift else summary_line(plan), "1", color))
     if plan.unsafe:
         lines.append(paint(unsafe_line(plan), "1;31", color))

@@ -72,10 +72,12 @@ Handler = Callable[[Call], Reply]
 
 @dataclass(frozen=True, slots=True)
 class Endpoint:
-    """A path template and the handler of each method it allows (in ``Allow`` order)."""
+    """A path template and the handler of each method it allows (in ``Allow`` order).
+    ``public``: served without a token and outside the rate window (faults still apply)."""
 
     template: str
     methods: Mapping[str, Handler]
+    public: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -27,6 +27,7 @@ from reconciler.sandbox.wire import (
     MAX_BODY_BYTES,
     SandboxRequest,
     SandboxResponse,
+    all_values,
     encode,
     first_values,
 )
@@ -107,12 +108,14 @@ class _Handler(BaseHTTPRequestHandler):
             self._write(body)
             return
         parts = urlsplit(self.path)
+        pairs = parse_qsl(parts.query, keep_blank_values=True)
         request = SandboxRequest(
             method=self.command.upper(),
             path=unquote(parts.path),
-            query=first_values(parse_qsl(parts.query, keep_blank_values=True)),
+            query=first_values(pairs),
             headers={name.lower(): value for name, value in self.headers.items()},
             body=body,
+            query_all=all_values(pairs),
         )
         try:
             response = self.server.app.handle(request)

@@ -15,18 +15,20 @@ from collections.abc import Awaitable, Callable
 import httpx
 
 from reconciler.sandbox.app import SandboxApp
-from reconciler.sandbox.wire import SandboxRequest, SandboxResponse, first_values
+from reconciler.sandbox.wire import SandboxRequest, SandboxResponse, all_values, first_values
 
 DROP_MESSAGE = "Server disconnected without sending a response."
 
 
 def _to_sandbox(request: httpx.Request, body: bytes) -> SandboxRequest:
+    pairs = list(request.url.params.multi_items())
     return SandboxRequest(
         method=request.method.upper(),
         path=request.url.path,
-        query=first_values(list(request.url.params.multi_items())),
+        query=first_values(pairs),
         headers={name.lower(): value for name, value in request.headers.items()},
         body=body,
+        query_all=all_values(pairs),
     )
 
 

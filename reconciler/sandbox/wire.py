@@ -19,18 +19,27 @@ JSON_TYPE = "application/json; charset=UTF-8"
 MAX_BODY_BYTES = 512_000
 
 _EMPTY: Mapping[str, str] = MappingProxyType({})
+_EMPTY_ALL: Mapping[str, tuple[str, ...]] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SandboxRequest:
     """One HTTP request: ``path`` without the query; ``query`` keeps the first value of each
-    name; header names are lower-case."""
+    name, ``query_all`` every value of a repeated name (``type=a&type=b``); header names are
+    lower-case."""
 
     method: str
     path: str
     query: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
     headers: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
     body: bytes = b""
+    query_all: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: _EMPTY_ALL)
+
+    def values(self, name: str) -> tuple[str, ...]:
+        """Every value of query parameter ``name`` (falling back to ``query``)."""
+        if name in self.query_all:
+            return self.query_all[name]
+        return (self.query[name],) if name in self.query else ()
 
     @classmethod
     def build(
@@ -43,12 +52,14 @@ class SandboxRequest:
     ) -> SandboxRequest:
         """From a request target such as ``/api/v2/webmessaging/channels?pageSize=2``."""
         parts = urlsplit(target)
+        pairs = parse_qsl(parts.query, keep_blank_values=True)
         return cls(
             method=method.upper(),
             path=unquote(parts.path),
-            query=first_values(parse_qsl(parts.query, keep_blank_values=True)),
+            query=first_values(pairs),
             headers={k.lower(): v for k, v in (headers or {}).items()},
             body=body,
+            query_all=all_values(pairs),
         )
 
     def __repr__(self) -> str:
@@ -84,6 +95,14 @@ def first_values(pairs: Sequence[tuple[str, str]]) -> dict[str, str]:
     query: dict[str, str] = {}
     for name, value in pairs:
         query.setdefault(name, value)
+    return query
+
+
+def all_values(pairs: Sequence[tuple[str, str]]) -> dict[str, tuple[str, ...]]:
+    """A query mapping keeping every value of each name, in order."""
+    query: dict[str, tuple[str, ...]] = {}
+    for name, value in pairs:
+        query[name] = (*query.get(name, ()), value)
     return query
 
 

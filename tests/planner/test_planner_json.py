@@ -165,7 +165,8 @@ def _as_format_1(doc: dict[str, Any]) -> dict[str, Any]:
     old = dict(doc, format_version="1")
     actions = []
     for action in doc["actions"]:
-        item = {k: v for k, v in action.items() if k not in ("action", "kind", "id", "live")}
+        v2_only = ("action", "kind", "id", "live", "notes", "pending_refs", "previous_name")
+        item = {k: v for k, v in action.items() if k not in v2_only}
         item["kind"] = action["action"]
         if "id" in action:
             item["channel_id"] = action["id"]

@@ -205,3 +205,30 @@ def test_identity_resolution_is_answered_501_on_purpose(wd: WdApi) -> None:
     response = wd.call("GET", f"{DEPLOYMENTS}/any/identityresolution")
     assert response.status == 501
     assert response.json()["code"] == "not.implemented"
+
+
+def test_the_public_active_configuration_needs_no_token(wd: WdApi) -> None:
+    config_id, deployment_id = wd.published_pair()
+    wd.publish(config_id)  # version 2 exists; the deployment still serves 1
+    response = wd.call("GET", f"{DEPLOYMENTS}/{deployment_id}/configurations", token=None)
+    assert response.status == 200
+    body = response.json()
+    assert body["configurationVersion"]["version"] == "1"
+    assert body["configurationVersion"]["messenger"]["enabled"] is True
+    assert body["deployment"]["id"] == deployment_id
+    assert "inin-ratelimit-count" not in response.headers
+    assert wd.call("GET", f"{DEPLOYMENTS}/nope/configurations", token=None).status == 404
+
+
+def test_status_other_than_active_or_inactive_is_ignored_unless_strict(make_api: MakeApi) -> None:
+    lenient = make_wd(make_api, WebDeploymentKnobs.instant())
+    config_id = published_config(lenient)
+    created = lenient.ok("POST", DEPLOYMENTS, deployment_body(config_id, status="Error"))
+    assert created["status"] == "Active"
+    strict = make_wd(make_api, WebDeploymentKnobs.instant(strict_fields=True))
+    config_id = published_config(strict)
+    for field, value in (("status", "Pending"), ("snippet", "mine")):
+        body = deployment_body(config_id, **{field: value})
+        response = strict.call("POST", DEPLOYMENTS, json_body=body)
+        assert response.status == 400
+        assert response.json()["details"] == [{"errorCode": "read.only", "fieldName": field}]

@@ -88,3 +88,11 @@ def test_supported_content_lists_gets_and_names_the_default(make_api: MakeApi) -
     assert wd.call("GET", f"{SUPPORTED}/unknown").status == 404
     paged = wd.ok("GET", f"{SUPPORTED}?pageSize=1&pageNumber=2")
     assert names(paged) == ["Images only"]
+
+
+def test_repeated_type_parameters_are_all_applied_and_kept_in_links(make_api: MakeApi) -> None:
+    wd = wd_api(make_api)
+    listing = wd.ok("GET", f"{FLOWS}?type=inboundcall&type=inboundshortmessage&pageSize=2")
+    assert listing["total"] == 4
+    assert "type=inboundcall&type=inboundshortmessage" in listing["nextUri"]
+    assert wd.ok("GET", listing["nextUri"])["total"] == 4

@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from reconciler.errors import ConfigError
 from reconciler.sandbox import (
     FaultPlan,
     SandboxApp,
@@ -18,6 +19,7 @@ from reconciler.sandbox import (
     WebDeploymentKnobs,
     serve_in_thread,
 )
+from reconciler.sandbox.webdeployments.seeding import seed_pair
 
 from .helpers import Api
 from .test_cli import read_line, start, stop
@@ -125,3 +127,18 @@ def test_a_state_with_web_deployments_round_trips_and_serves_settled(
     again = WdApi(SandboxApp(SandboxConfig(), SandboxState.load(path)))
     assert again.ok("GET", f"{DEPLOYMENTS}/{deployment_id}")["status"] == "Active"
     assert again.publish(config_id)["version"] == "2"
+
+
+def test_seeded_pairs_are_settled_listed_and_validated(make_api: MakeApi) -> None:
+    wd = make_wd(make_api, WebDeploymentKnobs(), listing_lag_seconds=5.0)
+    config_id, deployment_id = seed_pair(
+        wd.app, "Seeded", configuration={"description": "d"}, versions=2
+    )
+    deployment = wd.ok("GET", f"{DEPLOYMENTS}/{deployment_id}")
+    assert deployment["status"] == "Active"  # no timer: the contract's 12 s have not run
+    assert deployment["configuration"]["version"] == "2"
+    assert [d["id"] for d in wd.ok("GET", DEPLOYMENTS)["entities"]] == [deployment_id]
+    assert wd.draft(config_id)["description"] == "d"
+    with pytest.raises(ConfigError, match=r"'Bad'.*languages"):
+        seed_pair(wd.app, "Bad", configuration={"languages": "en-us"})
+    assert wd.app.direct("GET", "/api/v2/nowhere").status == 404

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 def test_the_repository_channels_are_valid() -> None:
     specs = load_valid_specs([ROOT / "channels"])
     assert len(specs) >= 4
-    assert len({spec.key for spec in specs}) == len(specs)
+    assert len({(spec.kind, spec.key) for spec in specs}) == len(specs)  # unique per kind
     assert all(spec.source.file.startswith(f"{(ROOT / 'channels').as_posix()}/") for spec in specs)
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from reconciler import kinds
 from reconciler.applying import ApplyRequest, ApplyResult, run_apply
 from reconciler.cli.app import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, cli
 from reconciler.cli.commands.plan import use_color, warn_unmatched
@@ -79,7 +80,12 @@ def progress_bar(done: int, total: int, elapsed: float, rate_wait: float, width:
 
 
 def action_line(result: ActionResult) -> str:
-    text = f"{SYMBOL[result.status]:7} {result.kind.value:6} {result.name}"
+    kind = (
+        ""
+        if result.resource_kind == kinds.DEFAULT_KIND
+        else f"{kinds.get(result.resource_kind).label} "
+    )
+    text = f"{SYMBOL[result.status]:7} {result.kind.value:6} {kind}{result.name}"
     details = []
     if result.channel_id:
         details.append(f"id {result.channel_id}")

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from reconciler.backend import ResourceAdapter
 from reconciler.genesys.adapters.channel import ChannelAdapter
+from reconciler.genesys.adapters.webdeployment import WebDeploymentAdapter
 from reconciler.genesys.session import GenesysSession
 
 #: Builds a kind's adapter on a session; ``max_pages`` caps its listings.
@@ -32,3 +33,6 @@ def adapter_factory(kind: str) -> AdapterFactory | None:
 
 
 register_adapter("channel", lambda session, max_pages: ChannelAdapter(session, max_pages=max_pages))
+register_adapter(
+    "webDeployment", lambda session, max_pages: WebDeploymentAdapter(session, max_pages=max_pages)
+)

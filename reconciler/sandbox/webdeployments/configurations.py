@@ -118,6 +118,13 @@ class ConfigurationRoutes(KindRoute):
 
     # -- helpers -----------------------------------------------------------------------------
 
+    def _forget(self, object_id: str, now: float) -> None:
+        """Drop a deleted object's timers, and the deleted objects no longer shown."""
+        self._readable_at.pop(object_id, None)
+        self._active_at.pop(object_id, None)
+        for key in [k for k, (until, _) in self._deleting.items() if until <= now]:
+            del self._deleting[key]
+
     @property
     def records(self) -> dict[str, dict[str, Any]]:
         return self.state.objects(CONFIGURATION_KIND)
@@ -162,14 +169,18 @@ class ConfigurationRoutes(KindRoute):
         view = self.lag.view(call.now, self.records)
         only_published = call.request.query.get("showOnlyPublished", "").lower() == "true"
         items = sorted(
-            (f"{record['dateCreated']}|{record['id']}", self._render(record["draft"], call.now))
-            for record in view.values()
-            if record["versions"] or not only_published
+            (
+                (f"{record['dateCreated']}|{record['id']}", record["draft"])
+                for record in view.values()
+                if record["versions"] or not only_published
+            ),
+            key=lambda item: item[0],
         )
         return cursor_page(
             items,
-            call.request.query,
+            call.request,
             CONFIGURATIONS,
+            render=lambda draft: self._render(draft, call.now),
             keep=("showOnlyPublished",),
             sticky=self.knobs.sticky_last_cursor,
         )
@@ -179,10 +190,15 @@ class ConfigurationRoutes(KindRoute):
         record, deleting = self._readable(config_id, call.now)
         if record is None or deleting:
             return not_found(WHAT, config_id)
-        items = [("0" * 10, self._render(record["draft"], call.now))]
-        items += [(f"{int(v['version']):010d}", copy.deepcopy(v)) for v in record["versions"]]
-        path = f"{CONFIGURATIONS}/{config_id}/versions"
-        return cursor_page(items, call.request.query, path, sticky=self.knobs.sticky_last_cursor)
+        items = [("0" * 10, record["draft"])]
+        items += [(f"{int(v['version']):010d}", v) for v in record["versions"]]
+        return cursor_page(
+            items,
+            call.request,
+            f"{CONFIGURATIONS}/{config_id}/versions",
+            render=lambda version: self._render(version, call.now),
+            sticky=self.knobs.sticky_last_cursor,
+        )
 
     # -- C4, C5 ------------------------------------------------------------------------------
 
@@ -325,6 +341,7 @@ class ConfigurationRoutes(KindRoute):
             if deployment["id"] in users:
                 deployment["status"] = "Error"
         del self.records[config_id]
+        self._forget(config_id, call.now)
         self._deleting[config_id] = (call.now + self.knobs.delete_visible_s, record)
         self._book(call.now, config_id, record)
         return Reply(status=204)

@@ -1,4 +1,4 @@
-"""Deployments (contract D1-D5, D7 answered 501): a published configuration version served on
+"""Deployments (contract D1-D6; D7 answered 501): a published configuration version served on
 a list of domains, routed to an inbound-message flow.
 
 State slice ``webDeployment``: each deployment as D3 answers it, stored settled. In memory, on
@@ -82,8 +82,16 @@ class DeploymentRoutes(KindRoute):
         return [
             Endpoint(DEPLOYMENTS, {"GET": self.listing, "POST": self.create}),
             Endpoint(one, {"GET": self.get, "PUT": self.update, "DELETE": self.delete}),
+            Endpoint(f"{one}/configurations", {"GET": self.active}, public=True),
             Endpoint(f"{one}/identityresolution", {"GET": _not_here, "PUT": _not_here}),
         ]
+
+    def _forget(self, object_id: str, now: float) -> None:
+        """Drop a deleted object's timers, and the deleted objects no longer shown."""
+        self._readable_at.pop(object_id, None)
+        self._active_at.pop(object_id, None)
+        for key in [k for k, (until, _) in self._deleting.items() if until <= now]:
+            del self._deleting[key]
 
     @property
     def records(self) -> dict[str, dict[str, Any]]:
@@ -118,13 +126,14 @@ class DeploymentRoutes(KindRoute):
         view = self.lag.view(call.now, self.records)
         expand = _expand(call)
         items = sorted(
-            (f"{d['dateCreated']}|{d['id']}", self._render(d, call.now, expand))
-            for d in view.values()
+            ((f"{d['dateCreated']}|{d['id']}", d) for d in view.values()),
+            key=lambda item: item[0],
         )
         return cursor_page(
             items,
-            call.request.query,
+            call.request,
             DEPLOYMENTS,
+            render=lambda deployment: self._render(deployment, call.now, expand),
             keep=("expand",),
             sticky=self.knobs.sticky_last_cursor,
         )
@@ -140,6 +149,18 @@ class DeploymentRoutes(KindRoute):
         if ghost is not None and call.now < ghost[0]:
             return Reply(status=200, payload={**copy.deepcopy(ghost[1]), "status": "Deleting"})
         return not_found(WHAT, deployment_id)
+
+    def active(self, call: Call) -> Reply:
+        """D6 (public, as Messenger calls it): the configuration version a deployment serves."""
+        deployment_id = call.params["id"]
+        deployment = self.records.get(deployment_id)
+        if deployment is None or call.now < self._readable_at.get(deployment_id, call.now):
+            return not_found(WHAT, deployment_id)
+        rendered = self._render(deployment, call.now, {"configuration"})
+        served = rendered.pop("configuration")
+        rendered["configuration"] = copy.deepcopy(deployment["configuration"])
+        payload = {"configurationVersion": served, "deployment": rendered}
+        return Reply(status=200, payload=payload)
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -289,6 +310,7 @@ class DeploymentRoutes(KindRoute):
         current = self.records.pop(deployment_id, None)
         if current is None:
             return not_found(WHAT, deployment_id)
+        self._forget(deployment_id, call.now)
         self._deleting[deployment_id] = (call.now + self.knobs.delete_visible_s, current)
         self.lag.book(call.now, deployment_id, current)
         return Reply(status=204)

@@ -1,8 +1,8 @@
 """Architect flows, read-only (contract F1, F2): page-number listing with the filters a client
 uses to resolve a flow by name.
 
-``type`` is given in lower case in the query (comma-separated here, where the SDKs repeat the
-parameter) and answered in UPPER case; ``name`` is a case-insensitive **substring** match (the
+``type`` is given in lower case in the query (repeated, as the SDKs send it, or
+comma-separated) and answered in UPPER case; ``name`` is a case-insensitive **substring** match (the
 real match is unverified, so a client must filter exactly itself); ``id`` ignores the other
 filters; deleted flows are left out unless ``deleted=true``. A fresh org holds
 ``SEED_FLOWS``; add others to the ``flow`` slice of the state (``flow_object`` builds one).
@@ -114,11 +114,11 @@ class FlowRoutes(KindRoute):
     def listing(self, call: Call) -> Reply:
         query = call.request.query
         flows: list[dict[str, Any]] = list(self.state.objects(FLOW_KIND).values())
-        ids = _values(query.get("id"))
+        ids = _values(call.request.values("id"))
         if ids:
             flows = [f for f in flows if f["id"] in ids]
         else:
-            types = {t.lower() for t in _values(query.get("type"))}
+            types = {t.lower() for t in _values(call.request.values("type"))}
             unknown = sorted(types - set(FLOW_TYPES))
             if unknown:
                 return bad_parameter("type", f"type {unknown[0]!r} is not a flow type")
@@ -132,11 +132,11 @@ class FlowRoutes(KindRoute):
         sort_by = "name" if query.get("sortBy") == "name" else "id"
         descending = query.get("sortOrder", "asc").lower() == "desc"
         flows.sort(key=lambda f: (str(f.get(sort_by, "")).casefold(), f["id"]), reverse=descending)
-        return number_page(flows, query, FLOWS, keep=(*_FILTERS, "sortBy", "sortOrder"))
+        return number_page(flows, call.request, FLOWS, keep=(*_FILTERS, "sortBy", "sortOrder"))
 
 
-def _values(raw: str | None) -> list[str]:
-    return [part.strip() for part in (raw or "").split(",") if part.strip()]
+def _values(raw: tuple[str, ...]) -> list[str]:
+    return [part.strip() for value in raw for part in value.split(",") if part.strip()]
 
 
 def _contains(

@@ -13,11 +13,13 @@ from __future__ import annotations
 import base64
 import binascii
 import bisect
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
-from reconciler.sandbox.wire import Detail, Reply, problem
+from reconciler.sandbox.wire import Detail, Reply, SandboxRequest, problem
+
+Render = Callable[[dict[str, Any]], dict[str, Any]]
 
 CURSOR_PAGE_SIZE = 300
 _CURSOR_MARK = "sandbox-cursor:"
@@ -52,16 +54,23 @@ def _positive(raw: str | None, default: int) -> int | None:
     return int(text)
 
 
+def _carried(request: SandboxRequest, keep: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    return {name: request.values(name) for name in keep if request.values(name)}
+
+
 def cursor_page(
     items: Sequence[tuple[str, dict[str, Any]]],
-    query: Mapping[str, str],
+    request: SandboxRequest,
     path: str,
     *,
+    render: Render = dict,
     keep: Sequence[str] = (),
     sticky: bool = False,
 ) -> Reply:
-    """One cursor page of ``items`` (``(sort key, entity)``, sorted by key, keys unique).
-    ``keep``: query parameters carried into the page links (``expand``...)."""
+    """One cursor page of ``items`` (``(sort key, stored entity)``, sorted by key, keys
+    unique); only the page's entities go through ``render``. ``keep``: query parameters
+    carried into the page links (``expand``...)."""
+    query = request.query
     size = _positive(query.get("pageSize"), CURSOR_PAGE_SIZE)
     if size is None:
         return bad_parameter("pageSize", "pageSize must be a positive integer")
@@ -82,13 +91,13 @@ def cursor_page(
         start = max(stop - size, 0)
     else:
         start, stop = 0, min(size, len(items))
-    carried = {name: query[name] for name in keep if query.get(name) is not None}
+    carried = _carried(request, keep)
 
     def uri(**cursor: str) -> str:
-        return f"{path}?{urlencode({'pageSize': size, **carried, **cursor})}"
+        return f"{path}?{urlencode({'pageSize': size, **carried, **cursor}, doseq=True)}"
 
     payload: dict[str, Any] = {
-        "entities": [entity for _, entity in items[start:stop]],
+        "entities": [render(entity) for _, entity in items[start:stop]],
         "total": len(items),
         "selfUri": uri(**({"after": after} if after else {"before": before} if before else {})),
     }
@@ -103,7 +112,7 @@ def cursor_page(
 
 def number_page(
     entities: Sequence[dict[str, Any]],
-    query: Mapping[str, str],
+    request: SandboxRequest,
     path: str,
     *,
     default_size: int = 25,
@@ -111,6 +120,7 @@ def number_page(
     keep: Sequence[str] = (),
 ) -> Reply:
     """One page-number page of ``entities`` (already filtered and sorted)."""
+    query = request.query
     size = _positive(query.get("pageSize"), default_size)
     if size is None:
         return bad_parameter("pageSize", "pageSize must be a positive integer")
@@ -118,16 +128,17 @@ def number_page(
     number = _positive(query.get("pageNumber"), 1)
     if number is None:
         return bad_parameter("pageNumber", "pageNumber must be an integer >= 1")
-    carried = {name: query[name] for name in keep if query.get(name) is not None}
+    carried = _carried(request, keep)
 
     def uri(page: int) -> str:
-        return f"{path}?{urlencode({'pageSize': size, 'pageNumber': page, **carried})}"
+        params = {"pageSize": size, "pageNumber": page, **carried}
+        return f"{path}?{urlencode(params, doseq=True)}"
 
     total = len(entities)
     page_count = -(-total // size)
     start = (number - 1) * size
     payload: dict[str, Any] = {
-        "entities": list(entities[start : start + size]),
+        "entities": [dict(entity) for entity in entities[start : start + size]],
         "pageSize": size,
         "pageNumber": number,
         "total": total,

@@ -64,7 +64,7 @@ class SupportedContentRoutes(KindRoute):
         ordered = sorted(
             self.profiles.values(), key=lambda p: (str(p.get("name", "")).casefold(), p["id"])
         )
-        return number_page(ordered, call.request.query, SUPPORTED_CONTENT, max_size=100)
+        return number_page(ordered, call.request, SUPPORTED_CONTENT, max_size=100)
 
     def get(self, call: Call) -> Reply:
         profile = self.profiles.get(call.params["id"])

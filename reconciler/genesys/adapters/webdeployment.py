@@ -1,0 +1,545 @@
+"""The adapter of ``kind: webDeployment``: a configuration and its deployment as one object.
+
+Reads (genesys-webdeployments.md §7.1, §9 of issue 12: listings first, single reads only where a
+listing cannot describe an object):
+
+- ``list``: the configuration listing (C1: one entity per configuration, its draft) and the
+  deployment listing with ``expand=Configuration`` (D1: each entity carries the version it
+  serves). Versions (C3) are read only for a configuration whose draft differs from what is
+  served (an unpublished edit, or a version published out of band) or that no deployment uses.
+- ``get``: D3, the served version (C4), the draft (C5) and, when they differ, the versions.
+
+Writes, in the contract's order, every wait on the session's injected clock (§8.4):
+
+- create: C2 the configuration, wait for its draft to be Active, C7 publish, D2 the deployment
+  on that version; ``settle`` then waits for the deployment to be Active.
+- update: read-modify-write of the draft from the live object (C6: fields this tool does not
+  model survive), publish only when the plan said so (the desired configuration differs from
+  the one served, or the deployment does not serve the latest version), then a
+  read-modify-write PUT of the deployment onto the new version (D4); a pair without a
+  deployment gets one (D2).
+- delete: D5, wait until D3 is 404, then C8 when no other deployment uses the configuration,
+  and wait until C5 is 404.
+
+Names are not unique on the server, so nothing stops a second object of one name: after a lost
+create answer the adapter looks the name up (tolerating listing lag for a bounded time) and
+never repeats a write blindly (``CreateSafety.LOOKUP_ONLY``). A 400 is never retried, except
+C7 while the draft is still Pending. A 400 "feature is not yet implemented" becomes one line
+naming the field the org lacks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from reconciler.backend import CreateSafety
+from reconciler.errors import (
+    ApiError,
+    NotFoundError,
+    OutcomeUnknownError,
+    ReconcilerError,
+    TransportError,
+)
+from reconciler.genesys import responses
+from reconciler.genesys.paging import MAX_PAGES, cursor_listing, page_number_listing
+from reconciler.genesys.session import GenesysSession
+from reconciler.kinds import webdeployment_rules as rules
+from reconciler.kinds.webdeployment import LIVE, OWNER, WEB_DEPLOYMENT
+from reconciler.model import LiveResource
+
+CONFIGURATIONS = "/api/v2/webdeployments/configurations"
+DEPLOYMENTS = "/api/v2/webdeployments/deployments"
+FLOWS = "/api/v2/flows"
+SUPPORTED_CONTENT = "/api/v2/conversations/messaging/supportedcontent"
+#: The flow type a deployment routes to (F1's filter value; the response says it in upper case).
+FLOW_TYPE = "inboundshortmessage"
+#: The id prefix of a pair whose deployment is missing (a configuration alone).
+ORPHAN = "configuration/"
+_FEATURE = "feature is not yet implemented"
+
+#: JSON objects of a listing (named here: inside the adapter ``list`` is a method).
+Entities = list[dict[str, Any]]
+
+
+class WaitError(ReconcilerError):
+    """An object did not become ready in time, or turned ``Error``."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Waits:
+    """How long to wait for what (seconds, on the session's clock); contract §8.4."""
+
+    draft_active: float = 90.0
+    deployment_active: float = 180.0
+    deleted: float = 60.0
+    listing_lag: float = 10.0
+    first_delay: float = 0.5
+    max_delay: float = 5.0
+
+
+class WebDeploymentAdapter:
+    kind = WEB_DEPLOYMENT.name
+    create_safety = CreateSafety.LOOKUP_ONLY
+
+    def __init__(
+        self, session: GenesysSession, *, max_pages: int = MAX_PAGES, waits: Waits | None = None
+    ) -> None:
+        self._session = session
+        self._max_pages = max_pages
+        self.waits = waits or Waits()
+
+    # -- reading ------------------------------------------------------------------------
+
+    async def list(self) -> list[LiveResource]:
+        drafts = await self._cursor(CONFIGURATIONS, {"showOnlyPublished": "false"})
+        deployments = await self._cursor(DEPLOYMENTS, {"expand": "Configuration"})
+        drafts_by_id = {str(d.get("id")): d for d in drafts}
+        used: set[str] = set()
+        pairs = []
+        for deployment in deployments:
+            ref = deployment.get("configuration") or {}
+            config_id = str(ref.get("id", ""))
+            used.add(config_id)
+            served = (
+                ref if _has_content(ref) else await self._version(config_id, ref.get("version"))
+            )
+            pairs.append(await self._pair(deployment, served, drafts_by_id.get(config_id)))
+        for config_id, draft in drafts_by_id.items():
+            if config_id not in used:
+                pairs.append(await self._pair(None, None, draft))
+        return pairs
+
+    async def get(self, object_id: str) -> LiveResource:
+        if object_id.startswith(ORPHAN):
+            config_id = object_id.removeprefix(ORPHAN)
+            return await self._pair(None, None, await self._draft(config_id))
+        deployment = await self._json("GET", f"{DEPLOYMENTS}/{_id(object_id)}")
+        ref = deployment.get("configuration") or {}
+        config_id = str(ref.get("id", ""))
+        served = await self._version(config_id, ref.get("version"))
+        return await self._pair(deployment, served, await self._draft(config_id))
+
+    async def find(self, name: str) -> LiveResource | None:
+        """The pair with this name, waiting out listing lag for a bounded time."""
+        key = WEB_DEPLOYMENT.identity(name)
+        started = self._session.clock()
+        delay = self.waits.first_delay
+        while True:
+            for pair in await self.list():
+                if pair.key == key:
+                    return pair
+            if self._session.clock() - started >= self.waits.listing_lag:
+                return None
+            await self._session.sleep(delay)
+            delay = min(delay * 2, self.waits.max_delay)
+
+    async def catalog(self) -> Mapping[str, Sequence[tuple[str, str]]]:
+        flows = await page_number_listing(
+            self._session,
+            FLOWS,
+            _entry,
+            item_id=lambda e: e[0],
+            page_size=100,
+            params={"type": FLOW_TYPE},
+            max_pages=self._max_pages,
+        )
+        profiles = await page_number_listing(
+            self._session,
+            SUPPORTED_CONTENT,
+            _entry,
+            item_id=lambda e: e[0],
+            page_size=100,
+            max_pages=self._max_pages,
+        )
+        return {"flow": flows, "supportedContent": profiles}
+
+    # -- writing ------------------------------------------------------------------------
+
+    async def create(self, body: Mapping[str, Any]) -> LiveResource:
+        owner = _owner(body)
+        config_id = await self._create_configuration(body, owner)
+        version = await self._publish(config_id)
+        deployment = await self._create_deployment(body, owner, config_id, version)
+        return await self._pair_of(deployment)
+
+    async def update(
+        self, object_id: str, body: Mapping[str, Any], *, revision: str
+    ) -> LiveResource:
+        owner = _owner(body)
+        live = await self.get(object_id)
+        facts = live.body[LIVE]
+        config_id = str(facts["configurationId"])
+        wanted, current = WEB_DEPLOYMENT.comparable(body, live.body)
+        version = facts.get("latestVersion")
+        block = body.get("deployment") or {}
+        pinned = rules.pinned_version(block)
+        if pinned is not None:
+            version = pinned
+        elif WEB_DEPLOYMENT.publishes(wanted, current, facts):
+            draft = await self._draft_json(config_id)
+            sent = rules.overlay(
+                rules.strip_server_fields_configuration(draft),
+                _configuration_fields(body, owner, str(draft.get("description", ""))),
+            )
+            await self._write(
+                lambda: self._session.request(
+                    "PUT", f"{_config_path(config_id)}/versions/draft", body=sent
+                )
+            )
+            version = await self._publish(config_id)
+        if version is None:
+            raise WaitError(
+                f"web deployment {body.get('name')!r}: its configuration has no published "
+                "version to serve"
+            )
+        if facts.get("deploymentId") is None:
+            deployment = await self._create_deployment(
+                body, owner, config_id, version, str(live.body.get("description", ""))
+            )
+        else:
+            deployment_id = str(facts["deploymentId"])
+            current_doc = await self._json("GET", f"{DEPLOYMENTS}/{_id(deployment_id)}")
+            fields = _deployment_fields(
+                body, owner, config_id, version, str(current_doc.get("description", ""))
+            )
+            sent = rules.overlay(rules.strip_server_fields_deployment(current_doc), fields)
+            deployment = await self._write(
+                lambda: self._json("PUT", f"{DEPLOYMENTS}/{_id(deployment_id)}", body=sent)
+            )
+        return await self._pair_of(deployment)
+
+    async def delete(self, object_id: str) -> None:
+        if object_id.startswith(ORPHAN):
+            await self._delete_configuration(object_id.removeprefix(ORPHAN))
+            return
+        deployment = await self._json("GET", f"{DEPLOYMENTS}/{_id(object_id)}")
+        config_id = str((deployment.get("configuration") or {}).get("id", ""))
+        await self._session.request("DELETE", f"{DEPLOYMENTS}/{_id(object_id)}")
+        await self._until_gone(f"{DEPLOYMENTS}/{_id(object_id)}", "deployment", object_id)
+        others = await self._cursor(DEPLOYMENTS, {})
+        if config_id and not any(
+            str((d.get("configuration") or {}).get("id")) == config_id for d in others
+        ):
+            await self._delete_configuration(config_id)
+
+    async def settle(self, resource: LiveResource) -> LiveResource:
+        """Wait until the deployment is Active (a 404 right after a create is normal); report
+        the last status seen when the time runs out; ``Error`` is final."""
+        facts = resource.body.get(LIVE) or {}
+        deployment_id = facts.get("deploymentId")
+        if not deployment_id:
+            return resource
+        path = f"{DEPLOYMENTS}/{_id(str(deployment_id))}"
+        started = self._session.clock()
+        delay = self.waits.first_delay
+        last = "not readable yet"
+        while True:
+            try:
+                deployment = await self._json("GET", path)
+                last = str(deployment.get("status", "no status"))
+            except NotFoundError:
+                deployment = None
+            if deployment is not None and last == "Active":
+                return await self._pair_of(deployment)
+            if last == "Error":
+                raise WaitError(
+                    f"web deployment {resource.name!r} (id {deployment_id}) turned Error"
+                )
+            if self._session.clock() - started >= self.waits.deployment_active:
+                raise WaitError(
+                    f"web deployment {resource.name!r} (id {deployment_id}) was not Active after "
+                    f"{self.waits.deployment_active:g} s (last status: {last}); the next run "
+                    "checks it again"
+                )
+            await self._session.sleep(delay)
+            delay = min(delay * 2, self.waits.max_delay)
+
+    # -- steps ----------------------------------------------------------------------------
+
+    async def _create_configuration(self, body: Mapping[str, Any], owner: str) -> str:
+        sent = _configuration_fields(body, owner)
+        try:
+            created = await self._write(lambda: self._json("POST", CONFIGURATIONS, body=sent))
+        except OutcomeUnknownError:
+            found = await self._find_configuration(str(body["name"]), owner)
+            if found is None:
+                raise
+            return found
+        return str(created["id"])
+
+    async def _find_configuration(self, name: str, owner: str) -> str | None:
+        """The one configuration of this name and owner, waiting out listing lag."""
+        key = WEB_DEPLOYMENT.identity(name)
+        started = self._session.clock()
+        delay = self.waits.first_delay
+        while True:
+            matches = [
+                str(d["id"])
+                for d in await self._cursor(CONFIGURATIONS, {"showOnlyPublished": "false"})
+                if WEB_DEPLOYMENT.identity(str(d.get("name", ""))) == key
+                and rules.read_marker(d.get("description")) == owner
+            ]
+            if len(matches) == 1:
+                return matches[0]
+            if self._session.clock() - started >= self.waits.listing_lag:
+                return None
+            await self._session.sleep(delay)
+            delay = min(delay * 2, self.waits.max_delay)
+
+    async def _publish(self, config_id: str) -> str:
+        """Wait for the draft to be Active, publish it, return the new version number.
+
+        A 400 while the draft is still Pending is retried inside the wait; a lost answer is
+        settled by reading the versions (an extra version is harmless, a missing one is not).
+        """
+        path = f"{_config_path(config_id)}/versions/draft"
+        started = self._session.clock()
+        delay = self.waits.first_delay
+        before = await self._latest(config_id, tolerate_missing=True)
+        while True:
+            status = "not readable yet"
+            with contextlib.suppress(NotFoundError):
+                status = str((await self._json("GET", path)).get("status", ""))
+            if status == "Active":
+                try:
+                    published = await self._json("POST", f"{path}/publish")
+                    return str(published["version"])
+                except OutcomeUnknownError:
+                    after = await self._latest(config_id, tolerate_missing=False)
+                    if after is not None and after != before:
+                        return after
+                    raise
+                except ApiError as exc:
+                    if exc.status != 400:
+                        raise
+                    status = f"publish refused: {exc.message}"
+            if status == "Error":
+                raise WaitError(f"configuration {config_id}: its draft turned Error")
+            if self._session.clock() - started >= self.waits.draft_active:
+                raise WaitError(
+                    f"configuration {config_id}: the draft could not be published within "
+                    f"{self.waits.draft_active:g} s (last: {status})"
+                )
+            await self._session.sleep(delay)
+            delay = min(delay * 2, self.waits.max_delay)
+
+    async def _create_deployment(
+        self, body: Mapping[str, Any], owner: str, config_id: str, version: str, live: str = ""
+    ) -> dict[str, Any]:
+        sent = _deployment_fields(body, owner, config_id, version, live)
+        try:
+            return await self._write(lambda: self._json("POST", DEPLOYMENTS, body=sent))
+        except OutcomeUnknownError:
+            found = await self.find(str(body["name"]))
+            facts = found.body.get(LIVE) if found is not None else None
+            if (
+                found is not None
+                and isinstance(facts, dict)
+                and facts.get("deploymentId")
+                and found.managed_by == owner
+                and facts.get("configurationId") == config_id
+            ):
+                return await self._json("GET", f"{DEPLOYMENTS}/{_id(found.id)}")
+            raise
+
+    async def _delete_configuration(self, config_id: str) -> None:
+        try:
+            await self._session.request("DELETE", _config_path(config_id))
+        except NotFoundError:
+            return
+        await self._until_gone(
+            f"{_config_path(config_id)}/versions/draft", "configuration", config_id
+        )
+
+    async def _until_gone(self, path: str, what: str, object_id: str) -> None:
+        started = self._session.clock()
+        delay = self.waits.first_delay
+        while True:
+            try:
+                await self._session.request("GET", path)
+            except NotFoundError:
+                return
+            if self._session.clock() - started >= self.waits.deleted:
+                raise WaitError(
+                    f"{what} {object_id} was still there {self.waits.deleted:g} s after its delete"
+                )
+            await self._session.sleep(delay)
+            delay = min(delay * 2, self.waits.max_delay)
+
+    async def _write(self, send: Callable[[], Awaitable[Any]]) -> dict[str, Any]:
+        """A write, with "feature is not yet implemented" turned into one line naming the field."""
+        try:
+            result = await send()
+        except ApiError as exc:
+            missing = [d.field_name for d in exc.details if _FEATURE in d.error_code.lower()]
+            if exc.status == 400 and (missing or _FEATURE in exc.info.message.lower()):
+                fields = ", ".join(f"configuration.{f}" for f in missing) or "a field"
+                message = (
+                    f"the org lacks the feature behind {fields} (the API answered 'feature is "
+                    "not yet implemented'); remove it from the spec or enable it in the org"
+                )
+                raise ApiError(dataclasses.replace(exc.info, message=message)) from exc
+            raise
+        return result if isinstance(result, dict) else {}
+
+    # -- reading helpers ------------------------------------------------------------------
+
+    async def _pair_of(self, deployment: Mapping[str, Any]) -> LiveResource:
+        ref = deployment.get("configuration") or {}
+        config_id = str(ref.get("id", ""))
+        served = await self._version(config_id, ref.get("version"))
+        return await self._pair(deployment, served, await self._draft(config_id))
+
+    async def _pair(
+        self,
+        deployment: Mapping[str, Any] | None,
+        served: Mapping[str, Any] | None,
+        draft: Mapping[str, Any] | None,
+    ) -> LiveResource:
+        config = served if served is not None else draft or {}
+        config_id = str((draft or config).get("id", ""))
+        served_version = str(served["version"]) if served is not None else None
+        draft_content = _content(draft) if draft is not None else None
+        served_content = _content(served) if served is not None else None
+        draft_differs = draft is not None and (
+            served is None
+            or rules.normalise_configuration(draft_content or {})
+            != rules.normalise_configuration(served_content or {})
+        )
+        latest = served_version
+        if draft_differs or served is None:
+            latest = await self._latest(config_id, tolerate_missing=True)
+        named = deployment if deployment is not None else config
+        body: dict[str, Any] = {
+            "name": str(named.get("name", "")),
+            "description": str(named.get("description", "")),
+            "configuration": served_content
+            if served_content is not None
+            else (draft_content or {}),
+        }
+        if deployment is not None:
+            fields = rules.strip_server_fields_deployment(deployment)
+            for key in ("name", "description", "configuration"):
+                fields.pop(key, None)
+            body["deployment"] = fields
+        body[LIVE] = {
+            "deploymentId": str(deployment["id"]) if deployment is not None else None,
+            "deploymentStatus": deployment.get("status") if deployment is not None else None,
+            "configurationId": config_id or None,
+            "servedVersion": served_version,
+            "latestVersion": latest,
+            "draftDiffers": draft_differs,
+        }
+        revision = "|".join(
+            (
+                str((deployment or {}).get("dateModified", "")),
+                served_version or "-",
+                latest or "-",
+                str((draft or {}).get("dateModified", "")),
+            )
+        )
+        object_id = str(deployment["id"]) if deployment is not None else ORPHAN + config_id
+        return LiveResource(kind=self.kind, id=object_id, revision=revision, body=body)
+
+    async def _version(self, config_id: str, version: Any) -> dict[str, Any] | None:
+        if not config_id or not isinstance(version, str) or not version:
+            return None
+        try:
+            return await self._json(
+                "GET", f"{_config_path(config_id)}/versions/{quote(version, safe='')}"
+            )
+        except NotFoundError:
+            return None
+
+    async def _draft(self, config_id: str) -> dict[str, Any] | None:
+        if not config_id:
+            return None
+        try:
+            return await self._draft_json(config_id)
+        except NotFoundError:
+            return None
+
+    async def _draft_json(self, config_id: str) -> dict[str, Any]:
+        return await self._json("GET", f"{_config_path(config_id)}/versions/draft")
+
+    async def _latest(self, config_id: str, *, tolerate_missing: bool) -> str | None:
+        try:
+            versions = await self._cursor(f"{_config_path(config_id)}/versions", {})
+        except NotFoundError:
+            if tolerate_missing:
+                return None
+            raise
+        return rules.latest_published(v.get("version") for v in versions)
+
+    async def _cursor(self, path: str, params: Mapping[str, str]) -> Entities:
+        return await cursor_listing(self._session, path, params=params, max_pages=self._max_pages)
+
+    async def _json(self, method: str, path: str, *, body: Any = None) -> dict[str, Any]:
+        response = await self._session.request(method, path, body=body)
+        return responses.json_object(response)
+
+
+def _has_content(ref: Mapping[str, Any]) -> bool:
+    """Whether an expanded configuration reference carries the version itself."""
+    return any(key not in ("id", "version", "name", "selfUri") for key in ref)
+
+
+def _content(version: Mapping[str, Any]) -> dict[str, Any]:
+    fields = rules.strip_server_fields_configuration(version)
+    fields.pop("name", None)
+    fields.pop("description", None)
+    return fields
+
+
+def _owner(body: Mapping[str, Any]) -> str:
+    owner = body.get(OWNER)
+    if not isinstance(owner, str) or not owner:
+        raise ReconcilerError("a web deployment body carries no owner to mark it with")
+    return owner
+
+
+def _description(body: Mapping[str, Any], owner: str, live: str = "") -> str:
+    text = body.get("description")
+    return rules.add_marker(text if isinstance(text, str) else rules.strip_marker(live), owner)
+
+
+def _configuration_fields(body: Mapping[str, Any], owner: str, live: str = "") -> dict[str, Any]:
+    fields = dict(body.get("configuration") or {})
+    fields["name"] = body["name"]
+    fields["description"] = _description(body, owner, live)
+    return fields
+
+
+def _deployment_fields(
+    body: Mapping[str, Any], owner: str, config_id: str, version: str, live: str = ""
+) -> dict[str, Any]:
+    fields = {
+        k: v for k, v in (body.get("deployment") or {}).items() if k != "configurationVersion"
+    }
+    if fields.get("allowAllDomains") is True:
+        fields["allowedDomains"] = []
+    fields["name"] = body["name"]
+    fields["description"] = _description(body, owner, live)
+    fields["configuration"] = {"id": config_id, "version": version}
+    return fields
+
+
+def _entry(payload: Any, context: str) -> tuple[str, str]:
+    if not isinstance(payload, dict) or not isinstance(payload.get("id"), str):
+        raise TransportError(f"{context}: an entity without an id")
+    return (payload["id"], str(payload.get("name", "")))
+
+
+def _config_path(config_id: str) -> str:
+    return f"{CONFIGURATIONS}/{_id(config_id)}"
+
+
+def _id(value: str) -> str:
+    if not value:
+        raise ReconcilerError("an object id is empty")
+    return quote(value, safe="")

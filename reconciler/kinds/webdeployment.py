@@ -1,0 +1,207 @@
+"""``kind: webDeployment``: a Messenger configuration plus the deployment that serves it.
+
+One spec (genesys-webdeployments.md §10) is one live pair. The live object the adapter reads
+(``reconciler.genesys.adapters.webdeployment``) has the body::
+
+    {"name", "description",                       the deployment's (marker included)
+     "configuration": {...},                      the version the deployment serves, writable fields
+     "deployment": {...},                         the deployment's writable fields
+     "x-live": {...}}                             facts for apply and the plan (ids, versions)
+
+and its id is the deployment's id, the one the website snippet loads (a pair whose deployment is
+missing has the id ``configuration/<id>``). What is compared (``comparable``):
+
+- only what the spec mentions: the live configuration and deployment are projected onto the
+  spec's keys (omitted = unmanaged), after the contract's §7.3 normalisation on both sides;
+- the description without the ownership marker, only when the spec has one;
+- the served version: with ``configurationVersion: latest`` (the default) a deployment that does
+  not serve the configuration's latest published version differs (an out-of-band publish), and
+  when apply will publish, a derived ``configuration.version`` line shows the version it makes
+  (``"1" -> "2"``); a pinned spec compares the version number itself.
+
+Names are not unique on the server, so two live pairs with one spec's name fail the plan.
+
+Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+from reconciler.kinds import webdeployment_rules as rules
+from reconciler.kinds.base import Reference, ResourceKind, copy_json
+from reconciler.model import Diagnostic, LiveResource, Spec
+
+#: Facts of a live pair that are not fields of either object (never sent, never diffed as such).
+LIVE = "x-live"
+#: The owner a desired body is written for (never sent as a field).
+OWNER = "x-owner"
+
+
+class WebDeploymentKind(ResourceKind):
+    name: ClassVar[str] = rules.KIND
+    label: ClassVar[str] = "web deployment"
+    schema_resource: ClassVar[str] = rules.SCHEMA_RESOURCE
+    server_fields: ClassVar[tuple[str, ...]] = (LIVE, OWNER)
+    references: ClassVar[tuple[Reference, ...]] = (
+        Reference(path=("deployment", "flow"), target="flow"),
+        Reference(path=("deployment", "supportedContent"), target="supportedContent"),
+    )
+    import_order: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "": ("kind", "name", "description", "configuration", "deployment"),
+        "deployment": (
+            "allowAllDomains",
+            "allowedDomains",
+            "flow",
+            "supportedContent",
+            "configurationVersion",
+            "status",
+        ),
+    }
+    marker_field: ClassVar[str] = rules.MARKER_KEY
+    ambiguous_is_error: ClassVar[bool] = True
+
+    # -- ownership ------------------------------------------------------------------------
+
+    def owner_of(self, body: Mapping[str, Any]) -> str | None:
+        owner = body.get(OWNER)
+        if isinstance(owner, str):
+            return owner
+        return rules.read_marker(body.get("description"))
+
+    def with_owner(self, body: dict[str, Any], owner: str) -> dict[str, Any]:
+        body[OWNER] = owner
+        return body
+
+    def without_owner(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        result = {k: v for k, v in body.items() if k != OWNER}
+        if "description" in result:
+            result["description"] = rules.strip_marker(result["description"])
+        return result
+
+    # -- what is sent ---------------------------------------------------------------------
+
+    def desired(self, spec_body: Mapping[str, Any], owner: str) -> dict[str, Any]:
+        """The spec as the apply writes it: references resolved to ids (by the planner), the
+        deployment's fields as the API spells them, and the owner to mark both objects with."""
+        result: dict[str, Any] = {"name": spec_body["name"]}
+        if "description" in spec_body:
+            result["description"] = spec_body["description"]
+        if isinstance(spec_body.get("configuration"), dict):
+            result["configuration"] = copy_json(spec_body["configuration"])
+        block = spec_body.get("deployment")
+        if isinstance(block, dict):
+            flow = block.get("flow")
+            profile = block.get("supportedContent")
+            deployment = rules.desired_deployment(
+                block,
+                flow_id=flow.get("id") if isinstance(flow, dict) else None,
+                supported_content_id=profile.get("id") if isinstance(profile, dict) else None,
+            )
+            deployment["configurationVersion"] = block.get("configurationVersion", rules.LATEST)
+            result["deployment"] = deployment
+        return self.with_owner(result, owner)
+
+    def normalise(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        result = self.without_owner({k: v for k, v in body.items() if k != LIVE})
+        if isinstance(result.get("configuration"), dict):
+            result["configuration"] = rules.normalise_configuration(result["configuration"])
+        if isinstance(result.get("deployment"), dict):
+            result["deployment"] = rules.normalise_deployment(result["deployment"])
+        return result
+
+    def comparable(
+        self, desired: Mapping[str, Any], live: Mapping[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        wanted = self.normalise(desired)
+        seen = self.normalise(live)
+        raw = live.get(LIVE)
+        facts: Mapping[str, Any] = raw if isinstance(raw, dict) else {}
+        current: dict[str, Any] = {"name": seen.get("name")}
+        if "description" in wanted:
+            current["description"] = seen.get("description", "")
+        block = wanted.get("deployment")
+        pin = block.get("configurationVersion") if isinstance(block, dict) else rules.LATEST
+        served, latest = facts.get("servedVersion"), facts.get("latestVersion")
+        if "configuration" in wanted:
+            current["configuration"] = rules.managed_view(
+                wanted["configuration"], seen.get("configuration") or {}
+            )
+        if isinstance(block, dict):
+            live_block = seen.get("deployment")
+            current["deployment"] = (
+                rules.managed_view(block, live_block) if isinstance(live_block, dict) else {}
+            )
+            if isinstance(live_block, dict):
+                # The version the deployment serves, as the spec says it: "latest" when it is.
+                shown = rules.LATEST if pin == rules.LATEST and served == latest else served
+                current["deployment"]["configurationVersion"] = shown
+        shown_block = current.get("deployment")
+        if isinstance(shown_block, dict) and shown_block.get("status") == "Pending":
+            shown_block["status"] = wanted["deployment"].get("status")  # never drift (§7.2)
+        if self.publishes(wanted, current, facts):
+            wanted.setdefault("configuration", {})["version"] = _next(latest)
+            current.setdefault("configuration", {})["version"] = served or latest or "none"
+        return wanted, current
+
+    def publishes(
+        self, wanted: Mapping[str, Any], current: Mapping[str, Any], facts: Mapping[str, Any]
+    ) -> bool:
+        """Whether applying ``wanted`` publishes a new configuration version."""
+        pinned = (wanted.get("deployment") or {}).get("configurationVersion", rules.LATEST)
+        if pinned != rules.LATEST:
+            return False
+        if facts.get("latestVersion") is None:
+            return True  # nothing published yet: the apply publishes version 1
+        if facts.get("servedVersion") not in (None, facts.get("latestVersion")):
+            return True  # published out of band and not served: republish the spec on top
+        config_changed = wanted.get("configuration", {}) != current.get("configuration", {})
+        named = wanted.get("name") != current.get("name") or wanted.get(
+            "description", current.get("description")
+        ) != current.get("description")
+        return config_changed or (named and bool(facts.get("configurationId")))
+
+    def live_notes(self, resource: LiveResource) -> tuple[str, ...]:
+        facts = resource.body.get(LIVE)
+        if not isinstance(facts, dict):
+            return ()
+        notes = []
+        if facts.get("draftDiffers") and facts.get("servedVersion") == facts.get("latestVersion"):
+            notes.append(
+                "its configuration's draft differs from the published version (an edit in the "
+                "admin UI that was never published); a publish by apply replaces it"
+            )
+        if facts.get("deploymentId") is None:
+            notes.append("the configuration has no deployment; apply creates one")
+        return tuple(notes)
+
+    # -- specs, events, import ------------------------------------------------------------
+
+    def check_specs(self, specs: Sequence[Spec]) -> list[Diagnostic]:
+        return [diagnostic for spec in specs for diagnostic in rules.check_document(spec)]
+
+    def event_details(self, resource: LiveResource) -> dict[str, Any]:
+        facts = resource.body.get(LIVE)
+        facts = facts if isinstance(facts, dict) else {}
+        return {
+            "deploymentId": facts.get("deploymentId") or resource.id,
+            "configurationId": facts.get("configurationId"),
+            "configurationVersion": facts.get("servedVersion"),
+        }
+
+    def import_document(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        named = {"name": body.get("name"), "description": body.get("description", "")}
+        configuration = {**(body.get("configuration") or {}), **named}
+        deployment = {**(body.get("deployment") or {}), **named}
+        document = rules.spec_from_live(configuration, deployment, self.schema())
+        document.pop("kind", None)
+        return document
+
+
+def _next(version: Any) -> str:
+    """The version a publish makes after ``version`` ("1" when nothing is published)."""
+    return str(int(version) + 1) if isinstance(version, str) and version.isdigit() else "1"
+
+
+WEB_DEPLOYMENT = WebDeploymentKind()
