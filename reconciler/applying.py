@@ -5,7 +5,8 @@ The order is the safety contract:
 1. Specs load and validate (SpecError before any API call); the webhook settings are checked
    (a bad URL or secret fails before any write).
 2. The plan: a saved one (``--plan``) must match the current specs' digest, the environment,
-   and a fresh listing (every action's fingerprint); or a fresh plan is made.
+   and a fresh listing (every action's fingerprint), and gets the write-only values that
+   plan.json hides back from those specs; or a fresh plan is made.
 3. ``--expect-digest`` must equal the plan's digest; an unsafe plan needs ``--force``;
    the person (or ``--yes``) confirms.
 4. Only then the audit run starts and the executor writes. Each finished action is audited at
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import signal
 import time
@@ -37,7 +39,8 @@ from reconciler.events import EventType, channel_event, reconcile_completed
 from reconciler.executor import ActionResult, ActionStatus, ExecuteOptions, Executor
 from reconciler.interpolate import SpecContext
 from reconciler.model import Spec
-from reconciler.planner import ActionKind, Plan, PlanOptions, spec_digest, targeted
+from reconciler.planner import Action, ActionKind, Plan, PlanOptions, spec_digest, targeted
+from reconciler.planner.redact import restore, split_path
 from reconciler.planner.staleness import stale_channels
 from reconciler.planning import plan_against, read_live
 from reconciler.webhooks import (
@@ -161,6 +164,38 @@ def check_saved_plan(saved: Plan, specs: Sequence[Spec], environment: str) -> No
         )
 
 
+def with_write_only_values(saved: Plan, specs: Sequence[Spec]) -> Plan:
+    """A saved plan whose bodies hold the specs' write-only values again.
+
+    plan.json shows ``(redacted)`` at each path an action lists in ``redacted``; the values
+    come from the specs' desired bodies (``check_saved_plan`` has proved these are the specs
+    the plan was made from). The plan keeps hiding those paths wherever it is shown, so its
+    digest and renderings are the saved plan's.
+    """
+    if not any(action.redacted for action in saved.actions):
+        return saved
+    by_key = {(spec.kind, spec.key): spec for spec in specs}
+    actions: list[Action] = []
+    hidden: set[tuple[str, ...]] = set()
+    for action in saved.actions:
+        if not action.redacted or action.body is None:
+            actions.append(action)
+            continue
+        spec = by_key.get((action.resource_kind, action.key))
+        if spec is None:
+            raise PlanError(
+                f"the plan hides write-only values of {action.name!r}, and no spec describes it "
+                "now; run plan again"
+            )
+        desired = kinds.get(spec.kind).desired(spec.body, saved.owner)
+        body = restore(action.body, action.redacted, desired)
+        actions.append(dataclasses.replace(action, body=body))
+        hidden.update(split_path(path) for path in action.redacted)
+    return dataclasses.replace(
+        saved, actions=tuple(actions), write_only=saved.write_only | frozenset(hidden)
+    )
+
+
 async def prepare_plan(
     request: ApplyRequest, specs: Sequence[Spec], backend: Backend, now: datetime
 ) -> Plan:
@@ -170,6 +205,7 @@ async def prepare_plan(
     else:
         plan = read_plan(request.plan_path)
         check_saved_plan(plan, specs, backend.environment)
+        plan = with_write_only_values(plan, specs)
         live, _catalog = await read_live(backend, specs)
         stale = stale_channels(plan, live)
         if stale:

@@ -5,7 +5,7 @@ ruamel.yaml, OSError, json) are translated once, at the boundary that meets them
 ``raise ... from exc``. The CLI's single handler turns them into one line and an exit code.
 
     ReconcilerError                  exit 1 unless noted
-    ├── UsageError                   exit 2: a bad flag, option or combination
+    ├── UsageError                   exit 64 (EX_USAGE): a bad flag, option or combination
     ├── ConfigError                  settings: missing credentials, bad URL, bad environment
     ├── SpecError                    specs that do not load or validate (carries diagnostics)
     ├── ApiError                     the API answered with an error body (status, code, ...)
@@ -53,9 +53,13 @@ class ReconcilerError(Exception):
 
 
 class UsageError(ReconcilerError):
-    """A flag, option or argument that cannot be used as given."""
+    """A flag, option or argument that cannot be used as given.
 
-    exit_code = 2
+    Exit 64, EX_USAGE of sysexits.h: never 2, which ``plan --detailed-exitcode`` and ``drift``
+    use for "changes present", so a usage error can never be read as drift.
+    """
+
+    exit_code = 64
 
 
 class ConfigError(ReconcilerError):

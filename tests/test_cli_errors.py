@@ -33,7 +33,7 @@ def command() -> Iterator[Callable[[BaseException], None]]:
     [
         (ConfigError("missing GENESYS_CLIENT_ID; set it or use --sandbox"), 1, "missing"),
         (PlanError("the plan is stale"), 1, "the plan is stale"),
-        (UsageError("--plan x: no such file"), 2, "--plan x: no such file"),
+        (UsageError("--plan x: no such file"), 64, "--plan x: no such file"),
         (KeyboardInterrupt(), 130, "interrupted"),
     ],
 )
@@ -78,7 +78,7 @@ def test_reconciler_debug_shows_the_traceback(
 
 
 def test_an_unknown_option_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(["plan", "--no-such-flag"]) == 2
+    assert run(["plan", "--no-such-flag"]) == 64
     err = capsys.readouterr().err
     assert err == "error: No such option '--no-such-flag'. Try 'reconciler plan --help'.\n"
     assert "Traceback" not in err
@@ -89,3 +89,10 @@ def test_help_and_version_exit_0(capsys: pytest.CaptureFixture[str]) -> None:
     assert "apply" in capsys.readouterr().out
     assert run(["--version"]) == 0
     assert "reconciler, version" in capsys.readouterr().out
+
+
+def test_a_usage_error_is_never_read_as_changes(capsys: pytest.CaptureFixture[str]) -> None:
+    # Scripts read exit 2 from drift and plan --detailed-exitcode as "changes present".
+    assert run(["drift", "--max-delete-pct", "101"]) == 64
+    assert run(["plan", "--detailed-exitcode", "--safety-min-existing", "-1"]) == 64
+    assert "--safety-min-existing" in capsys.readouterr().err

@@ -7,8 +7,10 @@ Exit codes (every command):
 
     0    success (for plan --detailed-exitcode and drift: no changes)
     1    failure: invalid specs, API error, refused plan, failed action
-    2    usage error (for plan --detailed-exitcode and drift: changes present)
+    2    changes present (only plan --detailed-exitcode and drift)
     3    unexpected error: a bug; the message says how to report it
+    64   usage error: a bad flag, option, argument or combination (EX_USAGE, sysexits.h),
+         never 2, so a script reading 2 as "changes" cannot mistake a typo for drift
     130  interrupted (Ctrl-C)
 """
 
@@ -23,13 +25,13 @@ from typing import Any, TypeVar
 import click
 
 from reconciler import __version__
-from reconciler.errors import ReconcilerError
+from reconciler.errors import ReconcilerError, UsageError
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
-EXIT_USAGE = 2
 EXIT_CHANGES = 2
 EXIT_UNEXPECTED = 3
+EXIT_USAGE = UsageError.exit_code  # 64: click's usage errors and ours exit alike
 EXIT_INTERRUPTED = 130
 
 REPORT_HINT = (

@@ -28,7 +28,18 @@ from reconciler.errors import (
     VersionMismatchError,
 )
 from reconciler.genesys.transport import CORRELATION_HEADER
-from reconciler.kinds.channel import SERVER_FIELDS
+from reconciler.kinds.channel import (
+    ATTRIBUTES,
+    DATE_CREATED,
+    DATE_MODIFIED,
+    ID,
+    NAME,
+    SECTIONS,
+    SERVER_FIELDS,
+    TEXT_FIELDS,
+    VERSION,
+    WIDGET,
+)
 from reconciler.model import LiveChannel
 
 _MAX_TEXT = 300
@@ -59,27 +70,27 @@ def channel(payload: Any, context: str) -> LiveChannel:
     """A channel object checked for the fields the reconciler uses."""
     if not isinstance(payload, dict):
         raise TransportError(f"{context}: a channel is not a JSON object")
-    require(payload, "id", str, context)
-    require(payload, "version", int, context)
-    require(payload, "name", str, context)
-    if not payload["id"]:
+    require(payload, ID, str, context)
+    require(payload, VERSION, int, context)
+    require(payload, NAME, str, context)
+    if not payload[ID]:
         raise TransportError(f"{context}: channel id is empty")
-    for optional in ("description", "dateCreated", "dateModified", "selfUri"):
+    for optional in TEXT_FIELDS:
         if optional in payload and not isinstance(payload[optional], str):
             raise TransportError(f"{context}: field {optional!r} is not a string")
-    for section in ("webMessagingWidgetConfiguration", "securityPolicy", "routingConfiguration"):
+    for section in SECTIONS:
         if section in payload and not isinstance(payload[section], dict):
             raise TransportError(f"{context}: field {section!r} is not an object")
-    widget = payload.get("webMessagingWidgetConfiguration") or {}
-    attributes = widget.get("customAttributes")
+    widget = payload.get(WIDGET) or {}
+    attributes = widget.get(ATTRIBUTES)
     if attributes is not None and not isinstance(attributes, dict):
-        raise TransportError(f"{context}: field 'customAttributes' is not an object")
+        raise TransportError(f"{context}: field {ATTRIBUTES!r} is not an object")
     return LiveChannel(
-        id=str(payload["id"]),
-        version=int(payload["version"]),
+        id=str(payload[ID]),
+        version=int(payload[VERSION]),
         body={k: v for k, v in payload.items() if k not in SERVER_FIELDS},
-        date_created=str(payload.get("dateCreated", "")),
-        date_modified=str(payload.get("dateModified", "")),
+        date_created=str(payload.get(DATE_CREATED, "")),
+        date_modified=str(payload.get(DATE_MODIFIED, "")),
     )
 
 

@@ -28,20 +28,31 @@ from reconciler.model import Diagnostic, SourceRef, Spec
 #: marker). It counts against the API's 20 pairs, so a spec may carry at most 19.
 MANAGED_BY_KEY = "x-managed-by"
 
-#: Fields of the contract's create body (api-contract.md §3), in the contract's order.
-CHANNEL_FIELDS: tuple[str, ...] = (
-    "name",
-    "description",
-    "webMessagingWidgetConfiguration",
-    "securityPolicy",
-    "routingConfiguration",
-)
+# The contract's field names (api-contract.md §3), each spelled once for the client side; the
+# emulator under reconciler/sandbox/ spells its own, as the independent oracle.
+NAME = "name"
+DESCRIPTION = "description"
+WIDGET = "webMessagingWidgetConfiguration"
+SECURITY = "securityPolicy"
+ROUTING = "routingConfiguration"
+ATTRIBUTES = "customAttributes"
+ID = "id"
+VERSION = "version"
+DATE_CREATED = "dateCreated"
+DATE_MODIFIED = "dateModified"
+SELF_URI = "selfUri"
+
+#: Fields of the contract's create body, in the contract's order.
+CHANNEL_FIELDS: tuple[str, ...] = (NAME, DESCRIPTION, WIDGET, SECURITY, ROUTING)
+
+#: The create body's fields whose values are objects.
+SECTIONS: tuple[str, ...] = (WIDGET, SECURITY, ROUTING)
 
 #: Fields the server sets; never sent on create, never compared.
-SERVER_FIELDS: tuple[str, ...] = ("id", "version", "dateCreated", "dateModified", "selfUri")
+SERVER_FIELDS: tuple[str, ...] = (ID, VERSION, DATE_CREATED, DATE_MODIFIED, SELF_URI)
 
-WIDGET = "webMessagingWidgetConfiguration"
-ATTRIBUTES = "customAttributes"
+#: Optional string fields of a channel the server answers with.
+TEXT_FIELDS: tuple[str, ...] = (DESCRIPTION, DATE_CREATED, DATE_MODIFIED, SELF_URI)
 #: Where the marker lives, as a path of keys.
 MARKER_PATH: tuple[str, ...] = (WIDGET, ATTRIBUTES, MANAGED_BY_KEY)
 
@@ -60,12 +71,12 @@ class ChannelKind(ResourceKind):
     label: ClassVar[str] = "channel"
     schema_resource: ClassVar[str] = "channel.schema.json"
     server_fields: ClassVar[tuple[str, ...]] = SERVER_FIELDS
-    set_lists: ClassVar[tuple[tuple[str, ...], ...]] = (("securityPolicy", "allowedOrigins"),)
+    set_lists: ClassVar[tuple[tuple[str, ...], ...]] = ((SECURITY, "allowedOrigins"),)
     import_order: ClassVar[Mapping[str, tuple[str, ...]]] = {
         "": CHANNEL_FIELDS,
         WIDGET: ("widgetId", "theme", ATTRIBUTES),
-        "securityPolicy": ("enabled", "allowedOrigins", "requireConsent"),
-        "routingConfiguration": ("queueId",),
+        SECURITY: ("enabled", "allowedOrigins", "requireConsent"),
+        ROUTING: ("queueId",),
     }
     marker_path: ClassVar[tuple[str, ...]] = MARKER_PATH
     marker_field: ClassVar[str] = MANAGED_BY_KEY
@@ -104,12 +115,12 @@ class ChannelKind(ResourceKind):
 
     def normalise(self, body: Mapping[str, Any]) -> dict[str, Any]:
         result = super().normalise(body)
-        result.setdefault("description", "")
+        result.setdefault(DESCRIPTION, "")
         return result
 
     def desired(self, spec_body: Mapping[str, Any], owner: str) -> dict[str, Any]:
         result = super().desired(spec_body, owner)
-        result.setdefault("description", "")
+        result.setdefault(DESCRIPTION, "")
         return result
 
     def check_specs(self, specs: Sequence[Spec]) -> list[Diagnostic]:
@@ -117,8 +128,8 @@ class ChannelKind(ResourceKind):
 
     def import_document(self, body: Mapping[str, Any]) -> dict[str, Any]:
         document = self.normalise(body)
-        if document.get("description") == "":
-            del document["description"]
+        if document.get(DESCRIPTION) == "":
+            del document[DESCRIPTION]
         return document
 
 

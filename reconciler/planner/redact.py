@@ -1,9 +1,14 @@
-"""Hide every field the channel schema marks ``writeOnly``, wherever a plan shows values.
+"""Hide every field a kind's schema marks ``writeOnly``, wherever a plan shows values.
 
-A write-only field (a future secret) is sent to the API but must never reach a terminal, a
+A write-only field (a secret) is sent to the API but must never reach a terminal, a
 pull-request comment or an artifact. Paths are dotted (``securityPolicy.secret``); ``*``
 stands for any key of a mapping (``additionalProperties``). Lists are atomic in plans, so a
 write-only list item hides the whole list.
+
+plan.json therefore carries ``(redacted)`` at each such path and lists the paths in the
+action's ``redacted``; ``apply --plan`` puts the values back from the specs (``restore``),
+which the saved plan's spec digest proves are the reviewed ones, so ``(redacted)`` is never
+sent.
 
 Pure: no I/O.
 """
@@ -13,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from reconciler.errors import PlanError
+from reconciler.kinds import copy_json
 from reconciler.kinds.channel import MARKER_PATH  # the marker is our own value: never hidden
 from reconciler.planner.actions import ABSENT, REDACTED
 
@@ -103,6 +110,34 @@ def _collect(value: Any, path: tuple[str, ...], paths: WritePaths, out: list[str
     if isinstance(value, Mapping):
         for k, v in value.items():
             _collect(v, (*path, str(k)), paths, out)
+
+
+def restore(
+    body: Mapping[str, Any], redacted: Iterable[str], source: Mapping[str, Any]
+) -> dict[str, Any]:
+    """A copy of ``body`` with the value at each dotted ``redacted`` path taken from ``source``
+    (the desired body the spec gives); a path ``source`` lacks is a PlanError, never a
+    ``(redacted)`` sent to the API."""
+    result: dict[str, Any] = copy_json(dict(body))
+    for dotted in redacted:
+        path = split_path(dotted)
+        if not path:
+            raise PlanError("the plan lists an empty write-only path")
+        value: Any = source
+        for key in path:
+            if not isinstance(value, Mapping) or key not in value:
+                raise PlanError(
+                    f"the specs hold no value for the write-only field {dotted!r} the plan "
+                    "hides; run plan again"
+                )
+            value = value[key]
+        parent: Any = result
+        for key in path[:-1]:
+            if not isinstance(parent.get(key), dict):
+                raise PlanError(f"the plan's body has no place for the write-only field {dotted!r}")
+            parent = parent[key]
+        parent[path[-1]] = copy_json(value)
+    return result
 
 
 def any_paths(paths: Iterable[str]) -> WritePaths:

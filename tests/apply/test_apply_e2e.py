@@ -248,7 +248,7 @@ def test_off_a_terminal_apply_needs_yes(
 ) -> None:
     write_specs(workdir, ["Alpha"])
     with sandbox(monkeypatch) as app:
-        assert run(["apply"]) == 2
+        assert run(["apply"]) == 64
         assert "--yes" in capsys.readouterr().err
         assert stored_names(app) == []
 

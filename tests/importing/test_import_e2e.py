@@ -137,7 +137,7 @@ def test_import_adopt_goes_through_the_audited_apply(
     workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with org(monkeypatch):
-        assert run(["import", "--adopt"]) == 2
+        assert run(["import", "--adopt"]) == 64
         assert "import --adopt needs --yes" in capsys.readouterr().err
         assert not Path("channels").exists(), "files were written before the refusal"
 

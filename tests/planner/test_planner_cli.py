@@ -185,8 +185,8 @@ def test_api_down_is_one_line(workdir, monkeypatch, capsys) -> None:
 
 
 def test_bad_owner_and_threshold_are_usage_errors(workdir, capsys) -> None:
-    assert run(["plan", "--owner", ""]) == 2
-    assert run(["plan", "--max-update-pct", "150"]) == 2
+    assert run(["plan", "--owner", ""]) == 64
+    assert run(["plan", "--max-update-pct", "150"]) == 64
     assert "--max-update-pct" in capsys.readouterr().err
 
 

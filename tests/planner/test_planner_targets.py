@@ -142,7 +142,7 @@ def test_plan_and_apply_with_targets_end_to_end(
         assert "Partial plan" in capsys.readouterr().out
 
         # A target is a planning option: not with a saved plan.
-        assert run(["apply", "--yes", "--plan", "out/plan.json", "--target", "x"]) == 2
+        assert run(["apply", "--yes", "--plan", "out/plan.json", "--target", "x"]) == 64
         assert "--target are planning options" in capsys.readouterr().err
 
         # drift honours targets too

@@ -129,10 +129,10 @@ def test_serve_checks_credentials_when_given(tmp_path: Path) -> None:
         ),
     ],
 )
-def test_bad_flags_exit_2_with_one_clear_line(
+def test_bad_flags_exit_64_with_one_clear_line(
     args: list[str], flag: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run(["sandbox", "serve", *args]) == 2
+    assert run(["sandbox", "serve", *args]) == 64
     err = capsys.readouterr().err
     first = err.splitlines()[0]
     assert first.startswith("error: ")

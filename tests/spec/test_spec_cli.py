@@ -98,7 +98,7 @@ def test_absolute_paths_stay_absolute(workdir: Path, capsys: pytest.CaptureFixtu
 
 
 def test_a_missing_path_is_a_usage_error(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(["validate", "nope.yaml"]) == 2
+    assert run(["validate", "nope.yaml"]) == 64
     captured = capsys.readouterr()
     assert captured.out == ""
     assert "'nope.yaml' does not exist" in captured.err
@@ -108,14 +108,14 @@ def test_no_channels_folder_is_a_usage_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    assert run(["validate"]) == 2
+    assert run(["validate"]) == 64
     assert "no channels/ folder" in capsys.readouterr().err
 
 
 def test_an_unknown_format_is_a_usage_error(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run(["validate", "--format", "xml"]) == 2
+    assert run(["validate", "--format", "xml"]) == 64
     assert "xml" in capsys.readouterr().err
 
 

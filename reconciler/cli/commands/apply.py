@@ -16,19 +16,12 @@ import click
 
 from reconciler import kinds
 from reconciler.applying import ApplyRequest, ApplyResult, run_apply
-from reconciler.cli.app import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, cli, global_options
-from reconciler.cli.commands.plan import (
-    chosen_environment,
-    plan_options,
-    planning_options,
-    spec_errors_reported,
-    use_color,
-    warn_unmatched,
-)
-from reconciler.environments import connection_env, spec_context
+from reconciler.cli.app import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, cli
+from reconciler.cli.commands.plan import use_color, warn_unmatched
+from reconciler.cli.inputs import PlanningInputs, planning_inputs, spec_errors_reported
 from reconciler.errors import UsageError
 from reconciler.executor import ActionResult, ActionStatus
-from reconciler.genesys.factory import settings_from_cli
+from reconciler.genesys.settings import resolve_settings
 from reconciler.kinds.base import printable
 from reconciler.planner import Plan, partial_note
 from reconciler.render.plan_text import render_plan_text
@@ -125,8 +118,7 @@ def apply_summary(result: ApplyResult) -> str:
 
 
 @cli.command()
-@planning_options
-@click.option("--adopt", is_flag=True, help="Take over unmanaged channels holding a spec's name.")
+@planning_inputs(adopt_help="Take over unmanaged channels holding a spec's name.")
 @click.option(
     "--plan",
     "plan_path",
@@ -159,19 +151,8 @@ def apply_summary(result: ApplyResult) -> str:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Webhook outbox [default: .reconciler/outbox/<environment>.jsonl].",
 )
-@click.pass_context
 def apply(
-    ctx: click.Context,
-    paths: tuple[Path, ...],
-    env_name: str | None,
-    targets: tuple[str, ...],
-    out_dir: Path,
-    owner: str,
-    prune: bool,
-    max_update_pct: float,
-    max_delete_pct: float,
-    safety_min_existing: int,
-    adopt: bool,
+    inputs: PlanningInputs,
     plan_path: Path | None,
     expect_digest: str | None,
     force: bool,
@@ -187,7 +168,7 @@ def apply(
     changed since it was made. Creates never duplicate a channel, whatever fails. Every action
     is recorded in the audit log; events go to WEBHOOK_URL when set. Writes apply.json to --out.
     """
-    if plan_path is not None and (prune or adopt or targets):
+    if plan_path is not None and inputs.shapes_plan:
         raise UsageError(
             "--prune, --adopt and --target are planning options: the saved --plan has its own"
         )
@@ -198,35 +179,20 @@ def apply(
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     if not yes and not interactive:
         raise UsageError("apply needs --yes when not run on a terminal")
-    if not paths:
-        if not Path("channels").is_dir():
-            raise UsageError("no PATH given and no channels/ folder in the current directory")
-        paths = (Path("channels"),)
-    environment = chosen_environment(env_name)
     request = ApplyRequest(
-        paths=paths,
-        options=plan_options(
-            ctx,
-            environment,
-            owner=owner,
-            prune=prune,
-            adopt=adopt,
-            targets=targets,
-            max_update_pct=max_update_pct,
-            max_delete_pct=max_delete_pct,
-            safety_min_existing=safety_min_existing,
-        ),
+        paths=inputs.paths,
+        options=inputs.options,
         plan_path=plan_path,
         expect_digest=expect_digest,
         force=force,
         parallelism=parallelism,
-        out_dir=out_dir,
+        out_dir=inputs.out_dir,
         audit_log=audit_log,
         outbox=outbox,
         argv=tuple(sys.argv[1:]),
-        context=spec_context(environment, os.environ),
+        context=inputs.context,
     )
-    settings = settings_from_cli(global_options(ctx), connection_env(os.environ, environment))
+    settings = resolve_settings(inputs.connection_env, sandbox=inputs.sandbox)
     hooks = TerminalHooks(
         assume_yes=yes, interactive=interactive, color=use_color(sys.stdout, os.environ)
     )

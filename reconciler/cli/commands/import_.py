@@ -1,6 +1,6 @@
 """``reconciler import``: bootstrap specs from an existing org, optionally adopting the channels.
 
-Exit status: 0 success; 1 API or file error, or a failed adoption; 2 usage error.
+Exit status: 0 success; 1 API or file error, or a failed adoption; 64 usage error.
 """
 
 from __future__ import annotations
@@ -14,19 +14,19 @@ import click
 from reconciler.applying import ApplyRequest, run_apply
 from reconciler.cli.app import EXIT_FAILURE, EXIT_OK, cli, global_options, sandbox_option
 from reconciler.cli.commands.apply import TerminalHooks, report_apply
-from reconciler.cli.commands.plan import (
-    check_owner,
+from reconciler.cli.commands.plan import use_color
+from reconciler.cli.inputs import (
     chosen_environment,
     env_option,
     owner_for,
+    owner_option,
     spec_errors_reported,
-    use_color,
 )
 from reconciler.environments import connection_env, spec_context
 from reconciler.errors import UsageError
 from reconciler.genesys.factory import settings_from_cli
 from reconciler.importing import DEFAULT_IMPORT_DIR, ImportRequest, run_import
-from reconciler.planner import DEFAULT_OWNER, PlanOptions
+from reconciler.planner import PlanOptions
 
 
 @cli.command(name="import")
@@ -56,14 +56,9 @@ from reconciler.planner import DEFAULT_OWNER, PlanOptions
     is_flag=True,
     help="Then take the imported channels over (an audited apply with --adopt of those files).",
 )
-@click.option(
-    "--owner",
-    envvar="RECONCILER_OWNER",
-    default=DEFAULT_OWNER,
-    show_default=True,
-    callback=check_owner,
-    help="Owner id: channels another owner manages are skipped; env RECONCILER_OWNER; else "
-    "the --env file's owner.",
+@owner_option(
+    "Owner id: channels another owner manages are skipped; env RECONCILER_OWNER; else "
+    "the --env file's owner."
 )
 @click.option("--yes", "-y", is_flag=True, help="With --adopt: do not ask for confirmation.")
 @click.option(

@@ -8,47 +8,19 @@ the org once, print a Terraform-like report and write ``plan.json``/``plan.md`` 
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
-from collections.abc import Callable, Iterator, Mapping
-from pathlib import Path
-from typing import IO, Any
+from collections.abc import Mapping
+from typing import IO
 
 import click
-from click.core import ParameterSource
 
-from reconciler.artifacts import DEFAULT_OUT_DIR
-from reconciler.cli.app import EXIT_CHANGES, EXIT_OK, cli, global_options, sandbox_option
-from reconciler.environments import (
-    Environment,
-    connection_env,
-    load_environment,
-    resolve_owner,
-    spec_context,
-)
-from reconciler.errors import SpecError, UsageError
-from reconciler.planner import (
-    DEFAULT_OWNER,
-    Plan,
-    PlanOptions,
-    ReportKind,
-    Thresholds,
-    partial_note,
-    unmatched_targets,
-)
-from reconciler.planner.thresholds import (
-    DEFAULT_MAX_DELETE_PCT,
-    DEFAULT_MAX_UPDATE_PCT,
-    DEFAULT_MIN_EXISTING,
-)
+from reconciler.cli.app import EXIT_CHANGES, EXIT_OK, cli
+from reconciler.cli.inputs import PlanningInputs, planning_inputs, spec_errors_reported
+from reconciler.planner import Plan, ReportKind, partial_note, unmatched_targets
 from reconciler.planning import PlanRequest, PlanResult, run_plan
-from reconciler.render.diagnostics import ordered
 from reconciler.render.plan_text import render_plan_text
 from reconciler.webhooks import DeliveryState
-
-DEFAULT_PATH = "channels"
-MAX_OWNER_LENGTH = 256  # a customAttributes value holds at most 256 characters
 
 
 def use_color(stream: IO[str], env: Mapping[str, str]) -> bool:
@@ -58,78 +30,6 @@ def use_color(stream: IO[str], env: Mapping[str, str]) -> bool:
     except (AttributeError, ValueError):  # no isatty, or a closed stream
         on_terminal = False
     return on_terminal and not env.get("NO_COLOR")
-
-
-def check_owner(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    owner = value.strip()
-    if not owner or len(owner) > MAX_OWNER_LENGTH or owner != value:
-        raise click.BadParameter(
-            f"must be 1 to {MAX_OWNER_LENGTH} characters without surrounding spaces"
-        )
-    return owner
-
-
-def env_option(command: Callable[..., Any]) -> Callable[..., Any]:
-    """``--env NAME`` (or RECONCILER_ENV): the environment file environments/NAME.yaml."""
-    return click.option(
-        "--env",
-        "env_name",
-        envvar="RECONCILER_ENV",
-        metavar="NAME",
-        help="Use environments/NAME.yaml: its region, owner and ${var.X} variables; "
-        "env RECONCILER_ENV.",
-    )(command)
-
-
-def chosen_environment(env_name: str | None) -> Environment | None:
-    """The environment named by --env/RECONCILER_ENV (an empty value means none)."""
-    if env_name is None or not env_name.strip():
-        return None
-    with spec_errors_reported():
-        return load_environment(env_name.strip())
-
-
-@contextlib.contextmanager
-def spec_errors_reported() -> Iterator[None]:
-    """List a SpecError's diagnostics on stderr (as ``validate`` does), then let it end the run."""
-    try:
-        yield
-    except SpecError as exc:
-        report_spec_errors(exc)
-        raise
-
-
-def owner_for(ctx: click.Context, owner: str, environment: Environment | None) -> str:
-    """--owner or RECONCILER_OWNER when given, else the environment's owner, else the default."""
-    source = ctx.get_parameter_source("owner")
-    given = None if source in (None, ParameterSource.DEFAULT) else owner
-    return resolve_owner(given, environment, DEFAULT_OWNER)
-
-
-def plan_options(
-    ctx: click.Context,
-    environment: Environment | None,
-    *,
-    owner: str,
-    prune: bool,
-    adopt: bool,
-    targets: tuple[str, ...],
-    max_update_pct: float,
-    max_delete_pct: float,
-    safety_min_existing: int,
-) -> PlanOptions:
-    """The PlanOptions of plan, drift and apply, from the options they share."""
-    return PlanOptions(
-        owner=owner_for(ctx, owner, environment),
-        prune=prune,
-        adopt=adopt,
-        thresholds=Thresholds(
-            min_existing=safety_min_existing,
-            max_update_pct=max_update_pct,
-            max_delete_pct=max_delete_pct,
-        ),
-        targets=targets,
-    )
 
 
 def warn_unmatched(plan: Plan) -> None:
@@ -142,109 +42,22 @@ def warn_unmatched(plan: Plan) -> None:
         )
 
 
-def planning_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """The inputs ``plan``, ``drift`` and ``apply`` share."""
-    decorators: list[Callable[[Any], Any]] = [
-        sandbox_option,
-        click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path)),
-        env_option,
-        click.option(
-            "--target",
-            "targets",
-            multiple=True,
-            metavar="GLOB",
-            help="Limit the run to channels whose names match GLOB (fnmatch, any case); "
-            "repeatable. The plan is then partial.",
-        ),
-        click.option(
-            "--out",
-            "out_dir",
-            type=click.Path(file_okay=False, path_type=Path),
-            default=DEFAULT_OUT_DIR,
-            show_default=True,
-            help="Folder for the JSON and markdown artifacts.",
-        ),
-        click.option(
-            "--owner",
-            envvar="RECONCILER_OWNER",
-            default=DEFAULT_OWNER,
-            show_default=True,
-            callback=check_owner,
-            help="Owner id in the x-managed-by marker; env RECONCILER_OWNER; else the "
-            "--env file's owner.",
-        ),
-        click.option(
-            "--prune",
-            is_flag=True,
-            help="Delete channels that carry this owner's marker and have no spec.",
-        ),
-        click.option(
-            "--max-update-pct",
-            type=click.FloatRange(0, 100),
-            default=DEFAULT_MAX_UPDATE_PCT,
-            show_default=True,
-            help="Unsafe when updates touch more than this share of the managed channels.",
-        ),
-        click.option(
-            "--max-delete-pct",
-            type=click.FloatRange(0, 100),
-            default=DEFAULT_MAX_DELETE_PCT,
-            show_default=True,
-            help="Unsafe when deletes touch more than this share of the managed channels.",
-        ),
-        click.option(
-            "--safety-min-existing",
-            type=click.IntRange(min=0),
-            default=DEFAULT_MIN_EXISTING,
-            show_default=True,
-            help="Thresholds apply once this many managed channels exist.",
-        ),
-    ]
-    for decorator in reversed(decorators):
-        command = decorator(command)
-    return command
-
-
-def _request(
-    paths: tuple[Path, ...],
-    out_dir: Path,
-    options: PlanOptions,
-    report: ReportKind,
-    environment: Environment | None,
-) -> PlanRequest:
-    if not paths:
-        if not Path(DEFAULT_PATH).is_dir():
-            raise UsageError(
-                f"no PATH given and no {DEFAULT_PATH}/ folder in the current directory"
-            )
-        paths = (Path(DEFAULT_PATH),)
-    return PlanRequest(
-        paths=paths,
-        options=options,
-        out_dir=out_dir,
-        report=report,
-        context=spec_context(environment, os.environ),
-    )
-
-
-def report_spec_errors(exc: SpecError) -> None:
-    """List invalid specs on stderr exactly as ``validate`` lists them."""
-    for diagnostic in ordered(exc.diagnostics):
-        click.echo(str(diagnostic), err=True)
-
-
-def _execute(
-    ctx: click.Context, request: PlanRequest, environment: Environment | None
-) -> PlanResult:
+def _execute(inputs: PlanningInputs, report: ReportKind) -> PlanResult:
     """Run the planning; invalid specs stop it before any API call."""
     from reconciler.genesys.settings import resolve_settings
     from reconciler.spec.validate import load_valid_specs
 
-    environ = connection_env(os.environ, environment)
+    request = PlanRequest(
+        paths=inputs.paths,
+        options=inputs.options,
+        out_dir=inputs.out_dir,
+        report=report,
+        context=inputs.context,
+    )
     with spec_errors_reported():
         specs = load_valid_specs(list(request.paths), request.context)
-    settings = resolve_settings(environ, sandbox=global_options(ctx).sandbox)
-    return run_plan(request, settings, env=environ, specs=specs)
+    settings = resolve_settings(inputs.connection_env, sandbox=inputs.sandbox)
+    return run_plan(request, settings, env=inputs.connection_env, specs=specs)
 
 
 def _report(result: PlanResult) -> None:
@@ -263,52 +76,22 @@ def _report(result: PlanResult) -> None:
 
 
 @cli.command()
-@planning_options
-@click.option(
-    "--adopt",
-    is_flag=True,
-    help="Take over unmanaged channels that hold a spec's name (never another owner's).",
+@planning_inputs(
+    adopt_help="Take over unmanaged channels that hold a spec's name (never another owner's)."
 )
 @click.option(
     "--detailed-exitcode",
     is_flag=True,
     help="Exit 0 when there is nothing to change, 2 when there are changes, 1 on error.",
 )
-@click.pass_context
-def plan(
-    ctx: click.Context,
-    paths: tuple[Path, ...],
-    env_name: str | None,
-    targets: tuple[str, ...],
-    out_dir: Path,
-    owner: str,
-    prune: bool,
-    max_update_pct: float,
-    max_delete_pct: float,
-    safety_min_existing: int,
-    adopt: bool,
-    detailed_exitcode: bool,
-) -> int:
+def plan(inputs: PlanningInputs, detailed_exitcode: bool) -> int:
     """Show what apply would change for the specs in PATH... (default: channels/).
 
     Writes plan.json (what apply --plan executes) and plan.md (for a pull-request comment) to
     --out. Exit status: 0 on success, 1 on error; with --detailed-exitcode 0 when nothing
     would change, 2 when something would (conflicts count), 1 on error.
     """
-    environment = chosen_environment(env_name)
-    options = plan_options(
-        ctx,
-        environment,
-        owner=owner,
-        prune=prune,
-        adopt=adopt,
-        targets=targets,
-        max_update_pct=max_update_pct,
-        max_delete_pct=max_delete_pct,
-        safety_min_existing=safety_min_existing,
-    )
-    request = _request(paths, out_dir, options, ReportKind.PLAN, environment)
-    result = _execute(ctx, request, environment)
+    result = _execute(inputs, ReportKind.PLAN)
     _report(result)
     if detailed_exitcode and result.plan.has_changes:
         return EXIT_CHANGES
@@ -316,20 +99,8 @@ def plan(
 
 
 @cli.command()
-@planning_options
-@click.pass_context
-def drift(
-    ctx: click.Context,
-    paths: tuple[Path, ...],
-    env_name: str | None,
-    targets: tuple[str, ...],
-    out_dir: Path,
-    owner: str,
-    prune: bool,
-    max_update_pct: float,
-    max_delete_pct: float,
-    safety_min_existing: int,
-) -> int:
+@planning_inputs()
+def drift(inputs: PlanningInputs) -> int:
     """Report how the org differs from the specs in PATH... (default: channels/).
 
     Drift is a managed channel edited out of band, a spec whose channel is missing (deleted
@@ -337,19 +108,6 @@ def drift(
     with --prune, a managed channel no spec describes. Writes drift.json and drift.md to
     --out. Exit status: 0 in sync, 2 drift found, 1 on error.
     """
-    environment = chosen_environment(env_name)
-    options = plan_options(
-        ctx,
-        environment,
-        owner=owner,
-        prune=prune,
-        adopt=False,
-        targets=targets,
-        max_update_pct=max_update_pct,
-        max_delete_pct=max_delete_pct,
-        safety_min_existing=safety_min_existing,
-    )
-    request = _request(paths, out_dir, options, ReportKind.DRIFT, environment)
-    result = _execute(ctx, request, environment)
+    result = _execute(inputs, ReportKind.DRIFT)
     _report(result)
     return EXIT_CHANGES if result.plan.has_changes else EXIT_OK

@@ -9,13 +9,11 @@ from pathlib import Path
 import click
 
 from reconciler.cli.app import EXIT_FAILURE, EXIT_OK, cli
-from reconciler.cli.commands.plan import env_option
+from reconciler.cli.inputs import DEFAULT_PATH, env_option
 from reconciler.environments import load_environment, spec_context
 from reconciler.errors import SpecError, UsageError
 from reconciler.render.diagnostics import RENDERERS, Checked
 from reconciler.spec.validate import validate_paths
-
-DEFAULT_PATH = "channels"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -43,7 +41,7 @@ def validate(paths: tuple[str, ...], output_format: str, env_name: str | None) -
     specs are checked as that environment sees them: its variables resolved, the specs limited
     to other environments left out; the environment file's own problems are listed the same
     way. Exit status: 0 when all specs are valid, 1 when any is not (or the environment is
-    unknown), 2 for a usage error such as a path that does not exist.
+    unknown), 64 for a usage error such as a path that does not exist.
     """
     if not paths:
         if not Path(DEFAULT_PATH).is_dir():

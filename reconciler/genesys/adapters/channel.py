@@ -16,7 +16,7 @@ from reconciler.errors import TransportError
 from reconciler.genesys import responses
 from reconciler.genesys.paging import MAX_PAGES, page_number_listing, parse_page
 from reconciler.genesys.session import GenesysSession
-from reconciler.kinds.channel import CHANNEL, SERVER_FIELDS
+from reconciler.kinds.channel import CHANNEL, SERVER_FIELDS, VERSION
 from reconciler.model import LiveResource
 
 CHANNELS_PATH = "/api/v2/webmessaging/channels"
@@ -65,7 +65,7 @@ class ChannelAdapter(SimpleAdapter):
     ) -> LiveResource:
         payload = {k: v for k, v in body.items() if k not in SERVER_FIELDS}
         try:
-            payload["version"] = int(revision)
+            payload[VERSION] = int(revision)
         except ValueError:
             raise TransportError(
                 f"channel {object_id}: revision {revision!r} is not a version"
