@@ -178,6 +178,11 @@ class ResourceKind:
         """
         return self.normalise(desired), self.normalise(live)
 
+    def plan_problem(self, desired: Mapping[str, Any], live: LiveResource | None) -> str:
+        """Why this spec cannot be planned against this live object ('' when it can); the
+        planner turns it into a plan error naming the spec's file and line."""
+        return ""
+
     def live_notes(self, resource: LiveResource) -> tuple[str, ...]:
         """Warnings about a live object for the person reading the plan (not changes)."""
         return ()

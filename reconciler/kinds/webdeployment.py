@@ -162,6 +162,17 @@ class WebDeploymentKind(ResourceKind):
         ) != current.get("description")
         return config_changed or (named and bool(facts.get("configurationId")))
 
+    def plan_problem(self, desired: Mapping[str, Any], live: LiveResource | None) -> str:
+        block = desired.get("deployment")
+        pinned = rules.pinned_version(block) if isinstance(block, dict) else None
+        if pinned is not None and live is None:
+            return (
+                f"is pinned to configuration version {pinned}, but no configuration of that "
+                "name exists: a pinned spec serves a configuration it never writes (create "
+                "it first, or drop configurationVersion)"
+            )
+        return ""
+
     def live_notes(self, resource: LiveResource) -> tuple[str, ...]:
         facts = resource.body.get(LIVE)
         if not isinstance(facts, dict):

@@ -93,6 +93,9 @@ def _decide(
     kind = kinds.get(spec.kind)
     body = kind.desired(resolved[0], options.owner)
     pending = resolved[1]
+    problem = kind.plan_problem(body, live)
+    if problem:
+        raise PlanError(f"{_source(spec)}: {kind.label} {spec.name!r} {problem}")
     redacted = redacted_paths(body, write_only)
     if live is None:
         return Action(

@@ -179,6 +179,12 @@ class WebDeploymentAdapter:
         block = body.get("deployment") or {}
         pinned = rules.pinned_version(block)
         if pinned is not None:
+            versions = await self._cursor(f"{_config_path(config_id)}/versions", {})
+            if pinned not in {str(v.get("version")) for v in versions}:
+                raise WaitError(
+                    f"web deployment {body.get('name')!r} is pinned to configuration version "
+                    f"{pinned}, which does not exist (latest published: {version or 'none'})"
+                )
             version = pinned
         elif WEB_DEPLOYMENT.publishes(wanted, current, facts):
             draft = await self._draft_json(config_id)

@@ -1,0 +1,122 @@
+"""The webDeployment kind's comparison, as the planner sees it: only what the spec names is
+compared, server defaults and a Pending status are never a change, a change shows the version
+apply will publish, and a pinned spec without a configuration to pin is a plan error."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+import pytest
+
+from reconciler.errors import PlanError
+from reconciler.kinds.webdeployment import LIVE, WEB_DEPLOYMENT
+from reconciler.model import LiveResource, SourceRef, Spec
+from reconciler.planner import ActionKind, PlanOptions, build_plan
+
+NOW = datetime(2026, 12, 1, tzinfo=timezone.utc)
+FLOWS = {"flow": [("flow-1", "Sales Inbound Message")], "supportedContent": []}
+
+
+def spec(**deployment: Any) -> Spec:
+    body = {
+        "name": "Sales EU",
+        "configuration": {"languages": ["en-us"], "defaultLanguage": "en-us"},
+        "deployment": {"allowedDomains": ["b.example", "a.example"], **deployment},
+    }
+    body["deployment"].setdefault("flow", {"name": "Sales Inbound Message"})
+    return Spec(
+        kind="webDeployment",
+        name="Sales EU",
+        body=body,
+        source=SourceRef(file="w.yaml", line=1, col=1),
+    )
+
+
+def live(
+    *, served: str = "1", latest: str = "1", status: str = "Active", **config: Any
+) -> LiveResource:
+    configuration = {
+        "languages": ["en-us"],
+        "defaultLanguage": "en-us",
+        "messenger": {"enabled": True, "apps": {"conversations": {"futureFeature": True}}},
+        **config,
+    }
+    return LiveResource(
+        kind="webDeployment",
+        id="dep-1",
+        revision=f"r|{served}",
+        body={
+            "name": "Sales EU",
+            "description": "[x-managed-by: reconciler]",
+            "configuration": configuration,
+            "deployment": {
+                "allowAllDomains": False,
+                "allowedDomains": ["a.example", "b.example"],
+                "flow": {"id": "flow-1"},
+                "supportedContent": {"id": "default-profile"},
+                "status": status,
+            },
+            LIVE: {
+                "deploymentId": "dep-1",
+                "configurationId": "cfg-1",
+                "servedVersion": served,
+                "latestVersion": latest,
+                "draftDiffers": served != latest,
+            },
+        },
+    )
+
+
+def plan(specs: list[Spec], lives: list[LiveResource]) -> Any:
+    return build_plan(specs, lives, options=PlanOptions(), environment="t", now=NOW, catalog=FLOWS)
+
+
+def test_server_defaults_and_domain_order_are_no_change() -> None:
+    (action,) = plan([spec()], [live()]).actions
+    assert action.kind is ActionKind.NOOP
+
+
+def test_a_changed_field_shows_the_version_apply_will_publish() -> None:
+    (action,) = plan([spec()], [live(defaultLanguage="de", languages=["en-us", "de"])]).actions
+    assert action.kind is ActionKind.UPDATE
+    paths = {c.path: (c.before, c.after) for c in action.changes}
+    assert paths["configuration.version"] == ("1", "2")
+    assert "configuration.defaultLanguage" in paths
+
+
+def test_a_pending_status_is_never_drift_even_when_managed() -> None:
+    (action,) = plan([spec(status="Active")], [live(status="Pending")]).actions
+    assert action.kind is ActionKind.NOOP
+
+
+def test_an_out_of_band_publish_not_served_is_a_change() -> None:
+    (action,) = plan([spec()], [live(served="1", latest="2")]).actions
+    assert action.kind is ActionKind.UPDATE
+    paths = {c.path: (c.before, c.after) for c in action.changes}
+    assert paths["deployment.configurationVersion"] == ("1", "latest")
+    assert paths["configuration.version"] == ("1", "3")
+
+
+def test_a_pinned_spec_with_nothing_to_pin_fails_the_plan_naming_the_file() -> None:
+    with pytest.raises(PlanError, match=r"w\.yaml:1: web deployment 'Sales EU' is pinned"):
+        plan([spec(configurationVersion="4")], [])
+
+
+def test_an_unknown_flow_fails_the_plan_naming_the_file() -> None:
+    with pytest.raises(PlanError, match=r"w\.yaml:1: deployment\.flow: no flow is named 'Nope'"):
+        plan([spec(flow={"name": "Nope"})], [live()])
+
+
+def test_two_live_pairs_with_one_name_fail_the_plan() -> None:
+    other = LiveResource(kind="webDeployment", id="dep-2", revision="r", body=dict(live().body))
+    with pytest.raises(
+        PlanError, match=r"2 live web deployments are named 'Sales EU' \(ids dep-1, dep-2\)"
+    ):
+        plan([spec()], [live(), other])
+
+
+def test_the_marker_is_read_from_the_description() -> None:
+    assert WEB_DEPLOYMENT.owner_of(live().body) == "reconciler"
+    unowned = {**live().body, "description": "hand made"}
+    assert WEB_DEPLOYMENT.owner_of(unowned) is None
