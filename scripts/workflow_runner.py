@@ -343,7 +343,10 @@ class Runner:
         }
 
     def run_job(self, doc: dict[str, Any], job_id: str, job: dict[str, Any], run: Run) -> JobResult:
-        needs = {n: {"result": run.jobs[n].result, "outputs": run.jobs[n].outputs} for n in as_list(job.get("needs"))}
+        needs = {
+            n: {"result": run.jobs[n].result, "outputs": run.jobs[n].outputs}
+            for n in as_list(job.get("needs"))
+        }
         matrix_values = expand_matrix(job.get("strategy", {}).get("matrix"))
         results: list[JobResult] = []
         for matrix in matrix_values:
@@ -377,7 +380,7 @@ class Runner:
         token = f"ghs_{run.run_id}_{run.attempt}_{job_id}_{len(run.steps)}"
         permissions = job.get("permissions", doc.get("permissions", {})) or {}
         if self.fork_events:
-            permissions = {scope: "read" for scope in permissions}
+            permissions = dict.fromkeys(permissions, "read")
         if self.token_permissions:
             self.token_permissions(token, permissions)
         github = self.github_context(run, token, workspace)
@@ -408,14 +411,21 @@ class Runner:
         if environment in self.approvals and not self.approvals[environment]:
             run.steps.append(StepRecord(label, "(approval rejected)", "failure", "", run.attempt))
             return JobResult("failure")
-        secrets = {} if self.fork_events else {
-            **self.secrets.get("", {}),
-            **self.secrets.get(environment, {}),
-        }
+        secrets = (
+            {}
+            if self.fork_events
+            else {
+                **self.secrets.get("", {}),
+                **self.secrets.get(environment, {}),
+            }
+        )
         jobs_ctx["secrets"] = {**secrets, "GITHUB_TOKEN": token}
         wf_env = interpolate(doc.get("env", {}) or {}, job_eval)
         jobs_ctx["env"] = wf_env
-        job_env = {**wf_env, **interpolate(job.get("env", {}) or {}, Evaluator(jobs_ctx, functions).evaluate)}
+        job_env = {
+            **wf_env,
+            **interpolate(job.get("env", {}) or {}, Evaluator(jobs_ctx, functions).evaluate),
+        }
         state = JobState(
             runner=self,
             run=run,
@@ -470,7 +480,9 @@ class JobState:
     exported: dict[str, str] = field(default_factory=dict)
     steps_ctx: dict[str, Any] = field(default_factory=dict)
 
-    def evaluator(self, steps: dict[str, Any], inputs: dict[str, Any] | None, failed: bool | None = None) -> Evaluator:
+    def evaluator(
+        self, steps: dict[str, Any], inputs: dict[str, Any] | None, failed: bool | None = None
+    ) -> Evaluator:
         failed = self.failed if failed is None else failed
         context = {**self.contexts, "steps": steps, "env": {**self.job_env, **self.exported}}
         context["job"] = {"status": "failure" if failed else "success"}
@@ -483,7 +495,11 @@ class JobState:
         return Evaluator(context, functions)
 
     def run_steps(
-        self, steps: list[dict[str, Any]], *, action_path: Path | None, inputs: dict[str, Any] | None
+        self,
+        steps: list[dict[str, Any]],
+        *,
+        action_path: Path | None,
+        inputs: dict[str, Any] | None,
     ) -> tuple[bool, dict[str, Any]]:
         """Run a job's steps, or a composite action's (own step scope, own failure state)."""
         scope: dict[str, Any] = self.steps_ctx if action_path is None else {}
@@ -495,7 +511,11 @@ class JobState:
             name = to_str(interpolate(name, evaluate))
             if not condition(step.get("if"), evaluate):
                 if "id" in step:
-                    scope[step["id"]] = {"outcome": "skipped", "conclusion": "skipped", "outputs": {}}
+                    scope[step["id"]] = {
+                        "outcome": "skipped",
+                        "conclusion": "skipped",
+                        "outputs": {},
+                    }
                 continue
             step_env = interpolate(step.get("env", {}) or {}, evaluate)
             caller_env = inputs.get("__env__", {}) if inputs else {}
@@ -521,7 +541,9 @@ class JobState:
         self.run.steps.append(StepRecord(self.label, name, outcome, log, self.run.attempt))
 
     def process_env(self, env: Mapping[str, str]) -> dict[str, str]:
-        path = os.pathsep.join([*reversed(self.paths), self.machine_env.get("PATH", os.environ["PATH"])])
+        path = os.pathsep.join(
+            [*reversed(self.paths), self.machine_env.get("PATH", os.environ["PATH"])]
+        )
         return {
             **self.machine_env,
             "CI": "true",
@@ -543,7 +565,11 @@ class JobState:
         }
 
     def run_step(
-        self, step: dict[str, Any], env: dict[str, str], evaluate: Callable[[str], Any], action_path: Path | None
+        self,
+        step: dict[str, Any],
+        env: dict[str, str],
+        evaluate: Callable[[str], Any],
+        action_path: Path | None,
     ) -> tuple[bool, dict[str, str], str]:
         if "run" in step:
             return self.run_shell(step, env, evaluate, action_path)
@@ -558,19 +584,28 @@ class JobState:
             return self.upload(with_)
         if name == "actions/download-artifact":
             return self.download(with_)
-        folder = self.workspace / uses[2:] if uses.startswith("./") else self.runner.actions.get(name)
+        folder = (
+            self.workspace / uses[2:] if uses.startswith("./") else self.runner.actions.get(name)
+        )
         if folder is None:
             return False, {}, f"the smoke runner has no stand-in for {uses}"
         return self.composite(folder, with_, env)
 
     def run_shell(
-        self, step: dict[str, Any], env: dict[str, str], evaluate: Callable[[str], Any], action_path: Path | None
+        self,
+        step: dict[str, Any],
+        env: dict[str, str],
+        evaluate: Callable[[str], Any],
+        action_path: Path | None,
     ) -> tuple[bool, dict[str, str], str]:
         script = to_str(interpolate(step["run"], evaluate))
         shell = step.get("shell", "bash")
         if shell != "bash":
             return False, {}, f"unsupported shell {shell}"
-        files = {name: self.temp / f"{name.lower()}-{len(self.run.steps)}" for name in ("GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_PATH", "GITHUB_STEP_SUMMARY")}
+        files = {
+            name: self.temp / f"{name.lower()}-{len(self.run.steps)}"
+            for name in ("GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_PATH", "GITHUB_STEP_SUMMARY")
+        }
         for file in files.values():
             file.write_text("")
         script_file = self.temp / f"step-{len(self.run.steps)}.sh"
@@ -580,8 +615,8 @@ class JobState:
             extra["GITHUB_ACTION_PATH"] = str(action_path)
         cwd = self.workspace / to_str(interpolate(step.get("working-directory", "."), evaluate))
         try:
-            done = subprocess.run(
-                ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script_file)],
+            done = subprocess.run(  # noqa: S603
+                ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script_file)],  # noqa: S607
                 cwd=cwd,
                 env=self.process_env({**env, **extra}),
                 capture_output=True,
@@ -598,7 +633,9 @@ class JobState:
         self.run.summary += files["GITHUB_STEP_SUMMARY"].read_text()
         return ok, outputs, log
 
-    def composite(self, folder: Path, with_: dict[str, str], env: dict[str, str]) -> tuple[bool, dict[str, str], str]:
+    def composite(
+        self, folder: Path, with_: dict[str, str], env: dict[str, str]
+    ) -> tuple[bool, dict[str, str], str]:
         action = YAML(typ="safe").load((folder / "action.yml").read_text(encoding="utf-8"))
         if action["runs"]["using"] != "composite":
             return False, {}, "not a composite action"
@@ -624,7 +661,9 @@ class JobState:
         }
         return not failed, outputs, ""
 
-    def run_steps_in(self, folder: Path, steps: list[dict[str, Any]], inputs: dict[str, Any]) -> tuple[bool, dict[str, Any]]:
+    def run_steps_in(
+        self, folder: Path, steps: list[dict[str, Any]], inputs: dict[str, Any]
+    ) -> tuple[bool, dict[str, Any]]:
         return self.run_steps(steps, action_path=folder, inputs=inputs)
 
     # -- stand-ins for the actions the workflows use --------------------------------------
@@ -633,15 +672,16 @@ class JobState:
         target = self.workspace / with_.get("path", "")
         if with_.get("path"):
             target.mkdir(parents=True, exist_ok=True)
-        git = ["git", "-c", "advice.detachedHead=false"]
         ref = with_.get("ref") or self.run.sha
-        done = subprocess.run([*git, "clone", "-q", str(self.runner.origin), str(target)], capture_output=True, text=True, timeout=60, check=False)
+        done = run_git("clone", "-q", str(self.runner.origin), str(target), cwd=self.workspace)
         if done.returncode == 0:
-            done = subprocess.run([*git, "checkout", "-q", ref], cwd=target, capture_output=True, text=True, timeout=60, check=False)
+            done = run_git("checkout", "-q", ref, cwd=target)
         if done.returncode == 0 and with_.get("persist-credentials", "true") == "false":
             # What the real action leaves: no credential in .git/config. The stand-in origin is
             # a local path, so remove its URL too: a push from this checkout must fail.
-            subprocess.run(["git", "remote", "set-url", "origin", "https://github.example/no-credentials.git"], cwd=target, check=True, timeout=30)
+            done = run_git(
+                "remote", "set-url", "origin", "https://github.example/none.git", cwd=target
+            )
         return done.returncode == 0, {}, done.stderr
 
     def artifact_dir(self, name: str) -> Path:
@@ -651,9 +691,14 @@ class JobState:
         name = with_["name"]
         target = self.artifact_dir(name)
         if target.exists() and with_.get("overwrite", "false") != "true":
-            return False, {}, (
-                f"Failed to CreateArtifact: Received non-retryable error: Failed request: (409) "
-                f"Conflict: an artifact with this name already exists on the workflow run ({name})"
+            return (
+                False,
+                {},
+                (
+                    "Failed to CreateArtifact: Received non-retryable error: Failed request: "
+                    f"(409) Conflict: an artifact with this name already exists on the workflow "
+                    f"run ({name})"
+                ),
             )
         files: list[Path] = []
         for pattern in filter(None, (line.strip() for line in with_["path"].splitlines())):
@@ -691,6 +736,17 @@ class JobState:
             if fnmatch.fnmatch(name, with_.get("pattern", "*")):
                 shutil.copytree(stored / name, base / name, dirs_exist_ok=True)
         return True, {}, ""
+
+
+def run_git(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603
+        ["git", "-c", "advice.detachedHead=false", *args],  # noqa: S607
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def parse_env_file(text: str) -> dict[str, str]:
