@@ -16,6 +16,7 @@ Not modelled: concurrency groups, services, containers, `continue-on-error`, tim
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import re
@@ -653,18 +654,13 @@ class JobState:
             if spec.get("required") and not inputs[key]:
                 return False, {}, f"input {key} is required"
         inputs["__env__"] = env
-        failed, scope = self.run_steps_in(folder, action["runs"]["steps"], inputs)
+        failed, scope = self.run_steps(action["runs"]["steps"], action_path=folder, inputs=inputs)
         evaluate = self.evaluator(scope, inputs).evaluate
         outputs = {
             key: to_str(interpolate(spec.get("value", ""), evaluate))
             for key, spec in (action.get("outputs") or {}).items()
         }
         return not failed, outputs, ""
-
-    def run_steps_in(
-        self, folder: Path, steps: list[dict[str, Any]], inputs: dict[str, Any]
-    ) -> tuple[bool, dict[str, Any]]:
-        return self.run_steps(steps, action_path=folder, inputs=inputs)
 
     # -- stand-ins for the actions the workflows use --------------------------------------
 
@@ -729,8 +725,6 @@ class JobState:
                 return False, {}, f"Artifact not found for name: {with_['name']}"
             shutil.copytree(source, base, dirs_exist_ok=True)
             return True, {}, ""
-        import fnmatch
-
         names = [p.name for p in stored.iterdir()] if stored.is_dir() else []
         for name in names:
             if fnmatch.fnmatch(name, with_.get("pattern", "*")):
