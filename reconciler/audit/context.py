@@ -10,6 +10,9 @@ from pathlib import Path
 from reconciler.webhooks.url import REDACTED, redact_url
 
 SECRET_WORDS = ("secret", "token", "password")
+#: Set by the GitOps workflow on a manual run that applies a plan nobody reviewed in a pull
+#: request (``allow_unreviewed``): the reason given, recorded in the run's first audit line.
+UNREVIEWED_REASON_VARIABLE = "RECONCILER_UNREVIEWED_REASON"
 
 
 def _is_secret_option(name: str) -> bool:
@@ -66,3 +69,9 @@ def actor(env: Mapping[str, str]) -> str:
         return getpass.getuser()
     except (OSError, KeyError, ImportError):
         return "unknown"
+
+
+def unreviewed_reason(env: Mapping[str, str]) -> str | None:
+    """Why this run applies an unreviewed plan (RECONCILER_UNREVIEWED_REASON), or None."""
+    reason = " ".join(env.get(UNREVIEWED_REASON_VARIABLE, "").split())
+    return reason[:500] or None

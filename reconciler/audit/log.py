@@ -24,7 +24,7 @@ from types import TracebackType
 from typing import Any
 
 from reconciler.audit.chain import GENESIS, AuditKind, encode_line, sha256
-from reconciler.audit.context import actor, git_commit, redact_argv
+from reconciler.audit.context import actor, git_commit, redact_argv, unreviewed_reason
 from reconciler.durable import fsync_directory, read_exactly, write_all
 from reconciler.errors import AuditError
 from reconciler.events import success_rate
@@ -197,7 +197,8 @@ class AuditLog:
         cwd: Path | None = None,
         extra: Mapping[str, Any] | None = None,
     ) -> str:
-        """The first line of a run: environment, git commit, actor, argv without secrets."""
+        """The first line of a run: environment, git commit, actor, argv without secrets, and
+        ``unreviewedReason`` when the run applies a plan no pull request reviewed."""
         env = os.environ if env is None else env
         record: dict[str, Any] = {
             "environment": environment,
@@ -206,6 +207,9 @@ class AuditLog:
             "argv": redact_argv(argv),
             "planDigest": plan_digest,
         }
+        reason = unreviewed_reason(env)
+        if reason is not None:
+            record["unreviewedReason"] = reason
         record.update(extra or {})
         return self.append(AuditKind.RUN_START, record)
 

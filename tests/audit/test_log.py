@@ -129,6 +129,18 @@ def test_run_start_stores_redacted_argv(tmp_path: Path) -> None:
     assert record["actor"] == "ci"
 
 
+def test_an_unreviewed_run_records_its_reason(tmp_path: Path) -> None:
+    # What apply.yml sets on a manual run with allow_unreviewed: the reason lands in the log.
+    env = {"GITHUB_ACTOR": "ci", "RECONCILER_UNREVIEWED_REASON": "  repair drift\n(issue 12) "}
+    with AuditLog.open(tmp_path / "a.jsonl", run_id="r") as log:
+        log.run_start(environment="prod", argv=["apply"], plan_digest=DIGEST, env=env)
+        log.run_start(environment="prod", argv=["apply"], plan_digest=DIGEST, env={})
+    first, second = (line["record"] for line in lines(tmp_path / "a.jsonl"))
+    assert first["unreviewedReason"] == "repair drift (issue 12)"
+    assert "unreviewedReason" not in second
+    assert verify_file(tmp_path / "a.jsonl").lines == 2
+
+
 def test_partial_last_line_is_moved_aside_and_the_chain_continues(tmp_path: Path) -> None:
     path = tmp_path / "a.jsonl"
     write_run(path, "run-1")

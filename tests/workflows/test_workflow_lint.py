@@ -1,4 +1,5 @@
-"""actionlint and the workflow JSON schema accept every workflow (as .ci/run checks)."""
+"""actionlint and the JSON schemas accept every workflow, the example's, and action.yml
+(as .ci/run checks)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from workflow_files import ROOT, WORKFLOWS
+from workflow_files import EXAMPLE_WORKFLOWS, ROOT, WORKFLOWS
 
-FILES = sorted(str(p) for p in WORKFLOWS.glob("*.yml"))
+FILES = sorted(str(p) for folder in (WORKFLOWS, EXAMPLE_WORKFLOWS) for p in folder.glob("*.yml"))
 
 
 def actionlint_dir() -> Path | None:
@@ -28,6 +29,20 @@ def test_workflows_match_the_github_workflow_schema() -> None:
         pytest.skip("check-jsonschema is not installed next to this Python")
     result = subprocess.run(
         [str(check), "--builtin-schema", "vendor.github-workflows", *FILES],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_action_matches_the_github_action_schema() -> None:
+    check = Path(sys.executable).parent / "check-jsonschema"
+    if not check.exists():
+        pytest.skip("check-jsonschema is not installed next to this Python")
+    result = subprocess.run(
+        [str(check), "--builtin-schema", "vendor.github-actions", str(ROOT / "action.yml")],
         capture_output=True,
         text=True,
         timeout=60,

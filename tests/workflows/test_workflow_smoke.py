@@ -1,22 +1,31 @@
-"""scripts/workflow-smoke: the workflows' reconciler steps, in order, against a real sandbox."""
+"""The pieces scripts/workflow-smoke is built from, each on its own: scripts/gitops's exit
+codes, the GitHub side (scripts/gitops_github.py) against scripts/fake-gh, and the workflow
+runner's GitHub semantics. The whole smoke (about two minutes) runs in .ci/run."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from workflow_files import ROOT
 
-pytestmark = pytest.mark.socket
+sys.path.insert(0, str(ROOT / "scripts"))
+from workflow_runner import Evaluator, Run, Runner, base_functions, interpolate
+
 BIN = Path(sys.executable).parent
+GITOPS = str(ROOT / "scripts" / "gitops")
 NO_CREDENTIALS = dict.fromkeys(
     ("GENESYS_CLIENT_ID", "GENESYS_CLIENT_SECRET", "GENESYS_ENVIRONMENT", "GENESYS_API_URL"),
     "",
 )
+DEV, PROD = "sha256:" + "a" * 64, "sha256:" + "b" * 64
+HEAD, MERGE = "1" * 40, "2" * 40
 
 
 def run_script(
@@ -27,6 +36,7 @@ def run_script(
         "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
         "PYTHON": sys.executable,
     }
+    full_env.pop("RUNNER_TEMP", None)
     full_env.update(env or {})
     return subprocess.run(
         args,
@@ -40,99 +50,361 @@ def run_script(
     )
 
 
-@pytest.mark.slow
-def test_smoke_runs_plan_apply_drift_in_workflow_order(tmp_path: Path) -> None:
-    before = sorted(p.name for p in (ROOT / "channels").rglob("*"))
-    result = run_script(
-        str(ROOT / "scripts" / "workflow-smoke"), cwd=tmp_path, env={"TMPDIR": str(tmp_path)}
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    order = [line[3:] for line in result.stdout.splitlines() if line.startswith("== ")]
-    assert [step.split(":")[0] for step in order if ":" in step] == [
-        "ci.yml",
-        "plan.yml",
-        "plan.yml",
-        "apply.yml",
-        "apply.yml",
-        "apply.yml",
-        "drift.yml",
-        "drift.yml",
-    ]
-    assert result.stdout.rstrip().endswith(
-        "workflow-smoke: OK (validate, plan, apply, drift, audit verify)"
-    )
-    # It worked in a temp copy, cleaned up after itself and left the repository alone.
-    assert sorted(p.name for p in (ROOT / "channels").rglob("*")) == before
-    assert list(tmp_path.iterdir()) == []
+# -- scripts/gitops ---------------------------------------------------------------------------
 
 
-def test_plan_step_fails_the_job_on_a_reconciler_error(tmp_path: Path) -> None:
-    # No credentials at all: the reconciler exits 1, which is neither "no changes" nor "changes".
+@pytest.fixture
+def specs(tmp_path: Path) -> Path:
     shutil.copytree(ROOT / "channels", tmp_path / "channels")
-    env = NO_CREDENTIALS
-    output = tmp_path / "github_output"
+    shutil.copytree(ROOT / "environments", tmp_path / "environments")
+    return tmp_path
+
+
+def test_plan_step_fails_the_job_on_a_reconciler_error(specs: Path) -> None:
+    # No credentials at all: the reconciler exits 1, which is neither "no changes" nor "changes".
+    output = specs / "github_output"
     result = run_script(
-        str(ROOT / "scripts" / "gitops"),
-        "plan",
-        "dev",
-        cwd=tmp_path,
-        env={**env, "GITHUB_OUTPUT": str(output)},
+        GITOPS, "plan", "dev", cwd=specs, env={**NO_CREDENTIALS, "GITHUB_OUTPUT": str(output)}
     )
     assert result.returncode == 1
     assert "plan for dev failed (exit 1)" in result.stderr
     assert not output.exists() or "changes=" not in output.read_text()
 
 
-def test_drift_step_fails_the_job_on_a_reconciler_error(tmp_path: Path) -> None:
-    shutil.copytree(ROOT / "channels", tmp_path / "channels")
-    env = NO_CREDENTIALS
-    result = run_script(str(ROOT / "scripts" / "gitops"), "drift", "prod", cwd=tmp_path, env=env)
+def test_drift_step_fails_the_job_on_a_reconciler_error(specs: Path) -> None:
+    result = run_script(GITOPS, "drift", "prod", cwd=specs, env=NO_CREDENTIALS)
     assert result.returncode == 1
     assert "drift check for prod failed (exit 1)" in result.stderr
 
 
-def test_digest_is_taken_only_from_this_environments_marked_comment(tmp_path: Path) -> None:
-    dev, prod = "sha256:" + "a" * 64, "sha256:" + "b" * 64
-    comments = "\n".join(
-        [
-            '"<!-- reconciler-plan:prod -->\\n\\nDigest: `' + prod + '`"',
-            '"Please re-run, the old one was ' + "sha256:" + "c" * 64 + '"',
-            '"<!-- reconciler-plan:dev -->\\n\\nDigest: `' + dev + '`"',
-        ]
-    )
-    found = run_script(
-        str(ROOT / "scripts" / "gitops"),
-        "digest-from-comments",
-        "dev",
-        cwd=tmp_path,
-        stdin=comments,
-    )
-    assert found.stdout.strip() == dev
-    found = run_script(
-        str(ROOT / "scripts" / "gitops"),
-        "digest-from-comments",
-        "prod",
-        cwd=tmp_path,
-        stdin=comments,
-    )
-    assert found.stdout.strip() == prod
+def test_apply_without_a_digest_or_a_reason_applies_nothing(specs: Path) -> None:
+    result = run_script(GITOPS, "apply", "dev", "", cwd=specs, env=NO_CREDENTIALS)
+    assert result.returncode == 1
+    assert "no reviewed digest for dev and no RECONCILER_UNREVIEWED_REASON" in result.stderr
+    assert not (specs / "audit").exists()
 
 
-def test_a_failed_plan_comment_withdraws_the_digest(tmp_path: Path) -> None:
-    # The sticky comment replaced by "plan failed" (no digest): nothing reviewed to expect.
-    comments = "\n".join(
-        [
-            '"<!-- reconciler-plan:dev -->\\n\\nDigest: `sha256:' + "a" * 64 + '`"',
-            '"<!-- reconciler-plan:dev -->\\n\\n**The plan failed**: no digest"',
-        ]
-    )
-    gitops = str(ROOT / "scripts" / "gitops")
-    found = run_script(gitops, "digest-from-comments", "dev", cwd=tmp_path, stdin=comments)
-    assert found.returncode == 0
-    assert found.stdout.strip() == ""
+def test_in_actions_apply_refuses_a_reconciler_the_install_step_did_not_put_there(
+    specs: Path,
+) -> None:
+    temp = specs / "runner-temp"
+    temp.mkdir()
+    result = run_script(GITOPS, "apply", "dev", DEV, cwd=specs, env={"RUNNER_TEMP": str(temp)})
+    assert result.returncode == 1
+    assert "run the action with command: install first" in result.stderr
+
+
+def test_validate_takes_the_environment_s_variables(specs: Path) -> None:
+    result = run_script(GITOPS, "validate", "prod", cwd=specs)
+    assert result.returncode == 0, result.stdout + result.stderr
+    result = run_script(GITOPS, "validate", "staging", cwd=specs)
+    assert result.returncode == 1  # no environments/staging.yaml
 
 
 def test_bad_environment_names_are_refused(tmp_path: Path) -> None:
-    result = run_script(str(ROOT / "scripts" / "gitops"), "plan", "../etc", cwd=tmp_path)
+    result = run_script(GITOPS, "plan", "../etc", cwd=tmp_path)
     assert result.returncode == 1
     assert "bad environment name: '../etc'" in result.stderr
+
+
+# -- the GitHub side against the fake gh ------------------------------------------------------
+
+
+class FakeGitHub:
+    def __init__(self, tmp_path: Path) -> None:
+        self.dir = tmp_path
+        self.state_file = tmp_path / "github.json"
+        bin_dir = tmp_path / "bin"
+        bin_dir.mkdir()
+        (bin_dir / "gh").symlink_to(ROOT / "scripts" / "fake-gh")
+        self.path = f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
+        self.save(
+            {
+                "repository": "acme/channels",
+                "origin": str(tmp_path / "none.git"),
+                "pulls": [],
+                "issues": [],
+                "comments": [],
+                "statuses": [],
+                "labels": {},
+                "runs": [],
+                "dispatches": [],
+                "calls": [],
+                "fail": [],
+                "tokens": {
+                    "writer": {"pull-requests": "write", "statuses": "write", "issues": "write"},
+                    "reader": {"pull-requests": "read"},
+                },
+            }
+        )
+
+    def load(self) -> dict[str, Any]:
+        return dict(json.loads(self.state_file.read_text()))
+
+    def save(self, state: dict[str, Any]) -> None:
+        self.state_file.write_text(json.dumps(state))
+
+    def gitops(
+        self, *args: str, token: str = "writer", **env: str
+    ) -> subprocess.CompletedProcess[str]:
+        return run_script(
+            GITOPS,
+            *args,
+            cwd=self.dir,
+            env={
+                "PATH": self.path,
+                "GH_TOKEN": token,
+                "FAKE_GH_STATE": str(self.state_file),
+                "GITHUB_REPOSITORY": "acme/channels",
+                "GITHUB_OUTPUT": str(self.dir / "output"),
+                "RUN_URL": "https://github.example/acme/channels/actions/runs/1",
+                **env,
+            },
+        )
+
+    def outputs(self) -> dict[str, str]:
+        lines = (self.dir / "output").read_text().splitlines()
+        return dict(line.split("=", 1) for line in lines)
+
+
+@pytest.fixture
+def github(tmp_path: Path) -> FakeGitHub:
+    fake = FakeGitHub(tmp_path)
+    state = fake.load()
+    state["pulls"].append(
+        {
+            "number": 7,
+            "state": "open",
+            "merged_at": None,
+            "merge_commit_sha": None,
+            "labels": [],
+            "files": ["channels/support.yaml"],
+            "head": {"sha": HEAD, "ref": "b", "repo": {"full_name": "acme/channels"}},
+        }
+    )
+    fake.save(state)
+    return fake
+
+
+def write_plan(folder: Path, environment: str, digest: str, text: str) -> None:
+    out = folder / "artifacts" / environment
+    out.mkdir(parents=True, exist_ok=True)
+    summary = {"create": 1, "update": 0, "delete": 0, "adopt": 0}
+    (out / "plan.json").write_text(json.dumps({"digest": digest, "summary": summary}))
+    (out / "plan.md").write_text(text)
+
+
+def publish(github: FakeGitHub, environment: str, outcome: str = "success", limit: str = "60000"):
+    return github.gitops(
+        "publish", environment, PR="7", HEAD_SHA=HEAD, OUTCOME=outcome, COMMENT_LIMIT=limit
+    )
+
+
+def merge(github: FakeGitHub) -> None:
+    state = github.load()
+    state["clock"] = state.get("clock", 0) + 1
+    state["pulls"][0].update(
+        state="closed", merge_commit_sha=MERGE, merged_at=f"2027-03-01T00:00:{state['clock']:02d}Z"
+    )
+    github.save(state)
+
+
+def test_long_plans_are_split_across_comments_and_surplus_parts_removed(github: FakeGitHub) -> None:
+    write_plan(github.dir, "dev", DEV, "".join(f"line {i:03d} of the plan\n" for i in range(100)))
+    assert publish(github, "dev", limit="1000").returncode == 0
+    bodies = [c["body"] for c in github.load()["comments"]]
+    assert len(bodies) == 3
+    assert all(f"<!-- reconciler-plan:dev head={HEAD} digest={DEV} part=" in b for b in bodies)
+    assert "(part 2 of 3)" in bodies[1]
+    assert "line 099 of the plan" in bodies[2]
+    # A shorter plan: one comment, edited in place; the other two deleted.
+    write_plan(github.dir, "dev", DEV, "short plan\n")
+    assert publish(github, "dev", limit="1000").returncode == 0
+    comments = github.load()["comments"]
+    assert [c["body"].split("\n\n")[-1] for c in comments] == ["short plan\n"]
+
+
+def test_a_failed_validation_replaces_the_plan_and_withdraws_the_digest(github: FakeGitHub) -> None:
+    write_plan(github.dir, "prod", PROD, "plan\n")
+    assert publish(github, "prod").returncode == 0
+    assert publish(github, "prod", outcome="validation-failed").returncode == 0
+    state = github.load()
+    (comment,) = state["comments"]
+    assert "**Validation failed**" in comment["body"]
+    assert PROD not in comment["body"]
+    assert [s["state"] for s in state["statuses"]] == ["success", "failure"]
+
+
+def test_review_trusts_only_the_workflow_s_status_set_before_the_merge(github: FakeGitHub) -> None:
+    for environment, digest in (("dev", DEV), ("prod", PROD)):
+        write_plan(github.dir, environment, digest, "plan\n")
+        assert publish(github, environment).returncode == 0
+    merge(github)
+    state = github.load()
+    # After the merge: a newer status by the bot, and one by a person; both ignored.
+    for login in ("github-actions[bot]", "mallory"):
+        state["statuses"].append(
+            {
+                "id": 99 if login == "mallory" else 98,
+                "sha": HEAD,
+                "context": "reconciler/digest (dev)",
+                "state": "success",
+                "description": "sha256:" + "f" * 64,
+                "creator": {"login": login},
+                "created_at": "2027-03-01T01:00:00Z"
+                if login != "mallory"
+                else "2027-03-01T00:00:00Z",
+            }
+        )
+    github.save(state)
+    result = github.gitops(
+        "review",
+        token="reader",
+        GITHUB_EVENT_NAME="push",
+        GITHUB_SHA=MERGE,
+        ENVIRONMENTS="dev prod",
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(github.outputs()["digests"]) == {"dev": DEV, "prod": PROD}
+
+
+def test_review_fails_on_a_gh_outage_or_a_missing_digest(github: FakeGitHub) -> None:
+    write_plan(github.dir, "dev", DEV, "plan\n")
+    assert publish(github, "dev").returncode == 0
+    merge(github)
+    review = {"GITHUB_EVENT_NAME": "push", "GITHUB_SHA": MERGE, "ENVIRONMENTS": "dev prod"}
+    result = github.gitops("review", token="reader", **review)
+    assert result.returncode == 1
+    assert "has no reviewed plan for prod" in result.stderr
+    state = github.load()
+    state["fail"] = ["/statuses"]
+    github.save(state)
+    result = github.gitops("review", token="reader", **{**review, "ENVIRONMENTS": "dev"})
+    assert result.returncode == 1
+    assert "(HTTP 502)" in result.stderr
+    assert not (github.dir / "output").exists() or "digests" not in github.outputs()
+
+
+def test_a_manual_run_needs_allow_unreviewed_and_a_reason(github: FakeGitHub) -> None:
+    manual = {"GITHUB_EVENT_NAME": "workflow_dispatch", "ENVIRONMENTS": "dev"}
+    assert github.gitops("review", **manual, ALLOW_UNREVIEWED="false").returncode == 1
+    result = github.gitops("review", **manual, ALLOW_UNREVIEWED="true")
+    assert "needs a reason" in result.stderr
+    result = github.gitops(
+        "review", **manual, ALLOW_UNREVIEWED="true", RECONCILER_UNREVIEWED_REASON=" INC-1 "
+    )
+    assert result.returncode == 0
+    assert github.outputs() == {"digests": "{}", "unreviewed": "true", "reason": "INC-1"}
+
+
+def test_labels_follow_the_plans_of_every_environment(github: FakeGitHub) -> None:
+    write_plan(github.dir, "dev", DEV, "plan\n")
+    write_plan(github.dir, "prod", PROD, "plan\n")
+    plan = json.loads((github.dir / "artifacts/prod/plan.json").read_text())
+    plan["summary"] = {"create": 0, "update": 2, "delete": 1}
+    (github.dir / "artifacts/prod/plan.json").write_text(json.dumps(plan))
+    assert github.gitops("labels", "dev", "prod", PR="7").returncode == 0
+    assert {lb["name"] for lb in github.load()["pulls"][0]["labels"]} == {
+        "creates",
+        "updates",
+        "deletes",
+    }
+    for environment in ("dev", "prod"):
+        write_plan(github.dir, environment, DEV, "plan\n")
+        path = github.dir / f"artifacts/{environment}/plan.json"
+        path.write_text(json.dumps({"digest": DEV, "summary": {}}))
+    assert github.gitops("labels", "dev", "prod", PR="7").returncode == 0
+    assert [lb["name"] for lb in github.load()["pulls"][0]["labels"]] == ["no-changes"]
+
+
+def test_a_changed_drift_comments_and_an_unchanged_one_stays_quiet(github: FakeGitHub) -> None:
+    report = github.dir / "artifacts/dev/drift.md"
+    report.parent.mkdir(parents=True)
+    report.write_text("1 channel edited out of band\n")
+    for _ in range(2):
+        assert github.gitops("drift-issue", "dev", "drift").returncode == 0
+    state = github.load()
+    assert [i["title"] for i in state["issues"]] == ["Drift: dev differs from main"]
+    assert state["comments"] == []
+    report.write_text("2 channels edited out of band\n")
+    assert github.gitops("drift-issue", "dev", "drift").returncode == 0
+    state = github.load()
+    assert "2 channels" in state["issues"][0]["body"]
+    assert len(state["comments"]) == 1
+    assert github.gitops("drift-issue", "dev", "in-sync").returncode == 0
+    assert github.load()["issues"][0]["state"] == "closed"
+
+
+def test_the_fake_gh_enforces_the_job_token_s_permissions(github: FakeGitHub) -> None:
+    write_plan(github.dir, "dev", DEV, "plan\n")
+    result = github.gitops(
+        "publish", "dev", token="reader", PR="7", HEAD_SHA=HEAD, OUTCOME="success"
+    )
+    assert result.returncode == 1
+    assert "Resource not accessible by integration (HTTP 403)" in result.stderr
+
+
+# -- the workflow runner ----------------------------------------------------------------------
+
+
+def evaluate(text: str, **context: Any) -> Any:
+    functions = base_functions() | {"success": lambda: True, "always": lambda: True}
+    return Evaluator(context, functions).evaluate(text)
+
+
+def test_expressions_follow_github_s_rules() -> None:
+    needs = {"a": {"result": "success"}, "b": {"result": "skipped"}}
+    assert evaluate("join(needs.*.result, ' ')", needs=needs) == "success skipped"
+    assert evaluate("fromJSON(x).dev", x='{"dev": "d"}') == "d"
+    assert evaluate("fromJSON(x).prod", x="{}") is None
+    assert evaluate("a != 'success' && 'failed' || 'ok'", a="SUCCESS") == "ok"
+    assert evaluate("!cancelled", cancelled=False) is True
+    text = "${{ github.server_url }}/${{ github.repository }}/runs/${{ github.run_id }}"
+    github = {"server_url": "https://g", "repository": "o/r", "run_id": 5}
+    assert interpolate(text, lambda e: evaluate(e, github=github)) == "https://g/o/r/runs/5"
+
+
+def write_workflow(folder: Path, steps: list[dict[str, Any]]) -> Path:
+    workflow = {
+        "on": "push",
+        "jobs": {"job": {"runs-on": "ubuntu-latest", "steps": steps}},
+    }
+    path = folder / "w.yml"
+    path.write_text(json.dumps(workflow))  # JSON is YAML
+    return path
+
+
+def runner(tmp_path: Path) -> Runner:
+    (tmp_path / "runs").mkdir()
+    return Runner(
+        root=tmp_path / "runs",
+        origin=tmp_path / "origin.git",
+        repository="acme/channels",
+        secrets={},
+        machine_env={},
+        base_env={"PATH": os.environ.get("PATH", "")},
+    )
+
+
+def test_a_run_step_fails_on_a_failing_pipe_stage_as_with_shell_bash(tmp_path: Path) -> None:
+    path = write_workflow(tmp_path, [{"id": "s", "run": "false | cat\necho after"}])
+    run = runner(tmp_path).run(path, Run("w", "push", {}, "0" * 40))
+    assert run.jobs["job"].result == "failure"
+    assert "after" not in run.steps[0].log
+
+
+def test_uploading_an_existing_artifact_name_fails_unless_overwrite(tmp_path: Path) -> None:
+    upload = {"uses": "actions/upload-artifact@x", "with": {"name": "a", "path": "f.txt"}}
+    steps = [{"run": "echo hi > f.txt"}, upload]
+    path = write_workflow(tmp_path, steps)
+    machine = runner(tmp_path)
+    run = machine.run(path, Run("w", "push", {}, "0" * 40))
+    assert run.jobs["job"].result == "success"
+    run.jobs = {}  # re-run the whole run: attempt 2 uploads the same name
+    run = machine.run(path, run)
+    assert run.jobs["job"].result == "failure"
+    assert "(409) Conflict" in run.steps[-1].log
+    upload["with"]["overwrite"] = True
+    path = write_workflow(tmp_path, steps)
+    run.jobs = {}
+    assert machine.run(path, run).jobs["job"].result == "success"

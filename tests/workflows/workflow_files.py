@@ -10,12 +10,21 @@ from ruamel.yaml import YAML
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = ROOT / ".github" / "workflows"
+EXAMPLE = ROOT / "examples" / "gitops-repo"
+EXAMPLE_WORKFLOWS = EXAMPLE / ".github" / "workflows"
 NAMES = ("ci", "plan", "apply", "drift")
+EXAMPLE_NAMES = ("plan", "apply", "drift")
 
 
-def load(name: str) -> dict[str, Any]:
-    data = YAML(typ="safe").load((WORKFLOWS / f"{name}.yml").read_text(encoding="utf-8"))
+def load(name: str, folder: Path = WORKFLOWS) -> dict[str, Any]:
+    data = YAML(typ="safe").load((folder / f"{name}.yml").read_text(encoding="utf-8"))
     assert isinstance(data, dict), f"{name}.yml is not a mapping"
+    return data
+
+
+def load_action() -> dict[str, Any]:
+    data = YAML(typ="safe").load((ROOT / "action.yml").read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
     return data
 
 
@@ -40,3 +49,8 @@ def step_named(job: dict[str, Any], prefix: str) -> dict[str, Any]:
     matches = [s for s in steps(job) if str(s.get("name", "")).lower().startswith(prefix.lower())]
     assert len(matches) == 1, f"expected one step named {prefix!r}..., got {len(matches)}"
     return matches[0]
+
+
+def action_steps(job: dict[str, Any], command: str) -> list[dict[str, Any]]:
+    """The steps of ``job`` that run the reconciler action with ``command``."""
+    return [s for s in steps(job) if s.get("with", {}).get("command") == command]
