@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from reconciler.model import MANAGED_BY_KEY, ChannelSpec, Diagnostic, SourceRef, channel_key
+from reconciler.model import MANAGED_BY_KEY, ChannelSpec, Diagnostic, channel_key
 from reconciler.spec.schema import json_path
 
 ATTRIBUTES_PATH = ("webMessagingWidgetConfiguration", "customAttributes")
@@ -22,18 +22,19 @@ def check_rules(specs: Sequence[ChannelSpec]) -> list[Diagnostic]:
 
 def unique_names(specs: Sequence[ChannelSpec]) -> list[Diagnostic]:
     """Each repeat of a name (compared as the API does, case-insensitively) after its first."""
-    first: dict[str, tuple[str, SourceRef]] = {}
+    first: dict[str, tuple[str, ChannelSpec]] = {}
     found: list[Diagnostic] = []
     for spec in specs:
         name = spec.body.get("name")
         if not isinstance(name, str) or not name:
             continue
-        here = spec.positions.get("name", spec.source)
         key = channel_key(name)
         if key not in first:
-            first[key] = (name, here)
-            continue
-        earlier_name, there = first[key]
+            first[key] = (name, spec)  # positions are looked up only for a repeat: they may
+            continue  # be composed on demand (spec/loader.py)
+        here = spec.positions.get("name", spec.source)
+        earlier_name, earlier = first[key]
+        there = earlier.positions.get("name", earlier.source)
         same = "" if earlier_name == name else f" as {earlier_name!r}"
         message = (
             f"channel name {name!r} is already used{same} at {there} "
