@@ -114,16 +114,18 @@ def main() -> int:
         help="comma-separated sizes for the whole-command runs ('' to skip them)",
     )
     parser.add_argument("--process-runs", type=int, default=3)
+    parser.add_argument("--commands", default="plan,validate", help="which whole commands to time")
     args = parser.parse_args()
     if args.runs > 0:
         in_process(args)
     sizes = [int(size) for size in args.process_channels.split(",") if size.strip()]
     if sizes:
-        whole_commands(sizes, args.process_runs, args.changed_pct)
+        commands = [name.strip() for name in args.commands.split(",") if name.strip()]
+        whole_commands(sizes, args.process_runs, args.changed_pct, commands)
     print(
         f"reproduce: python benchmarks/plan_5000.py --runs {args.runs} --channels {args.channels} "
         f"--changed-pct {args.changed_pct:g} --process-channels '{args.process_channels}' "
-        f"--process-runs {args.process_runs}"
+        f"--process-runs {args.process_runs} --commands {args.commands}"
     )
     return 0
 
@@ -134,7 +136,7 @@ TODAY_VALIDATE_20000_CPU = 23.0
 TODAY_PEAK_20000_MIB = 335.0
 
 
-def whole_commands(sizes: list[int], runs: int, changed_pct: float) -> None:
+def whole_commands(sizes: list[int], runs: int, changed_pct: float, commands: list[str]) -> None:
     print(f"whole commands, {runs} run(s) each, medians (one new process a run):")
     results: dict[tuple[str, int], whole.Run] = {}
     for size in sizes:
@@ -144,6 +146,8 @@ def whole_commands(sizes: list[int], runs: int, changed_pct: float) -> None:
                 ("plan", whole.reconciler("--sandbox", "plan")),
                 ("validate", whole.reconciler("validate")),
             ):
+                if name not in commands:
+                    continue
                 median = whole.medians([whole.run(argv, root) for _ in range(runs)])
                 results[name, size] = median
                 print(

@@ -63,7 +63,7 @@ def stored_channel(i: int, description: str) -> dict[str, object]:
             "customAttributes": {
                 "brand": f"brand-{i % 7}",
                 "lang": "en",
-                "managedBy": "reconciler",
+                "x-managed-by": "reconciler",
             },
         },
         "securityPolicy": {
