@@ -13,10 +13,34 @@ factory.py     open_backend(settings) and settings_from_cli(global_options)
 
 from __future__ import annotations
 
-from reconciler.genesys.calls import CallRecord, record_calls
-from reconciler.genesys.client import GenesysChannelsClient
-from reconciler.genesys.factory import open_backend, settings_from_cli
-from reconciler.genesys.settings import Secret, Settings, resolve_settings
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from reconciler.genesys.calls import CallRecord, record_calls
+    from reconciler.genesys.client import GenesysChannelsClient
+    from reconciler.genesys.factory import open_backend, settings_from_cli
+    from reconciler.genesys.settings import Secret, Settings, resolve_settings
+
+# Names are imported on first use (PEP 562), so importing ``reconciler.genesys.settings``
+# (environment files need its regions) does not load httpx.
+_WHERE = {
+    "CallRecord": "calls",
+    "record_calls": "calls",
+    "GenesysChannelsClient": "client",
+    "open_backend": "factory",
+    "settings_from_cli": "factory",
+    "Secret": "settings",
+    "Settings": "settings",
+    "resolve_settings": "settings",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+
 
 __all__ = [
     "CallRecord",

@@ -14,14 +14,15 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from importlib import resources
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
-
-from jsonschema import Draft202012Validator, ValidationError, validators
-from jsonschema.protocols import Validator
 
 from reconciler.model import MANAGED_BY_KEY, SERVER_FIELDS, ChannelSpec, Diagnostic, SourceRef
 from reconciler.spec.quickcheck import compile_schema
+
+if TYPE_CHECKING:  # jsonschema is imported when a spec needs explaining (its import is slow)
+    from jsonschema import ValidationError
+    from jsonschema.protocols import Validator
 
 SCHEMA_RESOURCE = "channel.schema.json"
 
@@ -66,22 +67,57 @@ def _ecma_regex(pattern: str) -> re.Pattern[str]:
 def _ecma_pattern(
     validator: Validator, pattern: str, instance: Any, schema: Mapping[str, Any]
 ) -> Iterator[ValidationError]:
+    from jsonschema import ValidationError
+
     if validator.is_type(instance, "string") and not _ecma_regex(pattern).search(instance):
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
-_ChannelValidator = cast(
-    type[Validator],
-    validators.extend(  # type: ignore[no-untyped-call]
-        Draft202012Validator, validators={"pattern": _ecma_pattern}
-    ),
-)
+@functools.lru_cache(maxsize=1)
+def channel_validator() -> Validator:
+    """A Draft 2020-12 validator of the channel schema, with format checking on; made once."""
+    from jsonschema import Draft202012Validator, validators
+
+    channel_validator_class = cast(
+        type["Validator"],
+        validators.extend(  # type: ignore[no-untyped-call]
+            Draft202012Validator, validators={"pattern": _ecma_pattern}
+        ),
+    )
+    return channel_validator_class(
+        channel_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
+
+
+def _format_conforms(instance: Any, name: str) -> bool:
+    """``format`` as the validator's format checker judges it, for the one format the channel
+    schema uses; any other: not known to be valid (jsonschema then decides)."""
+    if name != "uri":
+        return False
+    return not isinstance(instance, str) or _uri_check()(instance)
 
 
 @functools.lru_cache(maxsize=1)
-def channel_validator() -> Validator:
-    """A Draft 2020-12 validator of the channel schema, with format checking on."""
-    return _ChannelValidator(channel_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
+def _uri_check() -> Callable[[str], bool]:
+    """The call jsonschema's "uri" check makes: rfc3987 when installed, else rfc3986-validator
+    (a dependency); neither: never known valid."""
+    try:
+        import rfc3987  # type: ignore[import-not-found]
+    except ImportError:
+        try:
+            from rfc3986_validator import validate_rfc3986  # type: ignore[import-untyped]
+        except ImportError:
+            return lambda text: False
+        return lambda text: bool(validate_rfc3986(text, rule="URI"))
+
+    def parses(text: str) -> bool:
+        try:
+            rfc3987.parse(text, rule="URI")
+        except ValueError:
+            return False
+        return True
+
+    return parses
 
 
 def schema_errors(body: Any) -> list[ValidationError]:
@@ -96,7 +132,7 @@ def quick_channel_check() -> Callable[[Any], bool]:
     predicate = compile_schema(
         channel_schema(),
         pattern=lambda regex: _ecma_regex(regex).search,
-        format_conforms=Draft202012Validator.FORMAT_CHECKER.conforms,  # channel_validator's
+        format_conforms=_format_conforms,
     )
     return predicate if predicate is not None else (lambda body: False)
 

@@ -19,6 +19,7 @@ import click
 from click.core import ParameterSource
 
 from reconciler.cli.app import EXIT_CHANGES, EXIT_OK, cli, global_options, sandbox_option
+from reconciler.cli.options import env_option as env_option  # apply, import use it too
 from reconciler.environments import (
     Environment,
     connection_env,
@@ -66,18 +67,6 @@ def check_owner(ctx: click.Context, param: click.Parameter, value: str) -> str:
             f"must be 1 to {MAX_OWNER_LENGTH} characters without surrounding spaces"
         )
     return owner
-
-
-def env_option(command: Callable[..., Any]) -> Callable[..., Any]:
-    """``--env NAME`` (or RECONCILER_ENV): the environment file environments/NAME.yaml."""
-    return click.option(
-        "--env",
-        "env_name",
-        envvar="RECONCILER_ENV",
-        metavar="NAME",
-        help="Use environments/NAME.yaml: its region, owner and ${var.X} variables; "
-        "env RECONCILER_ENV.",
-    )(command)
 
 
 def chosen_environment(env_name: str | None) -> Environment | None:
