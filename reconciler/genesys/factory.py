@@ -56,10 +56,13 @@ async def open_backend(
     clock: Callable[[], float] | None = None,
     sleep: Callable[[float], Awaitable[None]] | None = None,
     sandbox_state_path: str | os.PathLike[str] = DEFAULT_STATE_PATH,
+    read_only: bool = False,
 ) -> AsyncIterator[GenesysChannelsClient]:
     """The backend for ``settings``, closed (and the sandbox state saved) on exit, error or not.
 
     ``transport`` replaces the network for a real org (tests); the sandbox brings its own.
+    ``read_only`` (plan, drift): the sandbox state is loaded without re-checking every stored
+    body, and saved only if a request changed it.
     """
     if not settings.is_sandbox:
         client = GenesysChannelsClient(settings, transport=transport, clock=clock, sleep=sleep)
@@ -71,9 +74,10 @@ async def open_backend(
     path = Path(sandbox_state_path)
     app = SandboxApp(
         SandboxConfig(credentials=(SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET)),
-        SandboxState.load(path),
+        SandboxState.load(path, check_bodies=not read_only),
         clock=clock or time.monotonic,
     )
+    loaded = _versions(app.state) if read_only else {}
     client = GenesysChannelsClient(
         settings,
         transport=SandboxTransport(app, sleep=sleep or asyncio.sleep),
@@ -86,4 +90,10 @@ async def open_backend(
         try:
             await client.aclose()
         finally:
-            app.state.save(path)
+            if not read_only or _versions(app.state) != loaded:
+                app.state.save(path)
+
+
+def _versions(state: SandboxState) -> dict[str, object]:
+    """What a write changes: the set of ids, and each channel's version (bumped by updates)."""
+    return {key: channel.get("version") for key, channel in state.channels.items()}

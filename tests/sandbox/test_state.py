@@ -128,3 +128,24 @@ def test_seed_channels_refuses_invalid_bodies() -> None:
         app.seed_channels([{"name": "ok"}, {"name": ""}])
     with pytest.raises(ConfigError, match="taken"):
         app.seed_channels([{"name": "OK"}])
+
+
+def test_read_only_loading_skips_the_body_checks_but_not_the_shape(
+    api: Api, tmp_path: Path
+) -> None:
+    document = valid_doc(api)
+    document["channels"][0]["extra"] = 1  # type: ignore[index]
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(document))
+    with pytest.raises(ConfigError, match="extra"):
+        SandboxState.load(path)
+    assert len(SandboxState.load(path, check_bodies=False)) == 1  # plan and drift read it
+    document["channels"][0]["version"] = "1"  # type: ignore[index]
+    path.write_text(json.dumps(document))
+    with pytest.raises(ConfigError, match="version"):
+        SandboxState.load(path, check_bodies=False)
+    del document["channels"][0]["name"]  # type: ignore[index]
+    document["channels"][0]["version"] = 1  # type: ignore[index]
+    path.write_text(json.dumps(document))
+    with pytest.raises(ConfigError, match="name"):
+        SandboxState.load(path, check_bodies=False)
