@@ -70,6 +70,7 @@ def _decide(
     options: PlanOptions,
     write_only: WritePaths,
     duplicates: int,
+    fingerprint: LiveFingerprint | None = None,
 ) -> Action:
     body = desired_body(spec.body, options.owner)
     redacted = redacted_paths(body, write_only)
@@ -106,7 +107,7 @@ def _decide(
         channel_id=live.id,
         body=body if sends else None,
         redacted=redacted if sends else (),
-        live=LiveFingerprint.of(live),
+        live=fingerprint if fingerprint is not None else LiveFingerprint.of(live),
         live_owner=owner,
         changes=changes,
         reason=reason,
@@ -138,6 +139,7 @@ def build_plan(
         by_key[channel.key].append(channel)
     for channels in by_key.values():
         channels.sort(key=lambda ch: ch.id)
+    fingerprints = {id(ch): LiveFingerprint.of(ch) for ch in live}  # each hashed once
     actions: list[Action] = []
     seen: set[str] = set()
     for spec in specs:
@@ -145,9 +147,9 @@ def build_plan(
             raise PlanError(f"two specs share the channel name {spec.name!r} (names ignore case)")
         seen.add(spec.key)
         matches = by_key.get(spec.key, [])
-        actions.append(
-            _decide(spec, matches[0] if matches else None, options, write_only, len(matches))
-        )
+        match = matches[0] if matches else None
+        fingerprint = fingerprints[id(match)] if match is not None else None
+        actions.append(_decide(spec, match, options, write_only, len(matches), fingerprint))
     managed = [ch for ch in live if ch.managed_by == options.owner]
     if options.prune:
         for channel in managed:
@@ -158,7 +160,7 @@ def build_plan(
                         name=channel.name,
                         key=channel.key,
                         channel_id=channel.id,
-                        live=LiveFingerprint.of(channel),
+                        live=fingerprints[id(channel)],
                         live_owner=channel.managed_by,
                     )
                 )
@@ -176,7 +178,7 @@ def build_plan(
         options=options,
         actions=tuple(actions),
         spec_digest=spec_digest(specs),
-        live_digest=live_digest(live),
+        live_digest=live_digest(live, [fingerprints[id(ch)] for ch in live]),
         managed_count=len(managed),
         unsafe_reasons=reasons,
         report=report,

@@ -181,10 +181,15 @@ def plan_digest(actions: Iterable[Action], write_only: WritePaths = frozenset())
     return sha256_digest([action_json(a, write_only) for a in actions if a.kind in CHANGES])
 
 
-def live_digest(live: Iterable[LiveChannel]) -> str:
-    """``sha256:`` of every live channel's id and fingerprint, independent of listing order."""
+def live_digest(
+    live: Iterable[LiveChannel], fingerprints: Iterable[LiveFingerprint] | None = None
+) -> str:
+    """``sha256:`` of every live channel's id and fingerprint, independent of listing order.
+    ``fingerprints``, when given, are those of ``live`` in the same order (computed once)."""
+    live = list(live)
+    prints = list(fingerprints) if fingerprints is not None else map(LiveFingerprint.of, live)
     entries = sorted(
-        ({"id": ch.id, **LiveFingerprint.of(ch).to_json()} for ch in live),
+        ({"id": ch.id, **fp.to_json()} for ch, fp in zip(live, prints, strict=True)),
         key=lambda e: (str(e["id"]), int(e["version"]), str(e["content_sha256"])),
     )
     return sha256_digest(entries)

@@ -61,8 +61,14 @@ def _compile(
             continue
         checks.append(_keyword(keyword, value, schema, pattern, conforms))
 
+    if len(checks) == 1:
+        return checks[0]
+
     def valid(instance: Any) -> bool:
-        return all(check(instance) for check in checks)
+        for check in checks:  # noqa: SIM110 - a loop, not all(): runs for every node
+            if not check(instance):
+                return False
+        return True
 
     return valid
 
