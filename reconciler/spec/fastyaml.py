@@ -69,12 +69,14 @@ def load_documents(text: str, *, max_nodes: int, max_depth: int) -> list[Documen
     documents: list[Document] = []
     stack: list[Any] = []  # open collections, innermost last
     keys: list[Any] = []  # per open collection: the pending key of a mapping, or _NO_KEY
+    resolved: dict[str, Any] = {}  # plain scalar text -> value: keys repeat in every document
+    get_event = parser.get_event
     nodes = 0
     root: Any = _NO_KEY
     line = col = 0
     try:
         while True:
-            event = parser.get_event()
+            event = get_event()
             cls = type(event)
             if cls is ScalarEvent:
                 if event.anchor is not None or event.tag is not None or len(stack) >= max_depth:
@@ -84,7 +86,10 @@ def load_documents(text: str, *, max_nodes: int, max_depth: int) -> list[Documen
                 if plain:
                     if not value:
                         return None
-                    value = plain_value(value)
+                    text = value
+                    value = resolved.get(text, _NO_KEY)
+                    if value is _NO_KEY:
+                        value = resolved[text] = plain_value(text)
             elif cls is MappingStartEvent or cls is SequenceStartEvent:
                 if event.anchor is not None or event.tag is not None or len(stack) >= max_depth:
                     return None

@@ -127,3 +127,14 @@ def test_unknown_keywords_are_not_compiled() -> None:
 
     schema = {"type": "object", "anyOf": [{"required": ["a"]}]}
     assert compile_schema(schema, pattern=never, format_conforms=lambda x, f: True) is None
+
+
+@given(st.from_regex(r"\A[A-Za-z][A-Za-z0-9+.-]{0,6}://[A-Za-z0-9._~-]{0,12}(?::[0-9]{0,6})?\Z"))
+def test_plain_uris_are_uris_for_the_format_checker(text: str) -> None:
+    # The predicate accepts these without the format checker; the checker must agree.
+    from jsonschema import Draft202012Validator
+
+    from reconciler.spec.schema import _PLAIN_URI
+
+    assert _PLAIN_URI.fullmatch(text)
+    assert Draft202012Validator.FORMAT_CHECKER.conforms(text, "uri")
