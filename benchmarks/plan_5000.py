@@ -1,15 +1,21 @@
-"""Benchmark: plan 5,000 specs against 5,000 live channels, in-process on the sandbox.
+"""Benchmark: plan 5,000 specs against 5,000 live channels, in-process and as whole commands.
 
 Prints figures, it asserts nothing. Goals (issue 4): planning under 2 s of CPU on a 2-core
-machine; listing costs 1 token request plus ceil(N/100) page requests.
+machine; listing costs 1 token request plus ceil(N/100) page requests. Goals (issue 14), for
+the commands a user runs, each a new process (`reconciler --sandbox plan`, `reconciler
+validate`) in a workspace of 100 channels a file: plan at 5,000 channels <= 2.0 s CPU,
+validate at 20,000 <= 6 s CPU, peak memory of plan at 20,000 <= 335 MiB; each printed with its
+ratio to the figure measured before issue 14 ("today").
 
 Reproduce from the repository root, in the project's virtualenv:
 
-    python benchmarks/plan_5000.py            # 5 runs, 5,000 channels, 5% changed
+    python benchmarks/plan_5000.py            # 5 runs in-process, 3 of each command, 5% changed
     python benchmarks/plan_5000.py --runs 9 --channels 5000 --changed-pct 10
+    python benchmarks/plan_5000.py --runs 1 --process-channels 5000,20000 --process-runs 3
 
-The org is the embedded emulator mounted as an httpx transport (no socket, no rate limit),
-so the listing figures measure the client and the emulator, not a network.
+In-process, the org is the embedded emulator mounted as an httpx transport (no socket, no rate
+limit), so the listing figures measure the client and the emulator, not a network. The whole
+commands use the `--sandbox` org of the workspace (`.reconciler/sandbox.json`).
 """
 
 from __future__ import annotations
@@ -20,8 +26,12 @@ import math
 import platform
 import statistics
 import sys
+import tempfile
 import time
 from datetime import datetime, timezone
+from pathlib import Path
+
+import whole
 
 from reconciler.artifacts import plan_json_text
 from reconciler.genesys.client import GenesysBackend
@@ -98,7 +108,68 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--channels", type=int, default=5000)
     parser.add_argument("--changed-pct", type=float, default=5.0)
+    parser.add_argument(
+        "--process-channels",
+        default="5000,20000",
+        help="comma-separated sizes for the whole-command runs ('' to skip them)",
+    )
+    parser.add_argument("--process-runs", type=int, default=3)
+    parser.add_argument("--commands", default="plan,validate", help="which whole commands to time")
     args = parser.parse_args()
+    if args.runs > 0:
+        in_process(args)
+    sizes = [int(size) for size in args.process_channels.split(",") if size.strip()]
+    if sizes:
+        commands = [name.strip() for name in args.commands.split(",") if name.strip()]
+        whole_commands(sizes, args.process_runs, args.changed_pct, commands)
+    print(
+        f"reproduce: python benchmarks/plan_5000.py --runs {args.runs} --channels {args.channels} "
+        f"--changed-pct {args.changed_pct:g} --process-channels '{args.process_channels}' "
+        f"--process-runs {args.process_runs} --commands {args.commands}"
+    )
+    return 0
+
+
+#: The figures issue 14 measured before its work ("today"), the base of the printed ratios.
+TODAY_PLAN_5000_CPU = 7.1
+TODAY_VALIDATE_20000_CPU = 23.0
+TODAY_PEAK_20000_MIB = 335.0
+
+
+def whole_commands(sizes: list[int], runs: int, changed_pct: float, commands: list[str]) -> None:
+    print(f"whole commands, {runs} run(s) each, medians (one new process a run):")
+    results: dict[tuple[str, int], whole.Run] = {}
+    for size in sizes:
+        with tempfile.TemporaryDirectory(prefix="reconciler-bench-") as tmp:
+            root = whole.make_workspace(Path(tmp), size, changed_pct)
+            for name, argv in (
+                ("plan", whole.reconciler("--sandbox", "plan")),
+                ("validate", whole.reconciler("validate")),
+            ):
+                if name not in commands:
+                    continue
+                median = whole.medians([whole.run(argv, root) for _ in range(runs)])
+                results[name, size] = median
+                print(
+                    f"  {name:<8} {size:>6} channels: CPU {median.cpu:7.3f} s  "
+                    f"wall {median.wall:7.3f} s  peak {median.peak_mib:6.1f} MiB  "
+                    f"exit {median.code}"
+                )
+    print("targets (issue 14):")
+    if ("plan", 5000) in results:
+        cpu = results["plan", 5000].cpu
+        print(whole.target_line("plan, 5,000 channels, CPU", cpu, "s", 2.0, TODAY_PLAN_5000_CPU))
+    if ("validate", 20000) in results:
+        cpu = results["validate", 20000].cpu
+        label = "validate, 20,000 channels, CPU"
+        print(whole.target_line(label, cpu, "s", 6.0, TODAY_VALIDATE_20000_CPU))
+    if ("plan", 20000) in results:
+        peak = results["plan", 20000].peak_mib
+        label = "plan, 20,000 channels, peak memory"
+        print(whole.target_line(label, peak, "MiB", 335.0, TODAY_PEAK_20000_MIB))
+
+
+def in_process(args: argparse.Namespace) -> None:
 
     specs, state = make_org(args.channels, args.changed_pct)
     now = datetime.now(timezone.utc)
@@ -138,11 +209,6 @@ def main() -> int:
     )
     ok = median(plan_cpu) < 2.0 and tokens == 1 and pages == expected_pages
     print("result: " + ("within the goals" if ok else "OUTSIDE the goals"))
-    print(
-        f"reproduce: python benchmarks/plan_5000.py --runs {args.runs} --channels {args.channels} "
-        f"--changed-pct {args.changed_pct:g}"
-    )
-    return 0
 
 
 if __name__ == "__main__":

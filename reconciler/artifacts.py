@@ -12,8 +12,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
 from reconciler.durable import replace_atomically
 from reconciler.errors import ConfigError, PlanError
 from reconciler.planner import Plan, ReportKind, plan_from_json
@@ -80,6 +78,8 @@ def read_plan(path: Path) -> Plan:
         raise PlanError(f"cannot read plan {path}: {exc.strerror or exc}") from exc
     except (UnicodeDecodeError, ValueError) as exc:
         raise PlanError(f"plan {path} is not JSON: {exc}") from exc
+    from jsonschema import Draft202012Validator  # only apply --plan needs it: a slow import
+
     validator = Draft202012Validator(plan_schema())
     error = next(iter(sorted(validator.iter_errors(document), key=lambda e: e.json_path)), None)
     if error is not None:

@@ -24,9 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, cast
-
-from jsonschema import Draft202012Validator, ValidationError
+from typing import TYPE_CHECKING, Any, cast
 
 from reconciler.errors import ConfigError, SpecError
 from reconciler.genesys.settings import REGIONS, SANDBOX
@@ -34,6 +32,9 @@ from reconciler.interpolate import SpecContext
 from reconciler.model import ChannelSpec, Diagnostic, SourceRef
 from reconciler.spec.loader import load_file
 from reconciler.spec.schema import json_path
+
+if TYPE_CHECKING:  # imported when an environment file is read (its import is slow)
+    from jsonschema import Draft202012Validator, ValidationError
 
 ENVIRONMENTS_DIR = Path("environments")
 SCHEMA_RESOURCE = "environment.schema.json"
@@ -118,6 +119,8 @@ def load_environment(name: str, root: Path = ENVIRONMENTS_DIR) -> Environment:
 
 @functools.lru_cache(maxsize=1)
 def _validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     text = resources.files("reconciler.schemas").joinpath(SCHEMA_RESOURCE).read_text("utf-8")
     schema = cast(dict[str, Any], json.loads(text))
     return Draft202012Validator(schema)

@@ -149,7 +149,7 @@ def run_plan(
 
     async def fetch() -> tuple[Plan, DeliveryOutcome | None]:
         try:
-            async with open_backend(settings, transport=transport) as backend:
+            async with open_backend(settings, transport=transport, read_only=True) as backend:
                 plan = await plan_against(
                     specs, backend, options=request.options, now=moment, report=request.report
                 )

@@ -12,7 +12,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-pytest.importorskip("pre_commit", reason="pre-commit is a test extra for Python 3.11+; not installed here")
+pytest.importorskip(
+    "pre_commit", reason="pre-commit is a test extra for Python 3.11+; not installed here"
+)
 
 
 @pytest.mark.slow

@@ -16,15 +16,17 @@ Exit codes (every command):
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import click
 
 from reconciler import __version__
+from reconciler.cli.commands import COMMANDS
 from reconciler.errors import ReconcilerError, UsageError
 
 EXIT_OK = 0
@@ -47,7 +49,48 @@ class GlobalOptions:
     sandbox: bool
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class LazyGroup(click.Group):
+    """A group whose commands are imported when they run (click's lazy-group pattern).
+
+    ``lazy`` maps each command name to its module, which registers the command on the group
+    when imported, and to the first paragraph of its help, so ``--help`` imports nothing.
+    """
+
+    def __init__(self, *args: Any, lazy: Mapping[str, tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy:
+            importlib.import_module(self.lazy[cmd_name][0])
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        names = [name for name in self.list_commands(ctx) if not self._hidden(name)]
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = []
+        for name in names:
+            # Not imported yet: a stand-in with the same help, shortened by click's own rule.
+            command = self.commands.get(name) or click.Command(name, help=self.lazy[name][1])
+            rows.append((name, command.get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def _hidden(self, name: str) -> bool:
+        command = self.commands.get(name)
+        return command is not None and command.hidden
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy=COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="reconciler")
 @click.option(
     "--sandbox",

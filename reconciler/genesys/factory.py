@@ -14,7 +14,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import httpx
 
@@ -25,6 +25,9 @@ from reconciler.genesys.settings import (
     Settings,
     resolve_settings,
 )
+
+if TYPE_CHECKING:
+    from reconciler.sandbox import SandboxState
 
 #: Where ``--sandbox`` keeps its org between runs (``reconciler.sandbox`` says the same; kept
 #: here too so that opening a real org never imports the emulator).
@@ -55,10 +58,13 @@ async def open_backend(
     clock: Callable[[], float] | None = None,
     sleep: Callable[[float], Awaitable[None]] | None = None,
     sandbox_state_path: str | os.PathLike[str] = DEFAULT_STATE_PATH,
+    read_only: bool = False,
 ) -> AsyncIterator[GenesysBackend]:
     """The backend for ``settings``, closed (and the sandbox state saved) on exit, error or not.
 
     ``transport`` replaces the network for a real org (tests); the sandbox brings its own.
+    ``read_only`` (plan, drift): the sandbox state is loaded without re-checking every stored
+    body, and saved only if a request changed it.
     """
     if not settings.is_sandbox:
         client = GenesysBackend(settings, transport=transport, clock=clock, sleep=sleep)
@@ -78,9 +84,10 @@ async def open_backend(
             # wait still happens, so trying the tool shows real behaviour, in seconds.
             webdeployments=WebDeploymentKnobs().scaled(SANDBOX_TIME_SCALE),
         ),
-        SandboxState.load(path),
+        SandboxState.load(path, check_bodies=not read_only),
         clock=clock or time.monotonic,
     )
+    loaded = _versions(app.state) if read_only else {}
     client = GenesysBackend(
         settings,
         transport=SandboxTransport(app, sleep=sleep or asyncio.sleep),
@@ -93,4 +100,15 @@ async def open_backend(
         try:
             await client.aclose()
         finally:
-            app.state.save(path)
+            if not read_only or _versions(app.state) != loaded:
+                app.state.save(path)
+
+
+def _versions(state: SandboxState) -> dict[tuple[str, str], object]:
+    """What a write changes: the set of ids of every kind, and each object's version or date
+    of modification (bumped by updates)."""
+    return {
+        (kind, key): (obj.get("version"), obj.get("dateModified"))
+        for kind, objects in state.kinds.items()
+        for key, obj in objects.items()
+    }

@@ -2,12 +2,18 @@
 
 Genesys allows about 300 requests a minute per token and says, on every response, how much of
 the window is used (``inin-ratelimit-count``), the limit (``inin-ratelimit-allowed``) and the
-seconds until the window resets (``inin-ratelimit-reset``) (api-contract.md §6). The pacer
-hands out send slots one interval apart: by default ``60 / rate_per_minute``, and once headers
-arrive, the remaining budget spread over the time left in the window (never faster than the
-limit itself allows). Requests already in flight count against the remaining budget. A 429's
-Retry-After pauses every request. The time during which requests waited is kept for the
-progress display.
+seconds until the window resets (``inin-ratelimit-reset``) (api-contract.md §6).
+
+The pacer uses the budget the server announces. Once a response has said how much of the
+window is left, that many requests (less those in flight and a safety margin, ``margin``) go at
+once, without waiting: a small apply is not slowed by a limit it is nowhere near. Past that, and
+before any headers have arrived, it hands out send slots one interval apart: by default
+``60 / rate_per_minute``, and once headers arrive, the remaining budget spread over the time
+left in the window (never faster than the limit itself allows). A window with nothing left, or
+a 429's Retry-After, pauses every request. Every response re-counts the budget from the
+server's own count, so the pacer never runs ahead of what the server has seen; the margin
+covers responses that arrive out of order. The time during which requests waited is kept for
+the progress display.
 
 Slots are reserved without awaiting in between, so concurrent tasks need no lock.
 """
@@ -15,6 +21,7 @@ Slots are reserved without awaiting in between, so concurrent tasks need no lock
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import Awaitable, Callable, Mapping
 
@@ -23,6 +30,12 @@ Sleep = Callable[[float], Awaitable[None]]
 
 #: Assumed window length when the server announces a limit (api-contract.md §6: per 60 s).
 WINDOW_SECONDS = 60.0
+
+
+def margin(allowed: float) -> int:
+    """Requests of an announced window never sent at once: 5% of it, at least 8 (more than a
+    run keeps in flight, so a response that arrives late cannot make the pacer overspend)."""
+    return max(8, math.ceil(allowed * 0.05))
 
 
 class RateLimiter:
@@ -43,6 +56,7 @@ class RateLimiter:
         self._interval = self._min_interval
         self._next_slot = float("-inf")
         self._paused_until = float("-inf")
+        self._budget = 0  # requests that may go at once, from the last announced window
         self._in_flight = 0
         self._waiters = 0
         self._wait_started = 0.0
@@ -58,12 +72,22 @@ class RateLimiter:
 
     @property
     def interval(self) -> float:
-        """Current spacing between two sends, in seconds."""
+        """Current spacing between two sends once the free budget is spent, in seconds."""
         return self._interval
+
+    @property
+    def budget(self) -> int:
+        """Requests that may be sent at once, without a slot."""
+        return self._budget
 
     async def acquire(self) -> None:
         """Wait for this request's slot; every call must be followed by ``release``."""
         now = self._clock()
+        if self._budget > 0 and now >= self._paused_until:
+            self._budget -= 1
+            self._in_flight += 1
+            self.requests += 1
+            return
         slot = max(now, self._next_slot, self._paused_until)
         self._next_slot = slot + self._interval
         self._in_flight += 1
@@ -103,10 +127,13 @@ class RateLimiter:
             self.pause(reset)
             self._interval = self._min_interval
             return
+        self._budget = max(0, int(remaining) - margin(allowed))
         self._interval = max(self._min_interval, reset / remaining)
 
     def pause(self, seconds: float) -> None:
-        """Hold every request for ``seconds`` (a 429's Retry-After, an exhausted window)."""
+        """Hold every request for ``seconds`` (a 429's Retry-After, an exhausted window); the
+        free budget is gone until a response announces a new one."""
+        self._budget = 0
         if seconds > 0:
             self._paused_until = max(self._paused_until, self._clock() + seconds)
 

@@ -108,7 +108,7 @@ def api_error(response: httpx.Response) -> ApiError:
             entity_id=_text(item.get("entityId")),
             entity_name=_text(item.get("entityName")),
         )
-        for item in body.get("details") or ()
+        for item in (body.get("details") if isinstance(body.get("details"), list) else ())
         if isinstance(item, dict)
     )
     status = response.status_code

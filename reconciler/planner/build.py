@@ -89,6 +89,7 @@ def _decide(
     write_only: WritePaths,
     duplicates: int,
     resolved: tuple[dict[str, Any], tuple[PendingRef, ...]],
+    fingerprint: LiveFingerprint | None = None,
 ) -> Action:
     kind = kinds.get(spec.kind)
     body = kind.desired(resolved[0], options.owner)
@@ -132,7 +133,7 @@ def _decide(
         channel_id=live.id,
         body=body if sends else None,
         redacted=redacted if sends else (),
-        live=LiveFingerprint.of(live),
+        live=fingerprint if fingerprint is not None else LiveFingerprint.of(live),
         live_owner=owner,
         changes=changes,
         reason=reason,
@@ -286,6 +287,7 @@ def build_plan(
     ref_index: dict[tuple[str, str], list[LiveResource]] = defaultdict(list)
     for resource in all_live:
         ref_index[(resource.kind, resource.key)].append(resource)
+    fingerprints = {id(r): LiveFingerprint.of(r) for r in live}  # each hashed once
     seen: set[tuple[str, str]] = set()
     for spec in specs:
         if (spec.kind, spec.key) in seen:
@@ -308,9 +310,9 @@ def build_plan(
                 "guess: rename or delete the others"
             )
         resolved = _resolve_refs(spec, ref_index, seen, catalog or {})
-        action = _decide(
-            spec, matches[0] if matches else None, options, write_only, len(matches), resolved
-        )
+        match = matches[0] if matches else None
+        fingerprint = fingerprints.get(id(match)) if match is not None else None
+        action = _decide(spec, match, options, write_only, len(matches), resolved, fingerprint)
         if previous is not None:
             action = dataclasses.replace(action, previous_name=previous)
         actions.append(action)
@@ -324,7 +326,7 @@ def build_plan(
                         name=resource.name,
                         key=resource.key,
                         channel_id=resource.id,
-                        live=LiveFingerprint.of(resource),
+                        live=fingerprints[id(resource)],
                         live_owner=resource.managed_by,
                         resource_kind=resource.kind,
                     )
@@ -344,7 +346,7 @@ def build_plan(
         options=options,
         actions=tuple(actions),
         spec_digest=spec_digest(specs),
-        live_digest=live_digest(live),
+        live_digest=live_digest(live, [fingerprints[id(ch)] for ch in live]),
         managed_count=len(managed),
         unsafe_reasons=reasons,
         report=report,

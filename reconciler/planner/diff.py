@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from reconciler.planner.actions import ABSENT, FieldChange
 from reconciler.planner.redact import WritePaths, redact
 
@@ -31,6 +29,8 @@ def field_changes(
     before: Mapping[str, Any], after: Mapping[str, Any], write_only: WritePaths = frozenset()
 ) -> tuple[FieldChange, ...]:
     """Every changed field from ``before`` to ``after``, sorted by path, write-only hidden."""
+    from deepdiff import DeepDiff  # a slow import, needed only when some body differs
+
     diff = DeepDiff(dict(before), dict(after), view="tree", threshold_to_diff_deeper=0)
     paths: set[tuple[str, ...]] = set()
     for levels in diff.values():

@@ -193,10 +193,15 @@ def plan_digest(actions: Iterable[Action], write_only: WritePaths = frozenset())
     return sha256_digest([action_json(a, write_only) for a in actions if a.kind in CHANGES])
 
 
-def live_digest(live: Iterable[LiveResource]) -> str:
-    """``sha256:`` of every live object's kind, id and fingerprint, whatever the listing order."""
+def live_digest(
+    live: Iterable[LiveResource], fingerprints: Iterable[LiveFingerprint] | None = None
+) -> str:
+    """``sha256:`` of every live object's kind, id and fingerprint, whatever the listing order.
+    ``fingerprints``, when given, are those of ``live`` in the same order (computed once)."""
+    live = list(live)
+    prints = list(fingerprints) if fingerprints is not None else map(LiveFingerprint.of, live)
     entries = sorted(
-        ({"kind": r.kind, "id": r.id, **LiveFingerprint.of(r).to_json()} for r in live),
+        ({"kind": r.kind, "id": r.id, **fp.to_json()} for r, fp in zip(live, prints, strict=True)),
         key=lambda e: (str(e["kind"]), str(e["id"]), str(e["revision"]), str(e["content_sha256"])),
     )
     return sha256_digest(entries)

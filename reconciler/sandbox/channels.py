@@ -106,6 +106,14 @@ class ChannelRoutes(KindRoute):
         return details[0].reason if details else ""
 
     @classmethod
+    def check_shape(cls, kind: str, obj: dict[str, Any]) -> str:
+        """What a read-only run needs of a stored channel: its server fields and a name."""
+        problem = _server_fields_problem(obj)
+        if problem:
+            return problem
+        return "" if isinstance(obj.get("name"), str) else "name must be a string"
+
+    @classmethod
     def check_slice(cls, kind: str, objects: list[dict[str, Any]]) -> str:
         names: set[str] = set()
         for index, channel in enumerate(objects):

@@ -114,6 +114,12 @@ class KindRoute:
         return ""
 
     @classmethod
+    def check_shape(cls, kind: str, obj: dict[str, Any]) -> str:
+        """The part of ``check_stored`` a read-only run needs (ids and the like); by default
+        the same as ``check_stored``'s id check."""
+        return KindRoute.check_stored(kind, obj)
+
+    @classmethod
     def check_slice(cls, kind: str, objects: list[dict[str, Any]]) -> str:
         """Why a stored slice is unusable as a whole (``"[3] repeats a name"``), or ""."""
         return ""

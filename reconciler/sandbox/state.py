@@ -3,7 +3,10 @@
 The file is JSON, written atomically (temp file in the same folder, then ``os.replace``), so a
 crash never leaves half a state behind. A missing file is an empty org; a file that is not a
 state document is a ConfigError naming it, never a traceback. Each object is checked by the route
-of its kind (``KindRoute.check_stored``); a kind no route owns is refused.
+of its kind (``KindRoute.check_stored``); a kind no route owns is refused. Read-only runs
+(``plan``, ``drift``) load with ``check_bodies=False``: the document's shape and ids are still
+checked, but not every stored body against the contract again (the emulator checked each one
+when it stored it).
 """
 
 from __future__ import annotations
@@ -95,10 +98,11 @@ class SandboxState:
         *,
         source: str = "sandbox state",
         routes: tuple[type[KindRoute], ...] | None = None,
+        check_bodies: bool = True,
     ) -> SandboxState:
         """Check a state document (migrating version 1) and build the state; ConfigError naming
         ``source`` if bad. ``routes``: the kind routes whose kinds the file may hold (default:
-        the registry's)."""
+        the registry's). ``check_bodies=False`` checks ids but not each body."""
 
         def bad(why: str) -> ConfigError:
             return ConfigError(
@@ -135,7 +139,8 @@ class SandboxState:
             for index, obj in enumerate(objects):
                 if not isinstance(obj, dict):
                     raise bad(f"{where}[{index}] must be an object")
-                problem = route.check_stored(kind, obj)
+                check = route.check_stored if check_bodies else route.check_shape
+                problem = check(kind, obj)
                 if problem:
                     raise bad(f"{where}[{index}].{problem}")
                 if obj["id"] in slot:
@@ -152,6 +157,7 @@ class SandboxState:
         path: str | os.PathLike[str],
         *,
         routes: tuple[type[KindRoute], ...] | None = None,
+        check_bodies: bool = True,
     ) -> SandboxState:
         """Read a state file; a missing file is an empty org."""
         path = Path(path)
@@ -168,7 +174,9 @@ class SandboxState:
                 f"sandbox state {path} is corrupt (not JSON); "
                 "run 'reconciler sandbox reset' to start over"
             ) from exc
-        return cls.from_json(document, source=f"sandbox state {path}", routes=routes)
+        return cls.from_json(
+            document, source=f"sandbox state {path}", routes=routes, check_bodies=check_bodies
+        )
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write atomically: a temp file next to ``path``, then ``os.replace``."""

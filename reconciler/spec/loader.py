@@ -12,6 +12,16 @@ anything. Past a limit (alias expansion, node count, nesting depth) the rest of 
 read: ruamel's pure-Python scanner slows down with nesting, and a hostile file must stay cheap.
 Plain scalars resolve by the YAML 1.2 core schema (``yes`` is a string).
 
+Two parsers, one answer. ruamel's pure-Python parser is the reference: its events, marks and
+error messages define every diagnostic. When libyaml is installed (PyYAML's C extension), a
+file is first read by a fast path that builds plain values straight from libyaml's events and
+accepts only the common case: no anchors, aliases, tags, directives, empty plain scalars,
+non-string, merge or duplicate keys, within the limits, every document a mapping. Anything else,
+and any libyaml error, sends the whole file to the reference path, which reads it as if the fast
+path did not exist; so every message and ``file:line:col`` is the reference parser's. Node
+positions of fast-path documents are made lazily, by the reference parser, only when something
+asks for one (a diagnostic about the spec); a valid file never pays for them.
+
 The loader does not validate against the schema: ``reconciler.spec.validate`` does that after
 loading, so a later step that rewrites bodies (variables, environments) fits in between.
 """
@@ -23,26 +33,15 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
-from ruamel.yaml.events import (
-    AliasEvent,
-    CollectionStartEvent,
-    DocumentEndEvent,
-    DocumentStartEvent,
-    Event,
-    MappingEndEvent,
-    MappingStartEvent,
-    ScalarEvent,
-    SequenceEndEvent,
-    StreamEndEvent,
-    StreamStartEvent,
-)
+from typing import TYPE_CHECKING, Any
 
 from reconciler.model import ChannelSpec, Diagnostic, SourceRef
+from reconciler.spec import fastyaml
 from reconciler.spec.schema import json_path
+
+if TYPE_CHECKING:  # imported when first needed: a valid file read by libyaml never needs it
+    from ruamel.yaml.error import YAMLError
+    from ruamel.yaml.events import Event
 
 #: Largest spec file read; checked before reading it whole.
 MAX_FILE_BYTES = 1024 * 1024
@@ -57,6 +56,9 @@ MAX_DEPTH = 32
 SPEC_SUFFIXES = (".yaml", ".yml")
 
 _STOPPED = "; the rest of the file is not read"
+
+#: ruamel events that start a node (matched by class name: ruamel is imported only when used).
+_NODE_EVENTS = frozenset({"ScalarEvent", "AliasEvent", "MappingStartEvent", "SequenceStartEvent"})
 
 _NULL = re.compile(r"~|null|Null|NULL|")
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
@@ -174,7 +176,33 @@ def load_bytes(data: bytes, shown: str) -> tuple[list[ChannelSpec], list[Diagnos
 
 
 def load_text(text: str, shown: str) -> tuple[list[ChannelSpec], list[Diagnostic]]:
-    """Load the channel documents of a YAML text."""
+    """Load the channel documents of a YAML text (libyaml's fast path when it applies)."""
+    if fastyaml.available():
+        documents = fastyaml.load_documents(text, max_nodes=MAX_NODES, max_depth=MAX_DEPTH)
+        if documents is not None:
+            positions = _FilePositions(text, shown)
+            return [
+                ChannelSpec(
+                    name=name if isinstance(name := body.get("name"), str) else "",
+                    body=body,
+                    source=SourceRef(file=shown, line=line, col=col),
+                    positions=_LazyPositions(positions, index),
+                )
+                for index, (body, line, col) in enumerate(documents)
+            ], []
+    return load_text_pure(text, shown)
+
+
+def load_text_pure(text: str, shown: str) -> tuple[list[ChannelSpec], list[Diagnostic]]:
+    """Load the channel documents of a YAML text with ruamel's pure-Python parser."""
+    composer = _compose(text, shown)
+    return composer.specs, composer.diagnostics
+
+
+def _compose(text: str, shown: str) -> _Composer:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
     composer = _Composer(shown)
     try:
         for event in YAML(typ="safe", pure=True).parse(text):
@@ -184,7 +212,86 @@ def load_text(text: str, shown: str) -> tuple[list[ChannelSpec], list[Diagnostic
                 break
     except YAMLError as exc:
         composer.fail(_syntax_error(exc, text, shown))
-    return composer.specs, composer.diagnostics
+    return composer
+
+
+class _FilePositions:
+    """The node positions of every document of one file, composed on first need."""
+
+    __slots__ = ("_documents", "_shown", "_text")
+
+    def __init__(self, text: str, shown: str) -> None:
+        self._text: str | None = text
+        self._shown = shown
+        self._documents: dict[int, dict[str, SourceRef]] = {}
+
+    def document(self, index: int) -> dict[str, SourceRef]:
+        """Positions of the document ``index`` (0-based); empty if it did not compose."""
+        if self._text is not None:
+            self._documents = _compose(self._text, self._shown).positions
+            self._text = None
+        return self._documents.get(index, {})
+
+
+class _LazyPositions(dict[str, SourceRef]):
+    """``ChannelSpec.positions`` of a document read by the fast path: filled by the reference
+    parser the first time anything reads it."""
+
+    __slots__ = ("_file", "_index")
+
+    def __init__(self, file: _FilePositions, index: int) -> None:
+        super().__init__()
+        self._file: _FilePositions | None = file
+        self._index = index
+
+    def _fill(self) -> None:
+        if self._file is not None:
+            file, self._file = self._file, None
+            super().update(file.document(self._index))
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self._fill()
+        return super().get(key, default)
+
+    def __getitem__(self, key: str) -> SourceRef:
+        self._fill()
+        return super().__getitem__(key)
+
+    def __contains__(self, key: object) -> bool:
+        self._fill()
+        return super().__contains__(key)
+
+    def __iter__(self) -> Iterator[str]:
+        self._fill()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self._fill()
+        return super().__len__()
+
+    def __eq__(self, other: object) -> bool:
+        self._fill()
+        return super().__eq__(other)
+
+    def __repr__(self) -> str:
+        self._fill()
+        return super().__repr__()
+
+    def keys(self) -> Any:
+        self._fill()
+        return super().keys()
+
+    def values(self) -> Any:
+        self._fill()
+        return super().values()
+
+    def items(self) -> Any:
+        self._fill()
+        return super().items()
+
+    def copy(self) -> dict[str, SourceRef]:
+        self._fill()
+        return dict(self)
 
 
 # --- composing events into nodes ------------------------------------------------------------
@@ -216,6 +323,7 @@ class _Composer:
         self.specs: list[ChannelSpec] = []
         self.diagnostics: list[Diagnostic] = []
         self.documents = 0
+        self.positions: dict[int, dict[str, SourceRef]] = {}  # by 0-based document
         self.nodes = 0
         self.aborted = False
         self._reset(line=1, col=1)
@@ -229,18 +337,19 @@ class _Composer:
         self.alias_nodes = 0
 
     def feed(self, event: Event) -> None:
-        if isinstance(event, DocumentStartEvent):
+        kind = type(event).__name__
+        if kind == "DocumentStartEvent":
             self.documents += 1
             self._reset(line=event.start_mark.line + 1, col=event.start_mark.column + 1)
-        elif isinstance(event, DocumentEndEvent):
+        elif kind == "DocumentEndEvent":
             self._finish_document()
-        elif isinstance(event, StreamEndEvent):
+        elif kind == "StreamEndEvent":
             if self.documents == 0:
                 message = "the file holds no channel document"
                 self.diagnostics.append(_at(self.shown, 1, 1, "$", message, "yaml.empty-document"))
-        elif not isinstance(event, StreamStartEvent):
+        elif kind != "StreamStartEvent":
             try:
-                self._node_event(event)
+                self._node_event(event, kind)
             except _Abort:
                 self.aborted = True
 
@@ -263,9 +372,9 @@ class _Composer:
                 break
         return parts
 
-    def _node_event(self, event: Event) -> None:
-        if not isinstance(event, (ScalarEvent, AliasEvent, CollectionStartEvent)):
-            if isinstance(event, (MappingEndEvent, SequenceEndEvent)):
+    def _node_event(self, event: Any, kind: str) -> None:
+        if kind not in _NODE_EVENTS:
+            if kind in ("MappingEndEvent", "SequenceEndEvent"):
                 node, anchor = self.stack.pop()
                 node.size = 1 + sum(child.size for child in node.children)
                 node.height = 1 + max((child.height for child in node.children), default=0)
@@ -273,7 +382,7 @@ class _Composer:
             return
         line, col = event.start_mark.line + 1, event.start_mark.column + 1
         depth = len(self.stack) + 1
-        if isinstance(event, AliasEvent):
+        if kind == "AliasEvent":
             target = self.anchors.get(str(event.anchor))
             if target is None:
                 message = f"alias *{event.anchor} names no anchor defined before it"
@@ -296,13 +405,13 @@ class _Composer:
         self._count(line, col, 1)
         self._check_depth(line, col, depth)
         anchor = None if event.anchor is None else str(event.anchor)
-        if isinstance(event, ScalarEvent):
+        if kind == "ScalarEvent":
             plain = event.style is None and bool(event.implicit and event.implicit[0])
             node = _Node(kind="scalar", line=line, col=col, text=str(event.value), plain=plain)
             self._attach(node, anchor)
         else:
-            kind = "mapping" if isinstance(event, MappingStartEvent) else "sequence"
-            self.stack.append((_Node(kind=kind, line=line, col=col), anchor))
+            collection = "mapping" if kind == "MappingStartEvent" else "sequence"
+            self.stack.append((_Node(kind=collection, line=line, col=col), anchor))
 
     def _count(self, line: int, col: int, added: int) -> None:
         self.nodes += added
@@ -353,6 +462,7 @@ class _Composer:
             return [*problems, *builder.problems]
         source = SourceRef(file=self.shown, line=root.line, col=root.col)
         builder.positions["$"] = source
+        self.positions[self.documents - 1] = builder.positions
         name = body.get("name")
         self.specs.append(
             ChannelSpec(
@@ -427,9 +537,11 @@ def _pairs(children: list[_Node]) -> Iterator[tuple[_Node, _Node]]:
 
 def _scalar(node: _Node) -> Any:
     """A scalar's value by the YAML 1.2 core schema (quoted and block scalars are strings)."""
-    text = node.text
-    if not node.plain:
-        return text
+    return plain_value(node.text) if node.plain else node.text
+
+
+def plain_value(text: str) -> Any:
+    """A plain scalar's value by the YAML 1.2 core schema."""
     if _NULL.fullmatch(text):
         return None
     if text in _BOOL:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from reconciler import kinds
 from reconciler.kinds.base import name_problem
-from reconciler.model import Diagnostic, SourceRef, Spec
+from reconciler.model import Diagnostic, Spec
 
 
 def check_rules(specs: Sequence[Spec]) -> list[Diagnostic]:
@@ -55,19 +55,20 @@ def safe_names(specs: Sequence[Spec]) -> list[Diagnostic]:
 def unique_names(specs: Sequence[Spec]) -> list[Diagnostic]:
     """Each repeat of a name within a kind (compared as the API does, case-insensitively)
     after its first."""
-    first: dict[tuple[str, str], tuple[str, SourceRef]] = {}
+    first: dict[tuple[str, str], tuple[str, Spec]] = {}
     found: list[Diagnostic] = []
     for spec in specs:
         name = spec.body.get("name")
         if not isinstance(name, str) or not name or not kinds.known(spec.kind):
             continue
         kind = kinds.get(spec.kind)
-        here = spec.positions.get("name", spec.source)
         key = (spec.kind, kind.identity(name))
         if key not in first:
-            first[key] = (name, here)
-            continue
-        earlier_name, there = first[key]
+            first[key] = (name, spec)  # positions are looked up only for a repeat: they may
+            continue  # be composed on demand (spec/loader.py)
+        here = spec.positions.get("name", spec.source)
+        earlier_name, earlier = first[key]
+        there = earlier.positions.get("name", earlier.source)
         same = "" if earlier_name == name else f" as {earlier_name!r}"
         message = (
             f"{kind.label} name {name!r} is already used{same} at {there} "

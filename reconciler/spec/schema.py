@@ -14,16 +14,18 @@ import json
 import re
 from collections.abc import Callable, Iterator, Mapping
 from importlib import resources
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
-
-from jsonschema import Draft202012Validator, ValidationError, validators
-from jsonschema.protocols import Validator
 
 from reconciler import kinds
 from reconciler.kinds.channel import MANAGED_BY_KEY
 from reconciler.model import Diagnostic, SourceRef, Spec
 from reconciler.model import json_path as json_path
+from reconciler.spec.quickcheck import compile_schema
+
+if TYPE_CHECKING:  # jsonschema is imported when a spec needs explaining (its import is slow)
+    from jsonschema import ValidationError
+    from jsonschema.protocols import Validator
 
 SCHEMA_RESOURCE = "channel.schema.json"
 #: Schema annotation on an object: {field: why it is refused}, for server-set fields that a
@@ -60,22 +62,24 @@ def _ecma_regex(pattern: str) -> re.Pattern[str]:
 def _ecma_pattern(
     validator: Validator, pattern: str, instance: Any, schema: Mapping[str, Any]
 ) -> Iterator[ValidationError]:
+    from jsonschema import ValidationError
+
     if validator.is_type(instance, "string") and not _ecma_regex(pattern).search(instance):
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
-_ChannelValidator = cast(
-    type[Validator],
-    validators.extend(  # type: ignore[no-untyped-call]
-        Draft202012Validator, validators={"pattern": _ecma_pattern}
-    ),
-)
-
-
 @functools.lru_cache(maxsize=16)
 def kind_validator(kind: kinds.ResourceKind) -> Validator:
-    """A Draft 2020-12 validator of one kind's schema, with format checking on, built once."""
-    return _ChannelValidator(kind.schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
+    """A Draft 2020-12 validator of one kind's schema, with format checking on; made once."""
+    from jsonschema import Draft202012Validator, validators
+
+    validator_class = cast(
+        type["Validator"],
+        validators.extend(  # type: ignore[no-untyped-call]
+            Draft202012Validator, validators={"pattern": _ecma_pattern}
+        ),
+    )
+    return validator_class(kind.schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def channel_validator() -> Validator:
@@ -83,14 +87,72 @@ def channel_validator() -> Validator:
     return kind_validator(kinds.get(kinds.DEFAULT_KIND))
 
 
+def _format_conforms(instance: Any, name: str) -> bool:
+    """``format`` as the validator's format checker judges it, for the one format the channel
+    schema uses; any other: not known to be valid (jsonschema then decides)."""
+    if name != "uri":
+        return False
+    if not isinstance(instance, str) or _PLAIN_URI.fullmatch(instance):
+        return True
+    return _uri_check()(instance)
+
+
+#: ``scheme://host[:port]`` with a host of unreserved characters: a URI by RFC 3986's grammar
+#: (scheme ":" "//" authority, reg-name = *unreserved, port = *DIGIT, empty path), so every
+#: origin a spec should hold is judged without importing the validator (a test checks this).
+_PLAIN_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[A-Za-z0-9._~-]*(?::[0-9]*)?")
+
+
+@functools.lru_cache(maxsize=1)
+def _uri_check() -> Callable[[str], bool]:
+    """The call jsonschema's "uri" check makes: rfc3987 when installed, else rfc3986-validator
+    (a dependency); neither: never known valid."""
+    try:
+        import rfc3987  # type: ignore[import-not-found]
+    except ImportError:
+        try:
+            from rfc3986_validator import validate_rfc3986  # type: ignore[import-untyped]
+        except ImportError:
+            return lambda text: False
+        return lambda text: bool(validate_rfc3986(text, rule="URI"))
+
+    def parses(text: str) -> bool:
+        try:
+            rfc3987.parse(text, rule="URI")
+        except ValueError:
+            return False
+        return True
+
+    return parses
+
+
 def schema_errors(body: Any, kind: str = kinds.DEFAULT_KIND) -> list[ValidationError]:
     """Every raw jsonschema error of one document (for tests and tools; see ``check_spec``)."""
     return list(kind_validator(kinds.get(kind)).iter_errors(body))
 
 
+@functools.lru_cache(maxsize=16)
+def quick_check(kind: kinds.ResourceKind) -> Callable[[Any], bool]:
+    """A kind's schema compiled once into a predicate that is true only for valid bodies
+    (``spec/quickcheck.py``); always false if the schema cannot be compiled."""
+    predicate = compile_schema(
+        kind.schema(),
+        pattern=lambda regex: _ecma_regex(regex).search,
+        format_conforms=_format_conforms,
+    )
+    return predicate if predicate is not None else (lambda body: False)
+
+
+def quick_channel_check() -> Callable[[Any], bool]:
+    """The channel schema's predicate (``quick_check`` of the default kind)."""
+    return quick_check(kinds.get(kinds.DEFAULT_KIND))
+
+
 def check_spec(spec: Spec) -> list[Diagnostic]:
     """Every schema violation of one spec (against its kind's schema), as diagnostics placed
     at the nodes they concern."""
+    if quick_check(kinds.get(spec.kind))(spec.body):  # the common case: nothing to explain
+        return []
     found: dict[tuple[str, str], Diagnostic] = {}
     for error in schema_errors(spec.body, spec.kind):
         for diagnostic in _diagnostics(error, spec):

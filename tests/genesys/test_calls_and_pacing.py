@@ -93,3 +93,30 @@ def test_pacing_learns_a_lower_limit_from_the_headers(
     # Until the first answer arrives the client cannot know; after it, no more 429s.
     assert app.stats.statuses[429] <= 1
     assert app.stats.statuses[200] == 151
+
+
+def test_eight_workers_use_the_window_and_meet_no_429(
+    clock: FakeClock, make_client: ClientFactory
+) -> None:
+    # As apply runs: a few workers, each sending its next request when the last one ended.
+    app = sandbox_app(clock, channels=1)  # a fixed window of 300 requests a minute
+    client = make_client(sandbox_transport(app, clock))
+    channel_id = next(iter(app.state.channels))
+    done: list[float] = []
+
+    async def worker(share: int) -> None:
+        for _ in range(share):
+            await client.adapter("channel").get(channel_id)
+            done.append(clock())
+
+    async def run() -> None:
+        await client.adapter("channel").get(channel_id)  # the token, and a first announced budget
+        await asyncio.gather(*(worker(90) for _ in range(8)))
+
+    start = clock()
+    asyncio.run(run())
+    assert app.stats.statuses[429] == 0
+    assert len(done) == 720  # 721 reads and a token: more than two windows' worth
+    # The first ~280 go without waiting for slots; the rest wait for the next windows.
+    assert sum(1 for t in done if t - start < 1.0) >= 250
+    assert max(done) - start >= 120.0

@@ -148,3 +148,62 @@ def test_odd_headers_change_nothing(clock: FakeClock, bad: dict[str, str]) -> No
 def test_rate_must_be_positive() -> None:
     with pytest.raises(ValueError, match="rate_per_minute"):
         RateLimiter(rate_per_minute=0)
+
+
+def test_an_announced_budget_is_sent_at_once(clock: FakeClock) -> None:
+    limiter = RateLimiter(rate_per_minute=300, clock=clock, sleep=clock.sleep)
+    limiter.observe(headers(count=2, allowed=300, reset=58))
+    sent: list[float] = []
+
+    async def one() -> None:
+        await limiter.acquire()
+        sent.append(clock())
+        limiter.release(headers(count=3 + len(sent), allowed=300, reset=58))
+
+    async def hundred() -> None:
+        await asyncio.gather(*(one() for _ in range(100)))
+
+    start = clock()
+    asyncio.run(hundred())
+    assert sent == [start] * 100  # 100 of the 283 left (less the margin of 15): no waiting
+    assert clock.slept == []
+    assert limiter.waited_seconds == 0
+
+
+def test_near_the_limit_requests_are_spaced_again(clock: FakeClock) -> None:
+    limiter = RateLimiter(rate_per_minute=300, clock=clock, sleep=clock.sleep)
+    limiter.observe(headers(count=280, allowed=300, reset=40))
+    assert limiter.budget == 5  # 20 left, less the margin of 15
+    assert limiter.interval == pytest.approx(2.0)  # 20 left over 40 s
+
+    async def seven() -> None:
+        for _ in range(7):
+            await limiter.acquire()
+
+    asyncio.run(seven())
+    assert limiter.budget == 0
+    # Five from the budget, the sixth takes the first slot, the seventh waits one interval.
+    assert clock.slept == [pytest.approx(2.0)]
+
+
+def test_a_pause_takes_the_free_budget_away(clock: FakeClock) -> None:
+    limiter = RateLimiter(rate_per_minute=300, clock=clock, sleep=clock.sleep)
+    limiter.observe(headers(count=0, allowed=300, reset=60))
+    assert limiter.budget > 0
+    limiter.pause(3.0)  # a 429's Retry-After
+    assert limiter.budget == 0
+    start = clock()
+    asyncio.run(limiter.acquire())
+    assert clock() - start == pytest.approx(3.0)
+
+
+def test_the_budget_counts_requests_in_flight_and_the_margin(clock: FakeClock) -> None:
+    limiter = RateLimiter(rate_per_minute=300, clock=clock, sleep=clock.sleep)
+
+    async def start_three() -> None:
+        for _ in range(3):
+            await limiter.acquire()
+
+    asyncio.run(start_three())  # three in flight (spaced: nothing was announced yet)
+    limiter.release(headers(count=100, allowed=300, reset=30))  # two still in flight
+    assert limiter.budget == 300 - 100 - 2 - 15

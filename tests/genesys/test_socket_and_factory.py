@@ -187,3 +187,38 @@ def test_a_real_org_backend_uses_the_given_transport() -> None:
         "login.mypurecloud.ie/oauth/token",
         "api.mypurecloud.ie/api/v2/webmessaging/channels",
     ]
+
+
+def test_a_read_only_run_leaves_the_state_file_alone(tmp_path: Path) -> None:
+    state = tmp_path / "sandbox.json"
+    settings = settings_from_cli(GlobalOptions(sandbox=True), env={})
+
+    async def create() -> None:
+        async with open_backend(settings, sandbox_state_path=state) as backend:
+            await backend.adapter("channel").create(channel_body("Kept"))
+
+    async def list_only(path: Path) -> list[str]:
+        async with open_backend(settings, sandbox_state_path=path, read_only=True) as backend:
+            return [c.name for c in await backend.adapter("channel").list()]
+
+    asyncio.run(create())
+    compact = json.dumps(json.loads(state.read_text()))  # as no save would write it
+    state.write_text(compact)
+    assert asyncio.run(list_only(state)) == ["Kept"]
+    assert state.read_text() == compact  # not rewritten
+    missing = tmp_path / "none" / "sandbox.json"
+    assert asyncio.run(list_only(missing)) == []
+    assert not missing.exists()  # not created either
+
+
+def test_a_read_only_run_that_writes_still_saves(tmp_path: Path) -> None:
+    state = tmp_path / "sandbox.json"
+    settings = settings_from_cli(GlobalOptions(sandbox=True), env={})
+
+    async def create() -> None:
+        async with open_backend(settings, sandbox_state_path=state, read_only=True) as backend:
+            await backend.adapter("channel").create(channel_body("Written"))
+
+    asyncio.run(create())
+    stored = json.loads(state.read_text())["kinds"]["channel"]
+    assert [c["name"] for c in stored] == ["Written"]

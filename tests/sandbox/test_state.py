@@ -176,3 +176,25 @@ def test_files_that_are_not_this_state_are_refused_in_one_line(
     with pytest.raises(ConfigError, match=why) as info:
         SandboxState.load(path)
     assert "\n" not in str(info.value)
+
+
+def test_read_only_loading_skips_the_body_checks_but_not_the_shape(
+    api: Api, tmp_path: Path
+) -> None:
+    document = valid_doc(api)
+    channels = document["kinds"]["channel"]  # type: ignore[index]
+    channels[0]["extra"] = 1
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(document))
+    with pytest.raises(ConfigError, match="extra"):
+        SandboxState.load(path)
+    assert len(SandboxState.load(path, check_bodies=False)) == 1  # plan and drift read it
+    channels[0]["version"] = "1"
+    path.write_text(json.dumps(document))
+    with pytest.raises(ConfigError, match="version"):
+        SandboxState.load(path, check_bodies=False)
+    del channels[0]["name"]
+    channels[0]["version"] = 1
+    path.write_text(json.dumps(document))
+    with pytest.raises(ConfigError, match="name"):
+        SandboxState.load(path, check_bodies=False)

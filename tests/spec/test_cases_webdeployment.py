@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from jsonschema.protocols import Validator
 
+from reconciler import kinds
 from reconciler.interpolate import SpecContext, interpolate_specs
 from reconciler.kinds.webdeployment_rules import check_document
 from reconciler.model import ChannelSpec, Diagnostic, SourceRef
@@ -76,9 +77,8 @@ def webdeployment_schema() -> dict[str, Any]:
 
 @functools.lru_cache(maxsize=1)
 def webdeployment_validator() -> Validator:
-    # The channel schema's validator class: Draft 2020-12 with ECMA-262 ``$`` in patterns.
-    make = channel_schema_module._ChannelValidator
-    return make(webdeployment_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
+    # The kinds' validator: Draft 2020-12 with ECMA-262 ``$`` in patterns.
+    return channel_schema_module.kind_validator(kinds.get("webDeployment"))
 
 
 def schema_diagnostics(spec: ChannelSpec) -> list[Diagnostic]:

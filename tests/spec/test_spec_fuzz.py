@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reconciler.spec.loader import load_bytes, load_text
+from reconciler.spec import fastyaml
+from reconciler.spec.loader import load_bytes, load_text, load_text_pure
 from reconciler.spec.validate import check_specs
 
 YAML_PIECES = [
@@ -81,6 +83,88 @@ def test_arbitrary_bytes_give_only_diagnostics(data: bytes) -> None:
 def test_yaml_like_text_gives_only_diagnostics(text: str) -> None:
     specs, diagnostics = load_text(text, "f.yaml")
     assert_well_formed(specs, diagnostics)
+
+
+def assert_same_as_reference(text: str) -> None:
+    """libyaml's fast path gives what the pure-Python parser gives: specs, positions and
+    every diagnostic (the fast path hands anything unusual to the reference parser)."""
+    specs, diagnostics = load_text(text, "f.yaml")
+    reference_specs, reference_diagnostics = load_text_pure(text, "f.yaml")
+    assert diagnostics == reference_diagnostics
+    assert specs == reference_specs
+    assert [dict(s.positions) for s in specs] == [dict(s.positions) for s in reference_specs]
+
+
+needs_libyaml = pytest.mark.skipif(
+    fastyaml._CParser is None, reason="PyYAML is installed without libyaml"
+)
+
+
+@needs_libyaml
+@given(st.lists(st.sampled_from(YAML_PIECES), max_size=60).map("".join))
+def test_fast_path_agrees_with_the_reference_parser(text: str) -> None:
+    assert_same_as_reference(text)
+
+
+SPEC_LIKE_PIECES = [
+    "name: ",
+    "description: ",
+    "a",
+    "x y",
+    "1",
+    "null",
+    "''",
+    '"q\\u00e9"',
+    "\n",
+    "\n  ",
+    "\n    ",
+    "- ",
+    ": ",
+    "[a, b]",
+    "{k: v}",
+    "|\n  block\n",
+    ">-\n  folded\n",
+    "---\n",
+    "# note\n",
+    " # note",
+    "\t",
+    "https://a.example:80",
+    "\r\n",
+    "\x85",
+    "\u2028",
+    "é",
+    "\\",
+    '"',
+    "'",
+    "? ",
+    "...\n",
+    "&a ",
+    "*a",
+    "--- ",
+    "-- ",
+    "!",
+    "%",
+    "@",
+    "`",
+    ",",
+    "]",
+    "}",
+    ":",
+    "#",
+]
+
+
+@needs_libyaml
+@given(st.lists(st.sampled_from(SPEC_LIKE_PIECES), max_size=40).map("".join))
+def test_fast_path_agrees_on_spec_like_text(text: str) -> None:
+    assert_same_as_reference(text)
+
+
+@needs_libyaml
+@given(st.dictionaries(st.text(max_size=12), st.text(max_size=12), max_size=5))
+def test_fast_path_agrees_on_block_mappings(document: dict[str, str]) -> None:
+    lines = [f"{json.dumps(k)}: {json.dumps(v)}" for k, v in document.items()]
+    assert_same_as_reference("\n".join(["name: x", *lines]))
 
 
 # JSON is YAML 1.2, so any JSON-like mapping written as JSON must load back unchanged. (ruamel's

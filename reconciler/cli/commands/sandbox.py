@@ -51,8 +51,7 @@ def _script(ctx: click.Context, param: click.Parameter, value: str | None) -> tu
 
 @cli.group()
 def sandbox() -> None:
-    """The sandbox emulator of the channels and Web Deployments APIs (no org or credentials
-    needed)."""
+    """The sandbox emulator of the Genesys APIs this tool uses (no org or credentials needed)."""
 
 
 @sandbox.command()
