@@ -304,3 +304,20 @@ def test_the_example_runs_the_same_jobs_and_commands_as_this_repository() -> Non
                 name,
                 job_id,
             )
+
+
+def test_the_lock_lists_every_runtime_dependency_of_the_package() -> None:
+    """The apply jobs install from requirements/apply.txt with --no-deps: a runtime
+    dependency missing from the lock would fail only on GitHub, at import time."""
+    tomllib = pytest.importorskip("tomllib", reason="tomllib is in the standard library from 3.11")
+
+    def normal(name: str) -> str:  # PEP 503
+        return re.sub(r"[-_.]+", "-", name).lower()
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    wanted = {
+        normal(re.split(r"[<>=!~;\[ ]", dep, maxsplit=1)[0]) for dep in project["dependencies"]
+    }
+    lock = (ROOT / "requirements" / "apply.txt").read_text(encoding="utf-8")
+    pinned = re.findall(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==", lock, flags=re.MULTILINE)
+    assert wanted <= {normal(name) for name in pinned}, sorted(wanted - {normal(n) for n in pinned})
