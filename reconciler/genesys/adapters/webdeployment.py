@@ -163,8 +163,17 @@ class WebDeploymentAdapter:
     async def create(self, body: Mapping[str, Any]) -> LiveResource:
         owner = _owner(body)
         config_id = await self._create_configuration(body, owner)
-        version = await self._publish(config_id)
-        deployment = await self._create_deployment(body, owner, config_id, version)
+        try:
+            version = await self._publish(config_id)
+            deployment = await self._create_deployment(body, owner, config_id, version)
+        except OutcomeUnknownError as exc:
+            # Not the create's own answer: the configuration exists (a lookup of the name
+            # would find it and call it someone else's). Nothing is repeated blindly; the next
+            # plan sees the configuration alone and completes the pair.
+            raise ReconcilerError(
+                f"web deployment {body['name']!r}: its configuration {config_id} was created, "
+                f"then {exc}; not repeated: run apply again, it completes the pair"
+            ) from exc
         return await self._pair_of(deployment)
 
     async def update(
@@ -265,10 +274,17 @@ class WebDeploymentAdapter:
         sent = _configuration_fields(body, owner)
         try:
             created = await self._write(lambda: self._json("POST", CONFIGURATIONS, body=sent))
-        except OutcomeUnknownError:
+        except OutcomeUnknownError as exc:
             found = await self._find_configuration(str(body["name"]), owner)
             if found is None:
-                raise
+                # Already looked up for the listing-lag wait: fail now, never POST again.
+                raise ReconcilerError(
+                    f"create of web deployment {body['name']!r}: the answer to its "
+                    f"configuration create was lost and no configuration of that name is listed "
+                    f"after {self.waits.listing_lag:g} s; not created again (nothing on the "
+                    "server stops a duplicate): run apply again, the next plan sees whether it "
+                    "was made"
+                ) from exc
             return found
         return str(created["id"])
 
@@ -335,17 +351,31 @@ class WebDeploymentAdapter:
         try:
             return await self._write(lambda: self._json("POST", DEPLOYMENTS, body=sent))
         except OutcomeUnknownError:
-            found = await self.find(str(body["name"]))
-            facts = found.body.get(LIVE) if found is not None else None
-            if (
-                found is not None
-                and isinstance(facts, dict)
-                and facts.get("deploymentId")
-                and found.managed_by == owner
-                and facts.get("configurationId") == config_id
-            ):
-                return await self._json("GET", f"{DEPLOYMENTS}/{_id(found.id)}")
+            found = await self._find_deployment(str(body["name"]), owner, config_id)
+            if found is not None:
+                return await self._json("GET", f"{DEPLOYMENTS}/{_id(found)}")
             raise
+
+    async def _find_deployment(self, name: str, owner: str, config_id: str) -> str | None:
+        """The one deployment of this name and owner on ``config_id``, waiting out listing lag
+        (the configuration alone is listed meanwhile: it is not the deployment)."""
+        key = WEB_DEPLOYMENT.identity(name)
+        started = self._session.clock()
+        delay = self.waits.first_delay
+        while True:
+            matches = [
+                str(d["id"])
+                for d in await self._cursor(DEPLOYMENTS, {})
+                if WEB_DEPLOYMENT.identity(str(d.get("name", ""))) == key
+                and rules.read_marker(d.get("description")) == owner
+                and str((d.get("configuration") or {}).get("id")) == config_id
+            ]
+            if len(matches) == 1:
+                return matches[0]
+            if self._session.clock() - started >= self.waits.listing_lag:
+                return None
+            await self._session.sleep(delay)
+            delay = min(delay * 2, self.waits.max_delay)
 
     async def _delete_configuration(self, config_id: str) -> None:
         try:
@@ -469,15 +499,19 @@ class WebDeploymentAdapter:
 
     async def _latest(self, config_id: str, *, tolerate_missing: bool) -> str | None:
         try:
-            versions = await self._cursor(f"{_config_path(config_id)}/versions", {})
+            versions = await self._cursor(
+                f"{_config_path(config_id)}/versions", {}, key="version"
+            )
         except NotFoundError:
             if tolerate_missing:
                 return None
             raise
         return rules.latest_published(v.get("version") for v in versions)
 
-    async def _cursor(self, path: str, params: Mapping[str, str]) -> Entities:
-        return await cursor_listing(self._session, path, params=params, max_pages=self._max_pages)
+    async def _cursor(self, path: str, params: Mapping[str, str], key: str = "id") -> Entities:
+        return await cursor_listing(
+            self._session, path, params=params, max_pages=self._max_pages, key=key
+        )
 
     async def _json(self, method: str, path: str, *, body: Any = None) -> dict[str, Any]:
         response = await self._session.request(method, path, body=body)
