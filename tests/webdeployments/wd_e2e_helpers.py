@@ -59,9 +59,7 @@ class LoggingApp(SandboxApp):
         """The write requests (token requests left out), in order."""
         with self._log_lock:
             return [
-                entry
-                for entry in self.log
-                if entry[0] in WRITES and entry[1].startswith("/api/")
+                entry for entry in self.log if entry[0] in WRITES and entry[1].startswith("/api/")
             ]
 
     def clear_log(self) -> None:
@@ -170,3 +168,49 @@ def write_count(app: SandboxApp) -> int:
 
 def default_profile_id() -> str:
     return DEFAULT_PROFILE_ID
+
+
+def publish_directly(app: SandboxApp, config_id: str, **draft_changes: Any) -> str:
+    """An edit in the admin UI: replace the draft's top-level fields given, publish it; the
+    deployment is not moved. Returns the new version number."""
+    if draft_changes:
+        record = app.state.objects(CONFIG_KIND)[config_id]
+        body = {
+            k: v
+            for k, v in record["draft"].items()
+            if k
+            not in (
+                "id",
+                "version",
+                "status",
+                "selfUri",
+                "dateCreated",
+                "dateModified",
+                "createdUser",
+                "lastModifiedUser",
+            )
+        }
+        reply = app.direct(
+            "PUT", f"{CONFIGURATIONS}/{config_id}/versions/draft", {**body, **draft_changes}
+        )
+        assert reply.status == 200, reply.payload
+    reply = app.direct("POST", f"{CONFIGURATIONS}/{config_id}/versions/draft/publish")
+    assert reply.status == 200, reply.payload
+    return str(reply.payload["version"])
+
+
+def move_directly(app: SandboxApp, deployment_id: str, version: str) -> None:
+    """The deployment moved to another version in the admin UI (a full PUT of its fields)."""
+    current = app.state.objects(DEPLOYMENT_KIND)[deployment_id]
+    body = {
+        k: v
+        for k, v in current.items()
+        if k
+        in ("name", "description", "allowAllDomains", "allowedDomains", "flow", "supportedContent")
+    }
+    body["flow"] = {"id": current["flow"]["id"]} if current.get("flow") else None
+    body["supportedContent"] = {"id": current["supportedContent"]["id"]}
+    body = {k: v for k, v in body.items() if v is not None}
+    body["configuration"] = {"id": current["configuration"]["id"], "version": version}
+    reply = app.direct("PUT", f"{DEPLOYMENTS}/{deployment_id}", body)
+    assert reply.status == 200, reply.payload

@@ -222,19 +222,33 @@ class WebDeploymentAdapter:
             )
         return await self._pair_of(deployment)
 
-    async def delete(self, object_id: str) -> None:
+    async def delete(self, object_id: str) -> LiveResource:
+        """Delete the pair; returns what was deleted (ids and served version, for events)."""
         if object_id.startswith(ORPHAN):
-            await self._delete_configuration(object_id.removeprefix(ORPHAN))
-            return
+            config_id = object_id.removeprefix(ORPHAN)
+            await self._delete_configuration(config_id)
+            return _deleted(object_id, "", None, config_id, None)
         deployment = await self._json("GET", f"{DEPLOYMENTS}/{_id(object_id)}")
-        config_id = str((deployment.get("configuration") or {}).get("id", ""))
+        ref = deployment.get("configuration") or {}
+        config_id = str(ref.get("id", ""))
         await self._session.request("DELETE", f"{DEPLOYMENTS}/{_id(object_id)}")
         await self._until_gone(f"{DEPLOYMENTS}/{_id(object_id)}", "deployment", object_id)
         others = await self._cursor(DEPLOYMENTS, {})
         if config_id and not any(
-            str((d.get("configuration") or {}).get("id")) == config_id for d in others
+            # The listing may lag: the deployment just deleted does not count as a user.
+            str((d.get("configuration") or {}).get("id")) == config_id
+            and str(d.get("id")) != object_id
+            for d in others
         ):
             await self._delete_configuration(config_id)
+        version = ref.get("version")
+        return _deleted(
+            object_id,
+            str(deployment.get("name", "")),
+            object_id,
+            config_id or None,
+            version if isinstance(version, str) else None,
+        )
 
     async def settle(self, resource: LiveResource) -> LiveResource:
         """Wait until the deployment is Active (a 404 right after a create is normal); report
@@ -499,9 +513,7 @@ class WebDeploymentAdapter:
 
     async def _latest(self, config_id: str, *, tolerate_missing: bool) -> str | None:
         try:
-            versions = await self._cursor(
-                f"{_config_path(config_id)}/versions", {}, key="version"
-            )
+            versions = await self._cursor(f"{_config_path(config_id)}/versions", {}, key="version")
         except NotFoundError:
             if tolerate_missing:
                 return None
@@ -516,6 +528,22 @@ class WebDeploymentAdapter:
     async def _json(self, method: str, path: str, *, body: Any = None) -> dict[str, Any]:
         response = await self._session.request(method, path, body=body)
         return responses.json_object(response)
+
+
+def _deleted(
+    object_id: str,
+    name: str,
+    deployment_id: str | None,
+    config_id: str | None,
+    version: str | None,
+) -> LiveResource:
+    facts = {
+        "deploymentId": deployment_id,
+        "configurationId": config_id,
+        "servedVersion": version,
+    }
+    body = {"name": name, LIVE: facts}
+    return LiveResource(kind=WEB_DEPLOYMENT.name, id=object_id, revision="", body=body)
 
 
 def _has_content(ref: Mapping[str, Any]) -> bool:
