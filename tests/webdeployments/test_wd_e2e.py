@@ -437,3 +437,25 @@ def test_webhooks_carry_the_kind_and_the_pairs_ids_and_served_version(
             assert data["details"]["configurationId"] == config_id
         assert mine["channel.provisioned"]["details"]["configurationVersion"] == "1"
         assert mine["channel.updated"]["details"]["configurationVersion"] == "2"
+
+
+def test_a_deployment_moved_back_to_a_version_like_the_spec_is_still_drift(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_spec(workdir, "sales.yaml", spec_text("Sales EU"))
+    with wd_sandbox(monkeypatch) as app:
+        assert run(["apply", "--yes"]) == 0
+        record = configuration_named(app, "Sales EU")
+        messenger = dict(record["draft"]["messenger"], styles={"primaryColor": "#123456"})
+        assert publish_directly(app, record["id"], messenger=messenger) == "2"
+        assert run(["apply", "--yes"]) == 0  # back to the spec's content, as version "3"
+        deployment = deployment_named(app, "Sales EU")
+        assert deployment["configuration"]["version"] == "3"
+        # Rolled back to "1" in the admin UI: the spec's content too, but not the latest
+        # version, which the spec asks for; and the draft is the same as what is served.
+        move_directly(app, deployment["id"], "1")
+        capsys.readouterr()
+
+        assert run(["drift"]) == 2
+        report = capsys.readouterr().out
+        assert 'deployment.configurationVersion: "1" -> "latest"' in report

@@ -34,6 +34,7 @@ import contextlib
 import dataclasses
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote
 
@@ -456,7 +457,7 @@ class WebDeploymentAdapter:
             != rules.normalise_configuration(served_content or {})
         )
         latest = served_version
-        if draft_differs or served is None:
+        if draft_differs or served is None or _edited_since(draft, served):
             latest = await self._latest(config_id, tolerate_missing=True)
         named = deployment if deployment is not None else config
         body: dict[str, Any] = {
@@ -544,6 +545,26 @@ def _deleted(
     }
     body = {"name": name, LIVE: facts}
     return LiveResource(kind=WEB_DEPLOYMENT.name, id=object_id, revision="", body=body)
+
+
+def _edited_since(draft: Mapping[str, Any] | None, served: Mapping[str, Any]) -> bool:
+    """Whether the draft was edited after the served version was published: then a newer
+    version may exist (a deployment moved back to an older one has a draft like it, but
+    edited later), and only the versions listing says. Unreadable dates count as edited."""
+    if draft is None:
+        return False
+    edited, published = _instant(draft.get("dateModified")), _instant(served.get("datePublished"))
+    return edited is None or published is None or edited > published
+
+
+def _instant(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
 
 def _has_content(ref: Mapping[str, Any]) -> bool:
