@@ -21,9 +21,11 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-@pytest.fixture(autouse=True)
-def short_lookup_wait(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The adapter's wait for a lost create to be listed: 1.5 s instead of 10 s. The emulator's
-    listing lag in these tests is 0.3 s at most, so a create that was made is still found; one
-    that was not (a 5xx) fails sooner, and the suite stays fast."""
-    monkeypatch.setattr(adapter, "Waits", functools.partial(adapter.Waits, listing_lag=1.5))
+@pytest.fixture
+def short_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The adapter's waits scaled to the emulator's timers here (a hundredth of the contract's):
+    polls from 50 ms instead of 0.5 s, and a lost create looked up for 1.5 s instead of 10 s.
+    The emulator's listing lag in these tests is 1 s at most, so a create that was made is
+    still found; one that was not (a 5xx) fails sooner, and the suite stays fast."""
+    short = functools.partial(adapter.Waits, listing_lag=1.5, first_delay=0.05, max_delay=0.5)
+    monkeypatch.setattr(adapter, "Waits", short)

@@ -36,7 +36,7 @@ from reconciler.sandbox import FaultPlan, SandboxApp, WebDeploymentKnobs
 from reconciler.sandbox.webdeployments.seeding import seed_pair
 from reconciler.sandbox.webdeployments.supported_content import DEFAULT_PROFILE_ID
 
-pytestmark = pytest.mark.socket
+pytestmark = [pytest.mark.socket, pytest.mark.usefixtures("short_waits")]
 
 INSTANT = WebDeploymentKnobs.instant()
 DOZEN = [f"Store {i:02d}" for i in range(12)]
