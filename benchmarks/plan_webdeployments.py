@@ -14,6 +14,7 @@ Reproduce from the repository root, in the project's virtualenv:
 
     python benchmarks/plan_webdeployments.py                 # 500 pairs, 3 runs
     python benchmarks/plan_webdeployments.py --pairs 2000 --runs 5
+    python benchmarks/plan_webdeployments.py --edited-pct 5    # 5% with unpublished UI edits
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from reconciler.sandbox.webdeployments.seeding import seed_pair
 CREDENTIALS = ("cid-bench-wd", "sek-bench-wd-MARMOT")
 OWNER = "reconciler"
 RATE_PER_MINUTE = 300
+CONFIGURATIONS = "/api/v2/webdeployments/configurations"
 FLOWS = ("Sales Inbound Message", "Support Inbound Message")
 
 
@@ -71,6 +73,32 @@ def seed_org(app: SandboxApp, pairs: int) -> None:
                 "flow": {"id": flow_object(FLOWS[i % 2])["id"]},
             },
         )
+
+
+def edit_drafts(app: SandboxApp, pairs: int, edited_pct: float) -> int:
+    """Edit the draft of every ``100 / edited_pct``-th pair without publishing it (an admin UI
+    edit): the listing cannot say what such a pair serves is still its latest version, so
+    the plan reads its versions. Returns how many were edited."""
+    if edited_pct <= 0:
+        return 0
+    step = max(1, round(100 / edited_pct))
+    records = {
+        r["draft"]["name"]: r for r in app.state.objects("webDeploymentConfiguration").values()
+    }
+    edited = 0
+    for i in range(0, pairs, step):
+        record = records[name_of(i)]
+        draft = {
+            k: v
+            for k, v in record["draft"].items()
+            if k in ("name", "description", "languages", "defaultLanguage", "messenger")
+        }
+        draft["messenger"] = {**draft["messenger"], "styles": {"primaryColor": "#000000"}}
+        reply = app.direct("PUT", f"{CONFIGURATIONS}/{record['id']}/versions/draft", draft)
+        if reply.status != 200:
+            raise SystemExit(f"editing the draft of {name_of(i)!r} failed: {reply.payload}")
+        edited += 1
+    return edited
 
 
 def write_specs(folder: Path, pairs: int) -> None:
@@ -134,6 +162,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=500)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--edited-pct",
+        type=float,
+        default=0.0,
+        help="share of pairs with an unpublished draft edit (each costs one versions read)",
+    )
     args = parser.parse_args()
     if args.pairs < 1 or args.runs < 1:
         parser.error("--pairs and --runs must be at least 1")
@@ -147,6 +181,7 @@ def main() -> int:
     app = SandboxApp(config)
     seeding = time.perf_counter()
     seed_org(app, args.pairs)
+    edited = edit_drafts(app, args.pairs, args.edited_pct)
     seeding = time.perf_counter() - seeding
 
     walls: list[float] = []
@@ -174,6 +209,7 @@ def main() -> int:
         f"seeding took {seeding:.1f} s"
     )
     print(f"plan: {summary.removeprefix('Plan: ')}")
+    print(f"pairs with an unpublished draft edit: {edited}")
     print("requests by endpoint (median per run):")
     endpoints = sorted({key for run in by_endpoint for key in run})
     for key in endpoints:
@@ -187,7 +223,7 @@ def main() -> int:
     )
     print(
         f"reproduce: python benchmarks/plan_webdeployments.py --pairs {args.pairs} "
-        f"--runs {args.runs}"
+        f"--runs {args.runs} --edited-pct {args.edited_pct:g}"
     )
     return 0
 
