@@ -1,4 +1,4 @@
-"""The adapter's waits and cursor guard, in process: the emulator mounted as the transport, on a
+"""The adapter's waits and listings, in process: the emulator mounted as the transport, on a
 fake clock that only the waits move (nothing sleeps for real)."""
 
 from __future__ import annotations
@@ -119,3 +119,24 @@ def test_the_cursor_guard_stops_on_the_sticky_last_cursor() -> None:
     # there, so each listing took its two pages and no more.
     assert app.stats.requests[f"GET {DEPLOYMENTS}"] == 2
     assert app.stats.requests[f"GET {CONFIGURATIONS}"] == 2
+
+
+def test_the_versions_of_a_configuration_are_each_listed_though_they_share_an_id() -> None:
+    clock = FakeClock()
+    app = app_on(clock, WebDeploymentKnobs.instant())
+    config_id, deployment_id = seed_pair(app, "Sales EU")
+    for colour in ("#111111", "#222222"):  # versions "2" and "3", each edited first
+        draft = {"name": "Sales EU", "messenger": {"styles": {"primaryColor": colour}}}
+        assert (
+            app.direct("PUT", f"{CONFIGURATIONS}/{config_id}/versions/draft", draft).status == 200
+        )
+        assert (
+            app.direct("POST", f"{CONFIGURATIONS}/{config_id}/versions/draft/publish").status == 200
+        )
+    # Still served: version "1"; the draft differs from it, so the adapter lists the versions.
+    assert app.state.objects("webDeployment")[deployment_id]["configuration"]["version"] == "1"
+
+    (pair,) = with_adapter(app, clock, lambda adapter: adapter.list())
+
+    facts = pair.body["x-live"]
+    assert (facts["servedVersion"], facts["latestVersion"]) == ("1", "3")
