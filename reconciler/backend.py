@@ -62,8 +62,9 @@ class ResourceAdapter(Protocol):
         """Replace the object's writable fields; ``revision`` is the one the caller read."""
         ...
 
-    async def delete(self, object_id: str) -> None:
-        """Delete by id. NotFoundError if it is already gone."""
+    async def delete(self, object_id: str) -> LiveResource | None:
+        """Delete by id. NotFoundError if it is already gone. May return the object as read
+        just before (its kind's event details then describe it); None otherwise."""
         ...
 
     async def settle(self, resource: LiveResource) -> LiveResource:

@@ -124,6 +124,8 @@ class _Outcome:
     note: str = ""
     error: str = ""
     extra_correlation_ids: list[str] = field(default_factory=list)
+    #: What a delete removed, when its adapter read it (for the events' details).
+    deleted: LiveResource | None = None
 
 
 ResultCallback = Callable[[ActionResult], Awaitable[None]]
@@ -252,8 +254,8 @@ class Executor:
             error=outcome.error,
             note=outcome.note,
             resource_kind=action.resource_kind,
-            details=kinds.get(action.resource_kind).event_details(resource)
-            if resource is not None
+            details=kinds.get(action.resource_kind).event_details(described)
+            if (described := resource or outcome.deleted) is not None
             else {},
         )
 
@@ -410,7 +412,7 @@ class Executor:
             if round_number > 1:
                 await self._backoff(round_number)
             try:
-                await adapter.delete(channel_id)
+                deleted = await adapter.delete(channel_id)
             except NotFoundError:
                 return _Outcome(channel_id=channel_id, note="already absent")
             except OutcomeUnknownError:
@@ -419,7 +421,7 @@ class Executor:
                 except NotFoundError:
                     return _Outcome(channel_id=channel_id, note="deleted (its answer was lost)")
                 continue
-            return _Outcome(channel_id=channel_id)
+            return _Outcome(channel_id=channel_id, deleted=deleted)
         raise ActionFailed(
             f"delete of {action.name!r}: outcome still unknown after "
             f"{self._options.max_rounds} rounds; run apply again"

@@ -143,8 +143,10 @@ async def cursor_listing(
     page_size: int = 300,
     params: Mapping[str, str | list[str]] | None = None,
     max_pages: int = MAX_PAGES,
+    key: str = "id",
 ) -> list[dict[str, Any]]:
-    """Every entity of a cursor listing, as JSON objects, each id once."""
+    """Every entity of a cursor listing, as JSON objects, each ``key`` value once (the id; the
+    versions of one configuration share their id, so their listing passes ``key="version"``)."""
     after = ""
     entities: list[dict[str, Any]] = []
     seen: set[str] = set()
@@ -161,7 +163,7 @@ async def cursor_listing(
         for entity in page:
             if not isinstance(entity, dict):
                 raise TransportError(f"{context}: an entity is not a JSON object")
-            entity_id = entity.get("id")
+            entity_id = entity.get(key)
             if isinstance(entity_id, str) and entity_id in seen:
                 continue  # a write between two pages can shift one over
             if isinstance(entity_id, str):

@@ -388,6 +388,11 @@ def spec_from_live(
     block = strip_server_fields_configuration(configuration)
     block.pop("name", None)
     block.pop("description", None)
+    authentication = block.get("authenticationSettings")
+    if isinstance(authentication, dict) and not authentication.get("integrationId"):
+        # Servers fill in {enabled: false} with no integration (contract §7.3); a spec must
+        # name one, so the block stays unmanaged, as Terraform's exporter drops it (TF#879).
+        del block["authenticationSettings"]
     configuration_block = known_fields(properties["configuration"], _without_empty(block), defs)
     live = normalise_deployment(strip_server_fields_deployment(deployment))
     wanted = ("allowAllDomains", "allowedDomains", "flow", "supportedContent")

@@ -1,21 +1,14 @@
-"""The webDeployment corpus: every folder of tests/cases_webdeployment is one validation run.
+"""The webDeployment corpus: every folder of tests/cases_webdeployment is one run of
+``reconciler validate``.
 
 Each case holds its input under ``channels/`` and ``expected.txt``, the exact diagnostic lines
 (paths relative to the case folder); an empty ``expected.txt`` means the specs are valid.
-
-Until ``reconciler validate`` dispatches on ``kind``, ``validate_webdeployments`` below drives the
-same machinery by hand: the loader, interpolation, the schema-error explanations of
-``reconciler.spec.schema`` applied to ``webdeployment.schema.json``, the cross-file rules, and
-the kind's own cross-field rules. Once dispatch exists, ``test_case`` should call
-``run(["validate"])`` exactly as tests/spec/test_spec_cases.py does, and this adapter goes.
 """
 
 from __future__ import annotations
 
-import functools
+import dataclasses
 import json
-from collections.abc import Iterable
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -23,15 +16,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
-from jsonschema.protocols import Validator
 
-from reconciler import kinds
-from reconciler.interpolate import SpecContext, interpolate_specs
-from reconciler.kinds.webdeployment_rules import check_document
-from reconciler.model import ChannelSpec, Diagnostic, SourceRef
-from reconciler.spec import schema as channel_schema_module
-from reconciler.spec.loader import load_specs
-from reconciler.spec.rules import unique_names
+from reconciler.cli import run
+from reconciler.kinds.webdeployment_rules import KIND, SCHEMA_RESOURCE, check_document
+from reconciler.model import ChannelSpec, SourceRef
+from reconciler.spec.schema import check_spec, kind_schema
+from reconciler.spec.validate import validate_paths
 
 # Values shaped like spec fields: the schema's own names as keys, so that nested checks run.
 FIELD_NAMES = st.sampled_from(
@@ -69,36 +59,8 @@ CASES = Path(__file__).resolve().parent.parent / "cases_webdeployment"
 ALL_CASES = sorted(path.name for path in CASES.iterdir() if path.is_dir())
 
 
-@functools.lru_cache(maxsize=1)
 def webdeployment_schema() -> dict[str, Any]:
-    text = resources.files("reconciler.schemas").joinpath("webdeployment.schema.json")
-    return json.loads(text.read_text("utf-8"))  # type: ignore[no-any-return]
-
-
-@functools.lru_cache(maxsize=1)
-def webdeployment_validator() -> Validator:
-    # The kinds' validator: Draft 2020-12 with ECMA-262 ``$`` in patterns.
-    return channel_schema_module.kind_validator(kinds.get("webDeployment"))
-
-
-def schema_diagnostics(spec: ChannelSpec) -> list[Diagnostic]:
-    """``reconciler.spec.schema.check_spec`` with the webDeployment schema in place."""
-    found: dict[tuple[str, str], Diagnostic] = {}
-    for error in webdeployment_validator().iter_errors(spec.body):
-        for diagnostic in channel_schema_module._diagnostics(error, spec):
-            found.setdefault((diagnostic.path, diagnostic.message), diagnostic)
-    return channel_schema_module._drop_shadowed(list(found.values()))
-
-
-def validate_webdeployments(paths: Iterable[str | Path]) -> list[Diagnostic]:
-    loaded = load_specs(paths)
-    resolved, problems = interpolate_specs(loaded.specs, SpecContext())
-    for spec in resolved:
-        problems.extend(schema_diagnostics(spec))
-        problems.extend(check_document(spec))
-    problems.extend(unique_names(resolved))
-    everything = {*loaded.diagnostics, *problems}
-    return sorted(everything, key=lambda d: (*d.sort_key(), d.rule))
+    return kind_schema(SCHEMA_RESOURCE)
 
 
 def expected_lines(case: str) -> list[str]:
@@ -107,10 +69,15 @@ def expected_lines(case: str) -> list[str]:
 
 
 @pytest.mark.parametrize("case", ALL_CASES)
-def test_case(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_case(
+    case: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(CASES / case)
-    found = [str(diagnostic) for diagnostic in validate_webdeployments(["channels"])]
-    assert found == expected_lines(case)
+    code = run(["validate"])
+    out = capsys.readouterr().out.splitlines()
+    expected = expected_lines(case)
+    assert out[:-1] == expected
+    assert code == (1 if expected else 0)
 
 
 def test_corpus_is_big_enough() -> None:
@@ -135,7 +102,8 @@ def test_every_expected_line_names_file_line_and_column() -> None:
 def test_every_rule_is_exercised_by_some_case() -> None:
     rules: set[str] = set()
     for case in ALL_CASES:
-        rules.update(d.rule for d in validate_webdeployments([CASES / case / "channels"]))
+        result = validate_paths([CASES / case / "channels"])
+        rules.update(d.rule for d in result.diagnostics)
     expected = {
         "schema.required",
         "schema.additionalProperties",
@@ -170,7 +138,9 @@ EXAMPLES = Path(__file__).resolve().parent.parent.parent / "docs" / "examples" /
 def test_the_documented_examples_are_valid() -> None:
     examples = sorted(EXAMPLES.glob("*.yaml"))
     assert len(examples) >= 2
-    assert validate_webdeployments(examples) == []
+    result = validate_paths(examples)
+    assert result.diagnostics == ()
+    assert len(result.specs) == len(examples)
 
 
 def test_schema_is_valid_draft_2020_12_with_a_stable_id() -> None:
@@ -221,8 +191,9 @@ def test_every_object_is_closed_except_the_passed_through_support_center() -> No
 @given(st.dictionaries(st.text(max_size=20), JSON_VALUES, max_size=6))
 @settings(max_examples=200)
 def test_any_body_gets_diagnostics_not_a_crash(fields: dict[str, Any]) -> None:
-    body = {"kind": "webDeployment", **fields}
+    body = {"kind": KIND, **fields}
     spec = ChannelSpec(name="x", body=body, source=SourceRef(file="a.yaml", line=1, col=1))
-    for diagnostic in [*schema_diagnostics(spec), *check_document(spec)]:
+    spec = dataclasses.replace(spec, kind=KIND)
+    for diagnostic in [*check_spec(spec), *check_document(spec)]:
         assert diagnostic.line >= 1
         assert diagnostic.message

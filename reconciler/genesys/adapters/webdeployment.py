@@ -34,6 +34,7 @@ import contextlib
 import dataclasses
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote
 
@@ -163,8 +164,17 @@ class WebDeploymentAdapter:
     async def create(self, body: Mapping[str, Any]) -> LiveResource:
         owner = _owner(body)
         config_id = await self._create_configuration(body, owner)
-        version = await self._publish(config_id)
-        deployment = await self._create_deployment(body, owner, config_id, version)
+        try:
+            version = await self._publish(config_id)
+            deployment = await self._create_deployment(body, owner, config_id, version)
+        except OutcomeUnknownError as exc:
+            # Not the create's own answer: the configuration exists (a lookup of the name
+            # would find it and call it someone else's). Nothing is repeated blindly; the next
+            # plan sees the configuration alone and completes the pair.
+            raise ReconcilerError(
+                f"web deployment {body['name']!r}: its configuration {config_id} was created, "
+                f"then {exc}; not repeated: run apply again, it completes the pair"
+            ) from exc
         return await self._pair_of(deployment)
 
     async def update(
@@ -219,19 +229,33 @@ class WebDeploymentAdapter:
             )
         return await self._pair_of(deployment)
 
-    async def delete(self, object_id: str) -> None:
+    async def delete(self, object_id: str) -> LiveResource:
+        """Delete the pair; returns what was deleted (ids and served version, for events)."""
         if object_id.startswith(ORPHAN):
-            await self._delete_configuration(object_id.removeprefix(ORPHAN))
-            return
+            config_id = object_id.removeprefix(ORPHAN)
+            await self._delete_configuration(config_id)
+            return _deleted(object_id, "", None, config_id, None)
         deployment = await self._json("GET", f"{DEPLOYMENTS}/{_id(object_id)}")
-        config_id = str((deployment.get("configuration") or {}).get("id", ""))
+        ref = deployment.get("configuration") or {}
+        config_id = str(ref.get("id", ""))
         await self._session.request("DELETE", f"{DEPLOYMENTS}/{_id(object_id)}")
         await self._until_gone(f"{DEPLOYMENTS}/{_id(object_id)}", "deployment", object_id)
         others = await self._cursor(DEPLOYMENTS, {})
         if config_id and not any(
-            str((d.get("configuration") or {}).get("id")) == config_id for d in others
+            # The listing may lag: the deployment just deleted does not count as a user.
+            str((d.get("configuration") or {}).get("id")) == config_id
+            and str(d.get("id")) != object_id
+            for d in others
         ):
             await self._delete_configuration(config_id)
+        version = ref.get("version")
+        return _deleted(
+            object_id,
+            str(deployment.get("name", "")),
+            object_id,
+            config_id or None,
+            version if isinstance(version, str) else None,
+        )
 
     async def settle(self, resource: LiveResource) -> LiveResource:
         """Wait until the deployment is Active (a 404 right after a create is normal); report
@@ -271,10 +295,17 @@ class WebDeploymentAdapter:
         sent = _configuration_fields(body, owner)
         try:
             created = await self._write(lambda: self._json("POST", CONFIGURATIONS, body=sent))
-        except OutcomeUnknownError:
+        except OutcomeUnknownError as exc:
             found = await self._find_configuration(str(body["name"]), owner)
             if found is None:
-                raise
+                # Already looked up for the listing-lag wait: fail now, never POST again.
+                raise ReconcilerError(
+                    f"create of web deployment {body['name']!r}: the answer to its "
+                    f"configuration create was lost and no configuration of that name is listed "
+                    f"after {self.waits.listing_lag:g} s; not created again (nothing on the "
+                    "server stops a duplicate): run apply again, the next plan sees whether it "
+                    "was made"
+                ) from exc
             return found
         return str(created["id"])
 
@@ -341,17 +372,31 @@ class WebDeploymentAdapter:
         try:
             return await self._write(lambda: self._json("POST", DEPLOYMENTS, body=sent))
         except OutcomeUnknownError:
-            found = await self.find(str(body["name"]))
-            facts = found.body.get(LIVE) if found is not None else None
-            if (
-                found is not None
-                and isinstance(facts, dict)
-                and facts.get("deploymentId")
-                and found.managed_by == owner
-                and facts.get("configurationId") == config_id
-            ):
-                return await self._json("GET", f"{DEPLOYMENTS}/{_id(found.id)}")
+            found = await self._find_deployment(str(body["name"]), owner, config_id)
+            if found is not None:
+                return await self._json("GET", f"{DEPLOYMENTS}/{_id(found)}")
             raise
+
+    async def _find_deployment(self, name: str, owner: str, config_id: str) -> str | None:
+        """The one deployment of this name and owner on ``config_id``, waiting out listing lag
+        (the configuration alone is listed meanwhile: it is not the deployment)."""
+        key = WEB_DEPLOYMENT.identity(name)
+        started = self._session.clock()
+        delay = self.waits.first_delay
+        while True:
+            matches = [
+                str(d["id"])
+                for d in await self._cursor(DEPLOYMENTS, {})
+                if WEB_DEPLOYMENT.identity(str(d.get("name", ""))) == key
+                and rules.read_marker(d.get("description")) == owner
+                and str((d.get("configuration") or {}).get("id")) == config_id
+            ]
+            if len(matches) == 1:
+                return matches[0]
+            if self._session.clock() - started >= self.waits.listing_lag:
+                return None
+            await self._session.sleep(delay)
+            delay = min(delay * 2, self.waits.max_delay)
 
     async def _delete_configuration(self, config_id: str) -> None:
         try:
@@ -418,7 +463,7 @@ class WebDeploymentAdapter:
             != rules.normalise_configuration(served_content or {})
         )
         latest = served_version
-        if draft_differs or served is None:
+        if draft_differs or served is None or _edited_since(draft, served):
             latest = await self._latest(config_id, tolerate_missing=True)
         named = deployment if deployment is not None else config
         body: dict[str, Any] = {
@@ -475,19 +520,57 @@ class WebDeploymentAdapter:
 
     async def _latest(self, config_id: str, *, tolerate_missing: bool) -> str | None:
         try:
-            versions = await self._cursor(f"{_config_path(config_id)}/versions", {})
+            versions = await self._cursor(f"{_config_path(config_id)}/versions", {}, key="version")
         except NotFoundError:
             if tolerate_missing:
                 return None
             raise
         return rules.latest_published(v.get("version") for v in versions)
 
-    async def _cursor(self, path: str, params: Mapping[str, str]) -> Entities:
-        return await cursor_listing(self._session, path, params=params, max_pages=self._max_pages)
+    async def _cursor(self, path: str, params: Mapping[str, str], key: str = "id") -> Entities:
+        return await cursor_listing(
+            self._session, path, params=params, max_pages=self._max_pages, key=key
+        )
 
     async def _json(self, method: str, path: str, *, body: Any = None) -> dict[str, Any]:
         response = await self._session.request(method, path, body=body)
         return responses.json_object(response)
+
+
+def _deleted(
+    object_id: str,
+    name: str,
+    deployment_id: str | None,
+    config_id: str | None,
+    version: str | None,
+) -> LiveResource:
+    facts = {
+        "deploymentId": deployment_id,
+        "configurationId": config_id,
+        "servedVersion": version,
+    }
+    body = {"name": name, LIVE: facts}
+    return LiveResource(kind=WEB_DEPLOYMENT.name, id=object_id, revision="", body=body)
+
+
+def _edited_since(draft: Mapping[str, Any] | None, served: Mapping[str, Any]) -> bool:
+    """Whether the draft was edited after the served version was published: then a newer
+    version may exist (a deployment moved back to an older one has a draft like it, but
+    edited later), and only the versions listing says. Unreadable dates count as edited."""
+    if draft is None:
+        return False
+    edited, published = _instant(draft.get("dateModified")), _instant(served.get("datePublished"))
+    return edited is None or published is None or edited > published
+
+
+def _instant(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
 
 def _has_content(ref: Mapping[str, Any]) -> bool:
