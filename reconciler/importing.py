@@ -155,9 +155,19 @@ def _ordered(
 _UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Co", "Cn"})
 
 
+#: Plain scalars that YAML 1.1 readers (many editors and linters) take for booleans; written
+#: quoted so that every reader sees the string ("On" is a launcher button visibility).
+_YAML11_BOOLEANS = frozenset(
+    f(word)
+    for word in ("y", "yes", "n", "no", "true", "false", "on", "off")
+    for f in (str.lower, str.title, str.upper)
+)
+
+
 def _text(value: Any) -> Any:
-    if isinstance(value, str) and any(
-        unicodedata.category(ch) in _UNSAFE_CATEGORIES for ch in value
+    if isinstance(value, str) and (
+        value in _YAML11_BOOLEANS
+        or any(unicodedata.category(ch) in _UNSAFE_CATEGORIES for ch in value)
     ):
         return DoubleQuotedScalarString(value)
     return value

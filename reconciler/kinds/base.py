@@ -100,6 +100,8 @@ class Reference:
 
     path: tuple[str, ...]
     target: str
+    #: What the target is called in messages ("inbound message flow"); default: ``target``.
+    label: str = ""
 
 
 class ResourceKind:

@@ -45,8 +45,12 @@ class WebDeploymentKind(ResourceKind):
     schema_resource: ClassVar[str] = rules.SCHEMA_RESOURCE
     server_fields: ClassVar[tuple[str, ...]] = (LIVE, OWNER)
     references: ClassVar[tuple[Reference, ...]] = (
-        Reference(path=("deployment", "flow"), target="flow"),
-        Reference(path=("deployment", "supportedContent"), target="supportedContent"),
+        Reference(path=("deployment", "flow"), target="flow", label="inbound message flow"),
+        Reference(
+            path=("deployment", "supportedContent"),
+            target="supportedContent",
+            label="supported content profile",
+        ),
     )
     import_order: ClassVar[Mapping[str, tuple[str, ...]]] = {
         "": ("kind", "name", "description", "configuration", "deployment"),

@@ -34,7 +34,7 @@ from typing import Any
 
 from reconciler import kinds
 from reconciler.errors import PlanError
-from reconciler.kinds.base import scripts_of
+from reconciler.kinds.base import Reference, scripts_of
 from reconciler.model import LiveResource, Spec
 from reconciler.planner.actions import (
     Action,
@@ -211,6 +211,18 @@ def _rename_hints(actions: list[Action]) -> list[Action]:
     return hinted
 
 
+def _check_id(spec: Spec, ref: Reference, object_id: str, catalog: Catalog) -> None:
+    """A reference by id to an object the adapter lists must name one of them (a flow of the
+    right type, an existing profile): caught here, before any write, not by a 400 halfway."""
+    if kinds.known(ref.target) or ref.target not in catalog:
+        return
+    if not any(entry[0] == object_id for entry in catalog[ref.target]):
+        label = ref.label or ref.target
+        raise PlanError(
+            f"{_source(spec)}: {'.'.join(ref.path)}: no {label} has the id {object_id!r}"
+        )
+
+
 def _resolve_refs(
     spec: Spec,
     live_by_key: Mapping[tuple[str, str], list[LiveResource]],
@@ -228,10 +240,13 @@ def _resolve_refs(
         for part in ref.path[:-1]:
             parent = parent.get(part) if isinstance(parent, dict) else None
         value = parent.get(ref.path[-1]) if isinstance(parent, dict) else None
-        if not isinstance(value, dict) or not isinstance(value.get("name"), str):
-            continue  # absent, or already an id
-        name = value["name"]
         where = ".".join(ref.path)
+        if isinstance(value, dict) and isinstance(value.get("id"), str):
+            _check_id(spec, ref, value["id"], catalog)
+            continue
+        if not isinstance(value, dict) or not isinstance(value.get("name"), str):
+            continue  # absent
+        name = value["name"]
         if kinds.known(ref.target):
             target = kinds.get(ref.target)
             key = target.identity(name)
@@ -240,10 +255,9 @@ def _resolve_refs(
             if not found and (ref.target, key) in planned:
                 pending.append(PendingRef(path=ref.path, kind=ref.target, name=name))
                 continue
-        else:
-            key = kinds.identity_key(name)
-            found = [e for e in catalog.get(ref.target, ()) if kinds.identity_key(e[1]) == key]
-            label = ref.target
+        else:  # an object the adapter lists: its exact name, as the API spells it
+            found = [e for e in catalog.get(ref.target, ()) if e[1] == name]
+            label = ref.label or ref.target
         if len(found) != 1:
             detail = (
                 f"no {label} is named {name!r}"

@@ -197,3 +197,15 @@ def test_any_text_value_and_key_loads_back_exactly(value: str, key: str) -> None
     body = resolved[0].body
     assert body.get("description", "") == value  # an empty description is left out
     assert body["webMessagingWidgetConfiguration"]["customAttributes"] == {key: value}
+
+
+def test_strings_yaml_1_1_reads_as_booleans_are_written_quoted() -> None:
+    from ruamel.yaml.comments import CommentedMap
+
+    from reconciler.importing import _ordered, render_document
+
+    document = _ordered({"launcherButton": {"visibility": "On"}, "other": "Off"}, "", {})
+    assert isinstance(document, CommentedMap)
+    text = render_document(document, [])
+    assert 'visibility: "On"' in text
+    assert 'other: "Off"' in text

@@ -104,8 +104,24 @@ def test_a_pinned_spec_with_nothing_to_pin_fails_the_plan_naming_the_file() -> N
 
 
 def test_an_unknown_flow_fails_the_plan_naming_the_file() -> None:
-    with pytest.raises(PlanError, match=r"w\.yaml:1: deployment\.flow: no flow is named 'Nope'"):
+    with pytest.raises(
+        PlanError, match=r"w\.yaml:1: deployment\.flow: no inbound message flow is named 'Nope'"
+    ):
         plan([spec(flow={"name": "Nope"})], [live()])
+
+
+def test_a_flow_given_by_an_id_no_inbound_message_flow_has_fails_the_plan() -> None:
+    with pytest.raises(
+        PlanError, match=r"deployment\.flow: no inbound message flow has the id 'flow-9'"
+    ):
+        plan([spec(flow={"id": "flow-9"})], [live()])
+    (action,) = plan([spec(flow={"id": "flow-1"})], [live()]).actions
+    assert action.kind is ActionKind.NOOP
+
+
+def test_flows_resolve_by_their_exact_name() -> None:
+    with pytest.raises(PlanError, match="no inbound message flow is named"):
+        plan([spec(flow={"name": "sales inbound message"})], [live()])
 
 
 def test_two_live_pairs_with_one_name_fail_the_plan() -> None:
