@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,7 +54,7 @@ MAX_NODES = 20_000
 #: Nesting depth of one document (a channel needs 4).
 MAX_DEPTH = 32
 
-SPEC_SUFFIXES = (".yaml", ".yml")
+SPEC_SUFFIXES = (".yaml", ".yml")  # compared in lower case: A.YAML is a spec too
 
 _STOPPED = "; the rest of the file is not read"
 
@@ -115,7 +116,11 @@ def discover(
             if not found and not problems:
                 message = "no .yaml or .yml files in this folder"
                 diagnostics.append(_file_diagnostic(shown, message, "file.no-specs"))
-        elif root.exists():
+        elif root.exists() or root.is_symlink():
+            problem = _not_a_spec_file(root)
+            if problem:
+                diagnostics.append(_file_diagnostic(shown, problem, "file.not-regular"))
+                continue
             found = [root]
         else:
             diagnostics.append(_file_diagnostic(shown, "no such file or folder", "file.not-found"))
@@ -129,6 +134,9 @@ def discover(
 
 
 def _walk(root: Path) -> tuple[list[Path], list[Diagnostic]]:
+    """Every spec file under ``root``: symbolic links to folders are followed (a loop is refused
+    by name), suffixes match in any letter case, and anything that is not a regular file (a
+    FIFO, a device, a link to nothing) is refused by name instead of being skipped or read."""
     problems: list[Diagnostic] = []
 
     def unreadable(exc: OSError) -> None:
@@ -136,12 +144,44 @@ def _walk(root: Path) -> tuple[list[Path], list[Diagnostic]]:
         problems.append(_file_diagnostic(where, _os_reason(exc), "file.unreadable"))
 
     found: list[Path] = []
-    for folder, dirs, names in os.walk(root, onerror=unreadable):
+    for folder, dirs, names in os.walk(root, onerror=unreadable, followlinks=True):
         dirs.sort()
-        found.extend(Path(folder, name) for name in names if name.endswith(SPEC_SUFFIXES))
-    found = [path for path in found if path.is_file()]
+        here = os.path.realpath(folder)
+        for name in list(dirs):
+            target = os.path.realpath(os.path.join(folder, name))
+            if here == target or here.startswith(target + os.sep):
+                dirs.remove(name)  # a link back up the tree: walking it would never end
+                where = Path(folder, name).as_posix()
+                message = "a symbolic link to a folder that contains it (a loop); not read"
+                problems.append(_file_diagnostic(where, message, "file.link-loop"))
+        for name in names:
+            if not name.lower().endswith(SPEC_SUFFIXES):
+                continue
+            path = Path(folder, name)
+            problem = _not_a_spec_file(path)
+            if problem:
+                problems.append(_file_diagnostic(path.as_posix(), problem, "file.not-regular"))
+            else:
+                found.append(path)
     found.sort(key=lambda path: path.as_posix())  # the order diagnostics are sorted in
     return found, problems
+
+
+def _not_a_spec_file(path: Path) -> str:
+    """Why ``path`` (named like a spec) cannot be read as one, or '' for a regular file."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "a symbolic link to nothing (its target does not exist); not read"
+    except OSError as exc:
+        return _os_reason(exc)
+    if stat.S_ISREG(mode):
+        return ""
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO), not a file; not read (reading it could wait forever)"
+    if stat.S_ISDIR(mode):
+        return ""  # a folder named like a spec: os.walk lists it among the folders
+    return "not a regular file (a device or a socket); not read"
 
 
 def load_file(path: Path, shown: str) -> tuple[list[ChannelSpec], list[Diagnostic]]:
