@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from reconciler import kinds
 from reconciler.artifacts import DEFAULT_OUT_DIR, file_safe, write_artifacts
 from reconciler.backend import Backend
-from reconciler.errors import ConfigError, NotFoundError
+from reconciler.errors import ConfigError, NotFoundError, ReconcilerError
 from reconciler.events import Event, drift_detected
 from reconciler.interpolate import SpecContext
 from reconciler.model import LiveResource, Spec
@@ -67,16 +67,44 @@ def kinds_in_play(specs: Sequence[Spec]) -> list[str]:
     return kinds.ordered({*kinds.names(), *(spec.kind for spec in specs)})
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Listing:
+    """Every registered kind's live objects, and the kinds the org does not serve."""
+
+    live: list[LiveResource]
+    unserved: dict[str, ReconcilerError]
+
+
+async def list_all(backend: Backend) -> Listing:
+    """One listing of every registered kind; a kind the org does not serve (404, or no
+    adapter) is noted, not fatal: only a kind the specs use must be served."""
+    live: list[LiveResource] = []
+    unserved: dict[str, ReconcilerError] = {}
+    for name in kinds.ordered(kinds.names()):
+        try:
+            live.extend(await backend.adapter(name).list())
+        except (NotFoundError, ConfigError) as exc:
+            unserved[name] = exc
+    return Listing(live=live, unserved=unserved)
+
+
 async def read_live(
-    backend: Backend, specs: Sequence[Spec]
+    backend: Backend, specs: Sequence[Spec], listing: Listing | None = None
 ) -> tuple[list[LiveResource], dict[str, list[tuple[str, str]]]]:
     """Every live object of the kinds in play, and the catalogue of what their specs may name.
 
     A kind no spec uses is read only if the org serves it: its listing's 404 means "none here"
     (a real org has no tutorial channels API). A kind the specs use must be listed.
+    ``listing``: one made already (while the specs were being checked).
     """
     used = {spec.kind for spec in specs}
-    live = await list_kinds(backend, kinds_in_play(specs), required=used)
+    if listing is None:
+        live = await list_kinds(backend, kinds_in_play(specs), required=used)
+    else:
+        for name in kinds.ordered(used):
+            if name in listing.unserved:
+                raise listing.unserved[name]
+        live = listing.live
     catalog: dict[str, list[tuple[str, str]]] = {}
     for name in kinds.ordered(used):
         for target, entries in (await backend.adapter(name).catalog()).items():
@@ -108,9 +136,11 @@ async def plan_against(
     now: datetime,
     report: ReportKind = ReportKind.PLAN,
     write_only: WritePaths | None = None,
+    listing: Listing | None = None,
 ) -> Plan:
-    """One listing per kind in play, then the pure planner. Apply reuses this to plan afresh."""
-    live, catalog = await read_live(backend, specs)
+    """One listing per kind in play (or ``listing``, made while the specs were checked), then
+    the pure planner. Apply reuses this to plan afresh."""
+    live, catalog = await read_live(backend, specs, listing)
     return build_plan(
         specs,
         live,
@@ -132,13 +162,16 @@ def run_plan(
     transport: httpx.AsyncBaseTransport | None = None,
     specs: Sequence[Spec] | None = None,
 ) -> PlanResult:
-    """Validate specs (SpecError before any API call; ``specs`` when the caller already
-    loaded them), plan against the org, write artifacts."""
+    """Check the specs, plan against the org, write the artifacts.
+
+    Without ``specs``, the specs are loaded and checked in a worker thread while the token
+    request and the listings run (plan writes nothing, so reading early is safe); invalid
+    specs still end the run with their ``SpecError`` before any plan exists, and the listing is
+    cancelled. With ``specs`` (already checked by the caller), the listing comes after.
+    """
     from reconciler.genesys.factory import open_backend
     from reconciler.spec.validate import load_valid_specs
 
-    if specs is None:
-        specs = load_valid_specs(list(request.paths), request.context)
     moment = datetime.now(timezone.utc) if now is None else now
     # drift sends drift.detected; a bad WEBHOOK_URL or secret fails before any API call.
     sink = (
@@ -147,11 +180,34 @@ def run_plan(
         else NullSink()
     )
 
+    async def checked_while_listing(backend: Backend) -> tuple[Sequence[Spec], Listing]:
+        listing = asyncio.ensure_future(list_all(backend))
+        try:
+            checked = await asyncio.to_thread(
+                load_valid_specs, list(request.paths), request.context
+            )
+        except BaseException:
+            listing.cancel()
+            await asyncio.gather(listing, return_exceptions=True)
+            raise
+        return checked, await listing
+
     async def fetch() -> tuple[Plan, DeliveryOutcome | None]:
         try:
             async with open_backend(settings, transport=transport, read_only=True) as backend:
+                listing = None
+                checked: Sequence[Spec]
+                if specs is None:
+                    checked, listing = await checked_while_listing(backend)
+                else:
+                    checked = specs
                 plan = await plan_against(
-                    specs, backend, options=request.options, now=moment, report=request.report
+                    checked,
+                    backend,
+                    options=request.options,
+                    now=moment,
+                    report=request.report,
+                    listing=listing,
                 )
             outcome = None
             if request.report is ReportKind.DRIFT and plan.has_changes:

@@ -17,6 +17,7 @@ import click
 
 from reconciler.cli.app import EXIT_CHANGES, EXIT_OK, cli
 from reconciler.cli.inputs import PlanningInputs, planning_inputs, spec_errors_reported
+from reconciler.errors import ConfigError
 from reconciler.planner import Plan, ReportKind, partial_note, unmatched_targets
 from reconciler.planning import PlanRequest, PlanResult, run_plan
 from reconciler.render.plan_text import render_plan_text
@@ -54,10 +55,14 @@ def _execute(inputs: PlanningInputs, report: ReportKind) -> PlanResult:
         report=report,
         context=inputs.context,
     )
-    with spec_errors_reported():
-        specs = load_valid_specs(list(request.paths), request.context)
-    settings = resolve_settings(inputs.connection_env, sandbox=inputs.sandbox)
-    return run_plan(request, settings, env=inputs.connection_env, specs=specs)
+    try:
+        settings = resolve_settings(inputs.connection_env, sandbox=inputs.sandbox)
+    except ConfigError:
+        with spec_errors_reported():  # invalid specs are still reported first
+            load_valid_specs(list(request.paths), request.context)
+        raise
+    with spec_errors_reported():  # specs are checked while the org is being read
+        return run_plan(request, settings, env=inputs.connection_env)
 
 
 def _report(result: PlanResult) -> None:
