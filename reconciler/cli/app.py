@@ -124,6 +124,31 @@ def sandbox_option(command: F) -> F:
     )(command)
 
 
+QUIET, NORMAL, VERBOSE = 0, 1, 2
+
+
+def verbosity_options(command: F) -> F:
+    """``-q/--quiet`` and ``-v/--verbose``, passed to the command as ``quiet`` and ``verbose``;
+    ``verbosity(quiet, verbose)`` makes them one level."""
+    command = click.option(
+        "-v",
+        "--verbose",
+        is_flag=True,
+        help="Say more: every object, also the unchanged ones and, on a terminal, every action.",
+    )(command)
+    command = click.option(
+        "-q", "--quiet", is_flag=True, help="Print only the summary line, warnings and errors."
+    )(command)
+    return command
+
+
+def verbosity(quiet: bool, verbose: bool) -> int:
+    """One level from the two flags; both at once is a usage error."""
+    if quiet and verbose:
+        raise UsageError("--quiet and --verbose cannot be used together")
+    return QUIET if quiet else VERBOSE if verbose else NORMAL
+
+
 def global_options(ctx: click.Context) -> GlobalOptions:
     obj = ctx.find_object(GlobalOptions)
     return obj if obj is not None else GlobalOptions(sandbox=False)
