@@ -36,6 +36,12 @@ EXIT_UNEXPECTED = 3
 EXIT_USAGE = UsageError.exit_code  # 64: click's usage errors and ours exit alike
 EXIT_INTERRUPTED = 130
 
+#: What click 8.2+ raises for a group run without a command (its message is the help text);
+#: click 8.1 prints that help itself and exits 0.
+NO_ARGS_IS_HELP: type[click.UsageError] = getattr(
+    click.exceptions, "NoArgsIsHelpError", type("NoArgsIsHelpError", (click.UsageError,), {})
+)
+
 REPORT_HINT = (
     "this is a bug in reconciler {version}; please report it with the command you ran "
     "and this message (run with RECONCILER_DEBUG=1 for the traceback)"
@@ -154,8 +160,15 @@ def global_options(ctx: click.Context) -> GlobalOptions:
     return obj if obj is not None else GlobalOptions(sandbox=False)
 
 
+def sentence(message: str) -> str:
+    """The message as a sentence: stripped, ending with a full stop (or its own ? or !)."""
+    text = message.strip()
+    return text if text.rstrip(")").endswith((".", "?", "!")) else f"{text}."
+
+
 def echo_error(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
+    """``error: <message>.`` on stderr: every error the CLI reports ends with a full stop."""
+    click.echo(f"error: {sentence(message)}", err=True)
 
 
 def run(args: list[str] | None = None, *, prog_name: str = "reconciler") -> int:
@@ -164,9 +177,12 @@ def run(args: list[str] | None = None, *, prog_name: str = "reconciler") -> int:
         result: Any = cli.main(args=args, prog_name=prog_name, standalone_mode=False)
     except click.exceptions.Exit as exc:  # --help, --version
         return int(exc.exit_code)
+    except NO_ARGS_IS_HELP as exc:  # bare `reconciler` (or group): the command list
+        click.echo(exc.format_message())
+        return EXIT_OK
     except click.UsageError as exc:
         hint = f" Try '{exc.ctx.command_path} --help'." if exc.ctx is not None else ""
-        echo_error(f"{exc.format_message()}{hint}")
+        echo_error(f"{sentence(exc.format_message())}{hint}")
         return EXIT_USAGE
     except click.ClickException as exc:
         echo_error(exc.format_message())

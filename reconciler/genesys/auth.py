@@ -170,7 +170,8 @@ class ClientCredentialsAuth(httpx.Auth):
             # Whatever happened to the token request, the API request was never sent: say so
             # with a "not sent" error, which the retry policy may repeat even for a POST.
             raise httpx.ConnectError(
-                f"token request to {request.url.path} failed ({type(exc).__name__})",
+                f"token request to {request.url.host}{request.url.path} failed "
+                f"({type(exc).__name__}); the API request was not sent",
                 request=request,
             ) from None
 

@@ -16,7 +16,17 @@ import click
 
 from reconciler import kinds
 from reconciler.applying import ApplyRequest, ApplyResult, run_apply
-from reconciler.cli.app import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, cli
+from reconciler.cli.app import (
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    NORMAL,
+    QUIET,
+    VERBOSE,
+    cli,
+    verbosity,
+    verbosity_options,
+)
 from reconciler.cli.commands.plan import use_color, warn_unmatched
 from reconciler.cli.inputs import PlanningInputs, planning_inputs, spec_errors_reported
 from reconciler.errors import UsageError
@@ -37,10 +47,13 @@ SYMBOL = {
 class TerminalHooks:
     """Confirmation and progress for a person at a terminal, or plain lines for CI."""
 
-    def __init__(self, *, assume_yes: bool, interactive: bool, color: bool) -> None:
+    def __init__(
+        self, *, assume_yes: bool, interactive: bool, color: bool, level: int = NORMAL
+    ) -> None:
         self.assume_yes = assume_yes
         self.interactive = interactive
         self.color = color
+        self.level = level  # QUIET: no progress at all; VERBOSE: every action, also on a tty
         self._started = time.monotonic()
 
     def confirm(self, plan: Plan) -> bool:
@@ -54,12 +67,16 @@ class TerminalHooks:
     def started(self, plan: Plan, total: int) -> None:
         self._started = time.monotonic()
         warn_unmatched(plan)
+        if self.level == QUIET:
+            return
         click.echo(f"Applying {total} action(s) to {plan.environment} (plan {plan.digest}).")
         if plan.options.targets:
             click.echo(partial_note(plan.options.targets))
 
     def finished(self, result: ActionResult, done: int, total: int, rate_wait: float) -> None:
-        if self.interactive:
+        if self.level == QUIET:
+            return  # failures are listed at the end
+        if self.interactive and self.level != VERBOSE:
             if result.status is ActionStatus.FAILED:
                 click.echo(f"\r\033[K{action_line(result)}", err=True)
             elapsed = time.monotonic() - self._started
@@ -151,6 +168,7 @@ def apply_summary(result: ApplyResult) -> str:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Webhook outbox [default: .reconciler/outbox/<environment>.jsonl].",
 )
+@verbosity_options
 def apply(
     inputs: PlanningInputs,
     plan_path: Path | None,
@@ -160,6 +178,8 @@ def apply(
     parallelism: int,
     audit_log: Path | None,
     outbox: Path | None,
+    quiet: bool,
+    verbose: bool,
 ) -> int:
     """Make the org match the specs in PATH... (default: channels/).
 
@@ -168,6 +188,7 @@ def apply(
     changed since it was made. Creates never duplicate a channel, whatever fails. Every action
     is recorded in the audit log; events go to WEBHOOK_URL when set. Writes apply.json to --out.
     """
+    level = verbosity(quiet, verbose)
     if plan_path is not None and inputs.shapes_plan:
         raise UsageError(
             "--prune, --adopt and --target are planning options: the saved --plan has its own"
@@ -194,24 +215,28 @@ def apply(
     )
     settings = resolve_settings(inputs.connection_env, sandbox=inputs.sandbox)
     hooks = TerminalHooks(
-        assume_yes=yes, interactive=interactive, color=use_color(sys.stdout, os.environ)
+        assume_yes=yes,
+        interactive=interactive,
+        color=use_color(sys.stdout, os.environ),
+        level=level,
     )
     with spec_errors_reported():
         result = run_apply(request, settings, hooks, env=os.environ)
     if result.declined:
         click.echo("Apply cancelled: nothing was changed.", err=True)
         return EXIT_FAILURE
-    return report_apply(result, interactive=interactive)
+    return report_apply(result, interactive=interactive, level=level)
 
 
-def report_apply(result: ApplyResult, *, interactive: bool) -> int:
+def report_apply(result: ApplyResult, *, interactive: bool, level: int = NORMAL) -> int:
     """The end of an executed run: failed actions (unless the progress bar showed them),
-    the summary, where the audit and report went; returns the exit code."""
-    if not interactive:
+    the summary, where the audit and report went (not with --quiet); returns the exit code."""
+    if not interactive or level == QUIET:
         for failed in (r for r in result.results if r.status is ActionStatus.FAILED):
             click.echo(action_line(failed), err=True)
     click.echo(apply_summary(result))
-    click.echo(f"Audit log: {result.audit_path}; report: {result.report_path}.")
+    if level != QUIET:
+        click.echo(f"Audit log: {result.audit_path}; report: {result.report_path}.")
     if result.interrupted:
         return EXIT_INTERRUPTED
     return EXIT_FAILURE if result.failed else EXIT_OK
