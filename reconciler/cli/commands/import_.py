@@ -156,4 +156,4 @@ def import_(
     if applied.declined:
         click.echo("Adoption cancelled: the files are written, no channel was changed.", err=True)
         return EXIT_FAILURE
-    return report_apply(applied, interactive=interactive, level=level)
+    return report_apply(applied, interactive=interactive, level=level, seconds=hooks.elapsed())
