@@ -101,6 +101,7 @@ def api_error(response: httpx.Response) -> ApiError:
     except (ValueError, RecursionError):
         payload = None
     body = payload if isinstance(payload, dict) else {}
+    listed = body.get("details")
     details = tuple(
         ErrorDetail(
             error_code=_text(item.get("errorCode")),
@@ -108,7 +109,7 @@ def api_error(response: httpx.Response) -> ApiError:
             entity_id=_text(item.get("entityId")),
             entity_name=_text(item.get("entityName")),
         )
-        for item in (body.get("details") if isinstance(body.get("details"), list) else ())
+        for item in (listed if isinstance(listed, list) else ())
         if isinstance(item, dict)
     )
     status = response.status_code
