@@ -21,7 +21,7 @@ import httpx
 from reconciler import __version__
 from reconciler.errors import OutcomeUnknownError, TransportError
 from reconciler.genesys import responses
-from reconciler.genesys.auth import ClientCredentialsAuth
+from reconciler.genesys.auth import TOKEN_REQUEST_EXTENSION, ClientCredentialsAuth
 from reconciler.genesys.pacing import RateLimiter
 from reconciler.genesys.retry import (
     RETRYABLE_STATUSES,
@@ -152,9 +152,7 @@ class GenesysSession:
                     else Delivery.MAYBE_PROCESSED
                 )
                 maybe_processed = maybe_processed or delivery is Delivery.MAYBE_PROCESSED
-                lost = f"{_host(exc, request)}: {method} {path}: {type(exc).__name__}" + (
-                    f" ({str(exc)[:200]})" if str(exc) else ""
-                )
+                lost = _lost(exc, request, method, path)
                 if not may_repeat(method, status=None, delivery=delivery):
                     raise OutcomeUnknownError(_unknown(f"no answer from {lost}")) from None
                 if attempt == last:
@@ -193,13 +191,19 @@ class GenesysSession:
         raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _host(exc: httpx.HTTPError, sent: httpx.Request) -> str:
-    """The host the failed request went to: the login host when the token request failed."""
+def _lost(exc: httpx.HTTPError, sent: httpx.Request, method: str, path: str) -> str:
+    """``host: what failed``, naming the host the failed request went to: the login host when
+    the token request failed (then the API request was never sent)."""
     try:
         failed = exc.request
     except RuntimeError:  # an httpx error raised without its request
         failed = sent
-    return failed.url.host or sent.url.host
+    host = failed.url.host or sent.url.host
+    if failed.extensions.get(TOKEN_REQUEST_EXTENSION):
+        return f"{host}: POST {failed.url.path} (token request): {exc}; {method} {path} not sent"
+    return f"{host}: {method} {path}: {type(exc).__name__}" + (
+        f" ({str(exc)[:200]})" if str(exc) else ""
+    )
 
 
 def _after(attempts: int) -> str:

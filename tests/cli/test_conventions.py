@@ -97,9 +97,10 @@ def test_an_unreachable_login_host_is_named(planning, monkeypatch, capsys) -> No
     monkeypatch.setenv("GENESYS_API_URL", f"http://127.0.0.1:{port}")
     assert run(["plan"]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("error: could not reach localhost: GET /api/v2/")
-    assert "token request to localhost/oauth/token failed (ConnectError)" in err
-    assert err.endswith("(after 2 attempts).\n")
+    assert err.startswith(
+        "error: could not reach localhost: POST /oauth/token (token request): ConnectError ("
+    )
+    assert err.endswith("; GET /api/v2/webmessaging/channels not sent (after 2 attempts).\n")
 
 
 @pytest.mark.socket
