@@ -268,7 +268,11 @@ def report_apply(
         click.echo(not_started_line(not_started), err=True)
     click.echo(apply_summary(result, seconds=seconds))
     if level != QUIET:
-        click.echo(f"Audit log: {result.audit_path}; report: {result.report_path}.")
+        audit, report = (
+            "-" if path is None else path.as_posix()
+            for path in (result.audit_path, result.report_path)
+        )
+        click.echo(f"Audit log: {audit}; report: {report}.")
     if result.interrupted:
         return EXIT_INTERRUPTED
     return EXIT_FAILURE if result.failed else EXIT_OK

@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import IO, Any
 
 import click
@@ -122,12 +121,14 @@ def _report(result: PlanResult, *, output_format: str, level: int) -> None:
         color = use_color(sys.stdout, os.environ)
         click.echo(plan_as_text(plan, level=level, color=color), nl=False, color=color)
     else:
-        full_plan = Path(result.json_path).as_posix()
+        full_plan = result.json_path.as_posix()
         click.echo(plan_document(plan, output_format, full_plan=full_plan), nl=False)
     warn_unmatched(plan)
     if level != QUIET:
         click.echo(
-            f"Wrote {result.json_path} and {result.markdown_path}.", err=output_format != "text"
+            # Forward slashes on every OS: the same line in docs, logs and CI on Windows.
+            f"Wrote {result.json_path.as_posix()} and {result.markdown_path.as_posix()}.",
+            err=output_format != "text",
         )
     if result.webhook is not None and result.webhook.state is DeliveryState.PENDING:
         click.echo(
