@@ -3,7 +3,10 @@
 Each file holds one channel, normalised the way the planner compares (server fields and the
 ownership marker stripped, ``allowedOrigins`` sorted and in lower case, an empty description
 or attribute mapping left out), keys in the contract's order, block style, with a header
-comment naming the source environment, the channel id and the date. Every ``${`` of a live
+comment naming the source environment, the channel id and the date, under a first line
+``# yaml-language-server: $schema=<path>`` that points editors at the kind's schema in a
+``schemas/`` folder of the current directory (``reconciler schema KIND --out schemas/...``
+writes it), as a path relative to the file. Every ``${`` of a live
 value is written ``$${``, so variables never change an imported value. File names are slugs of
 the channel names (``Sales EU`` -> ``sales-eu.yaml``), made unique with ``-2``, ``-3``... when
 names slug alike.
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -197,6 +201,20 @@ def header_lines(resource: LiveResource, environment: str, now: datetime) -> lis
     ]
 
 
+SCHEMAS_DIR = Path("schemas")
+
+
+def schema_line(kind: str, path: Path) -> str:
+    """``yaml-language-server: $schema=../schemas/channel.schema.json``: the kind's schema in
+    ``schemas/`` of the current directory, relative to the file at ``path``."""
+    target = SCHEMAS_DIR / kinds.get(kind).schema_resource
+    try:
+        reference = Path(os.path.relpath(target.absolute(), path.absolute().parent)).as_posix()
+    except ValueError:  # Windows: another drive has no relative path
+        reference = target.absolute().as_uri()
+    return f"yaml-language-server: $schema={reference}"
+
+
 def _existing(out_dir: Path) -> _Existing:
     if not out_dir.is_dir():
         return _Existing()
@@ -266,7 +284,10 @@ def write_files(
             ch,
             path,
             replaced,
-            render_document(channel_document(ch), header_lines(ch, environment, now)),
+            render_document(
+                channel_document(ch),
+                [schema_line(ch.kind, path), *header_lines(ch, environment, now)],
+            ),
         )
         for ch, path, replaced in planned
     ]

@@ -36,6 +36,12 @@ EXIT_UNEXPECTED = 3
 EXIT_USAGE = UsageError.exit_code  # 64: click's usage errors and ours exit alike
 EXIT_INTERRUPTED = 130
 
+#: What click 8.2+ raises for a group run without a command (its message is the help text);
+#: click 8.1 prints that help itself and exits 0.
+NO_ARGS_IS_HELP: type[click.UsageError] = getattr(
+    click.exceptions, "NoArgsIsHelpError", type("NoArgsIsHelpError", (click.UsageError,), {})
+)
+
 REPORT_HINT = (
     "this is a bug in reconciler {version}; please report it with the command you ran "
     "and this message (run with RECONCILER_DEBUG=1 for the traceback)"
@@ -124,13 +130,45 @@ def sandbox_option(command: F) -> F:
     )(command)
 
 
+QUIET, NORMAL, VERBOSE = 0, 1, 2
+
+
+def verbosity_options(command: F) -> F:
+    """``-q/--quiet`` and ``-v/--verbose``, passed to the command as ``quiet`` and ``verbose``;
+    ``verbosity(quiet, verbose)`` makes them one level."""
+    command = click.option(
+        "-v",
+        "--verbose",
+        is_flag=True,
+        help="Say more: every object, also the unchanged ones and, on a terminal, every action.",
+    )(command)
+    command = click.option(
+        "-q", "--quiet", is_flag=True, help="Print only the summary line, warnings and errors."
+    )(command)
+    return command
+
+
+def verbosity(quiet: bool, verbose: bool) -> int:
+    """One level from the two flags; both at once is a usage error."""
+    if quiet and verbose:
+        raise UsageError("--quiet and --verbose cannot be used together")
+    return QUIET if quiet else VERBOSE if verbose else NORMAL
+
+
 def global_options(ctx: click.Context) -> GlobalOptions:
     obj = ctx.find_object(GlobalOptions)
     return obj if obj is not None else GlobalOptions(sandbox=False)
 
 
+def sentence(message: str) -> str:
+    """The message as a sentence: stripped, ending with a full stop (or its own ? or !)."""
+    text = message.strip()
+    return text if text.rstrip(")").endswith((".", "?", "!")) else f"{text}."
+
+
 def echo_error(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
+    """``error: <message>.`` on stderr: every error the CLI reports ends with a full stop."""
+    click.echo(f"error: {sentence(message)}", err=True)
 
 
 def run(args: list[str] | None = None, *, prog_name: str = "reconciler") -> int:
@@ -139,9 +177,12 @@ def run(args: list[str] | None = None, *, prog_name: str = "reconciler") -> int:
         result: Any = cli.main(args=args, prog_name=prog_name, standalone_mode=False)
     except click.exceptions.Exit as exc:  # --help, --version
         return int(exc.exit_code)
+    except NO_ARGS_IS_HELP as exc:  # bare `reconciler` (or group): the command list
+        click.echo(exc.format_message())
+        return EXIT_OK
     except click.UsageError as exc:
         hint = f" Try '{exc.ctx.command_path} --help'." if exc.ctx is not None else ""
-        echo_error(f"{exc.format_message()}{hint}")
+        echo_error(f"{sentence(exc.format_message())}{hint}")
         return EXIT_USAGE
     except click.ClickException as exc:
         echo_error(exc.format_message())

@@ -169,8 +169,9 @@ class ClientCredentialsAuth(httpx.Auth):
         except httpx.TransportError as exc:
             # Whatever happened to the token request, the API request was never sent: say so
             # with a "not sent" error, which the retry policy may repeat even for a POST.
+            # The message keeps the original error (an OS or TLS message, never a secret).
             raise httpx.ConnectError(
-                f"token request to {request.url.path} failed ({type(exc).__name__})",
+                type(exc).__name__ + (f" ({str(exc)[:200]})" if str(exc) else ""),
                 request=request,
             ) from None
 
@@ -220,6 +221,6 @@ def _token_error(response: httpx.Response, error: str) -> Exception:
             )
         )
     return TransportError(
-        f"POST {path} (token request) failed: HTTP {response.status_code}"
-        + (f" (correlation id {correlation})" if correlation else "")
+        f"{response.request.url.host}: POST {path} (token request) failed: "
+        f"HTTP {response.status_code}" + (f" (correlation id {correlation})" if correlation else "")
     )

@@ -21,7 +21,7 @@ import httpx
 from reconciler import __version__
 from reconciler.errors import OutcomeUnknownError, TransportError
 from reconciler.genesys import responses
-from reconciler.genesys.auth import ClientCredentialsAuth
+from reconciler.genesys.auth import TOKEN_REQUEST_EXTENSION, ClientCredentialsAuth
 from reconciler.genesys.pacing import RateLimiter
 from reconciler.genesys.retry import (
     RETRYABLE_STATUSES,
@@ -152,15 +152,15 @@ class GenesysSession:
                     else Delivery.MAYBE_PROCESSED
                 )
                 maybe_processed = maybe_processed or delivery is Delivery.MAYBE_PROCESSED
-                lost = f"{method} {path}: {type(exc).__name__}" + (
-                    f" ({str(exc)[:200]})" if str(exc) else ""
-                )
+                lost = _lost(exc, request, method, path)
                 if not may_repeat(method, status=None, delivery=delivery):
-                    raise OutcomeUnknownError(_unknown(lost)) from None
+                    raise OutcomeUnknownError(_unknown(f"no answer from {lost}")) from None
                 if attempt == last:
                     if maybe_processed and method in ("PUT", "DELETE"):
-                        raise OutcomeUnknownError(_unknown(lost, attempt)) from None
-                    raise TransportError(f"{lost} (after {attempt} attempts)") from None
+                        raise OutcomeUnknownError(
+                            _unknown(f"no answer from {lost}", attempt)
+                        ) from None
+                    raise TransportError(f"could not reach {lost}{_after(attempt)}") from None
                 await self._sleep(self.policy.backoff(attempt))
                 continue
             status = response.status_code
@@ -191,6 +191,25 @@ class GenesysSession:
         raise AssertionError("unreachable")  # pragma: no cover
 
 
+def _lost(exc: httpx.HTTPError, sent: httpx.Request, method: str, path: str) -> str:
+    """``host: what failed``, naming the host the failed request went to: the login host when
+    the token request failed (then the API request was never sent)."""
+    try:
+        failed = exc.request
+    except RuntimeError:  # an httpx error raised without its request
+        failed = sent
+    host = failed.url.host or sent.url.host
+    if failed.extensions.get(TOKEN_REQUEST_EXTENSION):
+        return f"{host}: POST {failed.url.path} (token request): {exc}; {method} {path} not sent"
+    return f"{host}: {method} {path}: {type(exc).__name__}" + (
+        f" ({str(exc)[:200]})" if str(exc) else ""
+    )
+
+
+def _after(attempts: int) -> str:
+    return f" (after {attempts} attempt{'s' if attempts != 1 else ''})"
+
+
 def _unknown(what: str, attempts: int = 0) -> str:
-    tries = f" (after {attempts} attempts)" if attempts else ""
+    tries = _after(attempts) if attempts else ""
     return f"{what}{tries}; the write may or may not have been applied"

@@ -347,6 +347,9 @@ def test_ctrl_c_stops_new_actions_closes_the_audit_and_exits_130(
         assert child.returncode == 130, err
         created = len(app.state.channels)
         assert 1 <= created < len(names), "Ctrl-C did not stop the run early"
+        # One line for every action not started, however many there are.
+        assert err.count("not started") == 1, err
+        assert f"Interrupted: {len(names) - created} action(s) not started" in err
         log = workdir / "audit" / "127.0.0.1.jsonl"
         verify_file(log)
         records = [json.loads(x) for x in log.read_text().splitlines()]

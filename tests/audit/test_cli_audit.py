@@ -57,7 +57,7 @@ def test_missing_file_exits_1_with_one_line(
     path = tmp_path / "nope.jsonl"
     assert run(["audit", "verify", str(path)]) == 1
     _, err = capsys.readouterr()
-    assert err == f"error: audit log {path} does not exist\n"
+    assert err == f"error: audit log {path} does not exist.\n"
 
 
 def test_wrong_expected_head_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

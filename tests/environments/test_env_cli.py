@@ -165,7 +165,7 @@ def test_unknown_environment_and_invalid_environment_file(
     err = capsys.readouterr().err
     assert err == (
         "error: unknown environment 'staging': no environments/staging.yaml "
-        "(environments found: dev, prod)\n"
+        "(environments found: dev, prod).\n"
     )
     monkeypatch.delenv("RECONCILER_ENV")
     write_env(workdir, "dev", "region: sandbox\nowner: 5\n")

@@ -85,7 +85,7 @@ def test_pending_without_a_url_exits_1_with_one_line(
     pending_outbox(outbox, "A")
     assert run(["webhooks", "redeliver", "--outbox", str(outbox)]) == 1
     assert capsys.readouterr().err == (
-        "error: WEBHOOK_URL is not set: cannot redeliver 1 pending event(s)\n"
+        "error: WEBHOOK_URL is not set: cannot redeliver 1 pending event(s).\n"
     )
     assert len(Outbox(outbox).pending()) == 1
 

@@ -105,6 +105,7 @@ def test_import_plan_adopt_apply_then_every_plan_is_noop(
         text = Path("channels/sales-eu.yaml").read_text(encoding="utf-8")
         ids = {str(c["name"]): cid for cid, c in app.state.channels.items()}
         assert text.startswith(
+            "# yaml-language-server: $schema=../schemas/channel.schema.json\n"
             "# Imported by 'reconciler import' from environment 127.0.0.1\n"
             f"# channel id {ids['SALES  EU!']}, on "
         )
@@ -179,7 +180,9 @@ def test_import_with_an_environment_names_it_and_uses_its_owner(
         # Our own channel (marker 'terraform' = this environment's owner) is imported too.
         assert "Imported 2 of 2 channel(s) from dev (127.0.0.1)" in out
         text = Path("channels/owned-elsewhere.yaml").read_text(encoding="utf-8")
-        assert text.startswith("# Imported by 'reconciler import' from environment dev (127.0.0.1)")
+        assert text.split("\n")[1].startswith(
+            "# Imported by 'reconciler import' from environment dev (127.0.0.1)"
+        )
         assert "x-managed-by" not in text
         assert run(["plan", "--env", "dev", "--out", "out"]) == 0
         assert summary("out/plan.json") == {"conflict": 1, "noop": 1}

@@ -54,6 +54,9 @@ def stop(proc: subprocess.Popen[str], sig: int) -> tuple[int, str]:
 
 
 @pytest.mark.socket
+@pytest.mark.skipif(
+    sys.platform == "win32", reason="stops the child with SIGTERM/SIGINT: POSIX signals"
+)
 def test_serve_prints_url_serves_persists_and_exits_0_on_sigterm(tmp_path: Path) -> None:
     state_file = tmp_path / "org.json"
     proc = start(tmp_path, "--state", str(state_file), "--seed", "3")
@@ -78,6 +81,9 @@ def test_serve_prints_url_serves_persists_and_exits_0_on_sigterm(tmp_path: Path)
 
 
 @pytest.mark.socket
+@pytest.mark.skipif(
+    sys.platform == "win32", reason="stops the child with SIGTERM/SIGINT: POSIX signals"
+)
 def test_serve_exits_130_on_ctrl_c(tmp_path: Path) -> None:
     proc = start(tmp_path)
     try:
@@ -89,6 +95,9 @@ def test_serve_exits_130_on_ctrl_c(tmp_path: Path) -> None:
 
 
 @pytest.mark.socket
+@pytest.mark.skipif(
+    sys.platform == "win32", reason="stops the child with SIGTERM/SIGINT: POSIX signals"
+)
 def test_serve_checks_credentials_when_given(tmp_path: Path) -> None:
     env_name = "SANDBOX_TEST_SECRET"
     proc = start(

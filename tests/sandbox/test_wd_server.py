@@ -4,6 +4,7 @@ emulator in a server thread, and ``reconciler sandbox serve`` with its --wd-* op
 from __future__ import annotations
 
 import signal
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -80,6 +81,9 @@ def test_a_pair_over_http_with_a_dropped_create() -> None:
 
 
 @pytest.mark.socket
+@pytest.mark.skipif(
+    sys.platform == "win32", reason="stops the child with SIGTERM/SIGINT: POSIX signals"
+)
 def test_sandbox_serve_exposes_web_deployments_and_its_wd_options(tmp_path: Path) -> None:
     state_file = tmp_path / "org.json"
     proc = start(

@@ -34,6 +34,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "reconciler.cli.commands.sandbox",
         "The sandbox emulator of the Genesys APIs this tool uses (no org or credentials needed).",
     ),
+    "schema": (
+        "reconciler.cli.commands.schema",
+        "Print the JSON Schema of a spec kind (channel, webDeployment), environment, plan or "
+        "event.",
+    ),
+    "show": (
+        "reconciler.cli.commands.show",
+        "Print a saved plan.json or drift.json as text, markdown or JSON.",
+    ),
     "validate": (
         "reconciler.cli.commands.validate",
         "Check the channel specs in PATH... (files or folders; default: channels/).",

@@ -10,13 +10,24 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
 from reconciler import kinds
 from reconciler.applying import ApplyRequest, ApplyResult, run_apply
-from reconciler.cli.app import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, cli
+from reconciler.cli.app import (
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    NORMAL,
+    QUIET,
+    VERBOSE,
+    cli,
+    verbosity,
+    verbosity_options,
+)
 from reconciler.cli.commands.plan import use_color, warn_unmatched
 from reconciler.cli.inputs import PlanningInputs, planning_inputs, spec_errors_reported
 from reconciler.errors import UsageError
@@ -37,11 +48,27 @@ SYMBOL = {
 class TerminalHooks:
     """Confirmation and progress for a person at a terminal, or plain lines for CI."""
 
-    def __init__(self, *, assume_yes: bool, interactive: bool, color: bool) -> None:
+    def __init__(
+        self,
+        *,
+        assume_yes: bool,
+        interactive: bool,
+        color: bool,
+        level: int = NORMAL,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.assume_yes = assume_yes
         self.interactive = interactive
         self.color = color
-        self._started = time.monotonic()
+        self.level = level  # QUIET: no progress at all; VERBOSE: every action, also on a tty
+        self.clock = clock
+        self._started = clock()
+
+    def elapsed(self) -> float:
+        """Seconds since the actions started: the whole run, webhook deliveries and retries,
+        the audit log and apply.json included (apply.json's duration_ms stops before the
+        reconcile.completed event, which reports it)."""
+        return self.clock() - self._started
 
     def confirm(self, plan: Plan) -> bool:
         if self.assume_yes or not any(a.executable for a in plan.actions):
@@ -52,22 +79,27 @@ class TerminalHooks:
         return click.confirm("Apply these changes?", default=False, err=True)
 
     def started(self, plan: Plan, total: int) -> None:
-        self._started = time.monotonic()
+        self._started = self.clock()
         warn_unmatched(plan)
+        if self.level == QUIET:
+            return
         click.echo(f"Applying {total} action(s) to {plan.environment} (plan {plan.digest}).")
         if plan.options.targets:
             click.echo(partial_note(plan.options.targets))
 
     def finished(self, result: ActionResult, done: int, total: int, rate_wait: float) -> None:
-        if self.interactive:
+        if self.level == QUIET:
+            return  # failures are listed at the end
+        if self.interactive and self.level != VERBOSE:
             if result.status is ActionStatus.FAILED:
                 click.echo(f"\r\033[K{action_line(result)}", err=True)
-            elapsed = time.monotonic() - self._started
+            elapsed = self.elapsed()
             click.echo(
                 f"\r{progress_bar(done, total, elapsed, rate_wait)}", nl=done == total, err=True
             )
             return
-        click.echo(action_line(result))
+        if result.status is not ActionStatus.SKIPPED:  # never started: one line at the end
+            click.echo(action_line(result))
 
 
 def progress_bar(done: int, total: int, elapsed: float, rate_wait: float, width: int = 30) -> str:
@@ -101,12 +133,23 @@ def action_line(result: ActionResult) -> str:
     return text
 
 
-def apply_summary(result: ApplyResult) -> str:
+def not_started_line(count: int) -> str:
+    """The one line an interrupted run prints for every action it never started."""
+    return (
+        f"Interrupted: {count} action(s) not started (the running ones finished); "
+        "plan again to apply the rest."
+    )
+
+
+def apply_summary(result: ApplyResult, *, seconds: float | None = None) -> str:
+    """The closing line; ``seconds`` is the whole run as the terminal saw it (by default
+    apply.json's duration, which ends before the last webhook event is sent)."""
     skipped = sum(1 for r in result.results if r.status is ActionStatus.SKIPPED)
     undelivered = sum(1 for o in result.webhooks if o.state is DeliveryState.PENDING)
+    duration = result.duration_ms / 1000 if seconds is None else seconds
     text = (
         f"Apply {result.status}: {result.succeeded} succeeded, {result.failed} failed, "
-        f"{skipped} skipped in {result.duration_ms / 1000:.1f}s "
+        f"{skipped} skipped in {duration:.1f}s "
         f"({result.rate_wait_seconds:.1f}s waiting on the rate limit)."
     )
     if undelivered:
@@ -151,6 +194,7 @@ def apply_summary(result: ApplyResult) -> str:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Webhook outbox [default: .reconciler/outbox/<environment>.jsonl].",
 )
+@verbosity_options
 def apply(
     inputs: PlanningInputs,
     plan_path: Path | None,
@@ -160,6 +204,8 @@ def apply(
     parallelism: int,
     audit_log: Path | None,
     outbox: Path | None,
+    quiet: bool,
+    verbose: bool,
 ) -> int:
     """Make the org match the specs in PATH... (default: channels/).
 
@@ -168,6 +214,7 @@ def apply(
     changed since it was made. Creates never duplicate a channel, whatever fails. Every action
     is recorded in the audit log; events go to WEBHOOK_URL when set. Writes apply.json to --out.
     """
+    level = verbosity(quiet, verbose)
     if plan_path is not None and inputs.shapes_plan:
         raise UsageError(
             "--prune, --adopt and --target are planning options: the saved --plan has its own"
@@ -194,24 +241,38 @@ def apply(
     )
     settings = resolve_settings(inputs.connection_env, sandbox=inputs.sandbox)
     hooks = TerminalHooks(
-        assume_yes=yes, interactive=interactive, color=use_color(sys.stdout, os.environ)
+        assume_yes=yes,
+        interactive=interactive,
+        color=use_color(sys.stdout, os.environ),
+        level=level,
     )
     with spec_errors_reported():
         result = run_apply(request, settings, hooks, env=os.environ)
     if result.declined:
         click.echo("Apply cancelled: nothing was changed.", err=True)
         return EXIT_FAILURE
-    return report_apply(result, interactive=interactive)
+    return report_apply(result, interactive=interactive, level=level, seconds=hooks.elapsed())
 
 
-def report_apply(result: ApplyResult, *, interactive: bool) -> int:
-    """The end of an executed run: failed actions (unless the progress bar showed them),
-    the summary, where the audit and report went; returns the exit code."""
-    if not interactive:
+def report_apply(
+    result: ApplyResult, *, interactive: bool, level: int = NORMAL, seconds: float | None = None
+) -> int:
+    """The end of an executed run: failed actions (unless the progress bar showed them), one
+    line for the actions an interruption kept from starting, the summary, where the audit and
+    report went (not with --quiet); returns the exit code."""
+    if not interactive or level == QUIET:
         for failed in (r for r in result.results if r.status is ActionStatus.FAILED):
             click.echo(action_line(failed), err=True)
-    click.echo(apply_summary(result))
-    click.echo(f"Audit log: {result.audit_path}; report: {result.report_path}.")
+    not_started = sum(1 for r in result.results if r.status is ActionStatus.SKIPPED)
+    if not_started:
+        click.echo(not_started_line(not_started), err=True)
+    click.echo(apply_summary(result, seconds=seconds))
+    if level != QUIET:
+        audit, report = (
+            "-" if path is None else path.as_posix()
+            for path in (result.audit_path, result.report_path)
+        )
+        click.echo(f"Audit log: {audit}; report: {report}.")
     if result.interrupted:
         return EXIT_INTERRUPTED
     return EXIT_FAILURE if result.failed else EXIT_OK

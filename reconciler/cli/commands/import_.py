@@ -12,7 +12,16 @@ from pathlib import Path
 import click
 
 from reconciler.applying import ApplyRequest, run_apply
-from reconciler.cli.app import EXIT_FAILURE, EXIT_OK, cli, global_options, sandbox_option
+from reconciler.cli.app import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    QUIET,
+    cli,
+    global_options,
+    sandbox_option,
+    verbosity,
+    verbosity_options,
+)
 from reconciler.cli.commands.apply import TerminalHooks, report_apply
 from reconciler.cli.commands.plan import use_color
 from reconciler.cli.inputs import (
@@ -66,6 +75,7 @@ from reconciler.planner import PlanOptions
     type=click.Path(dir_okay=False, path_type=Path),
     help="With --adopt: audit log to append to [default: audit/<environment>.jsonl].",
 )
+@verbosity_options
 @click.pass_context
 def import_(
     ctx: click.Context,
@@ -77,6 +87,8 @@ def import_(
     owner: str,
     yes: bool,
     audit_log: Path | None,
+    quiet: bool,
+    verbose: bool,
 ) -> int:
     """Write one spec file per live channel to --out-dir, to start managing an existing org.
 
@@ -87,6 +99,7 @@ def import_(
     conflicts and 'plan --adopt' as adoptions; with --adopt they are adopted now, through the
     same audited apply as 'apply --adopt', so the next plan is empty.
     """
+    level = verbosity(quiet, verbose)
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     if adopt and not yes and not interactive:
         raise UsageError("import --adopt needs --yes when not run on a terminal")
@@ -103,17 +116,18 @@ def import_(
         environment_name=None if environment is None else environment.name,
     )
     result = run_import(request, settings)
-    for item in result.written:
-        verb = "replaced" if item.replaced else "wrote"
-        click.echo(f"{verb} {item.path.as_posix()}  ({item.name!r}, id {item.channel_id})")
-    for name, why in result.skipped:
-        click.echo(f"skipped {name!r}: {why}")
+    if level != QUIET:
+        for item in result.written:
+            verb = "replaced" if item.replaced else "wrote"
+            click.echo(f"{verb} {item.path.as_posix()}  ({item.name!r}, id {item.channel_id})")
+        for name, why in result.skipped:
+            click.echo(f"skipped {name!r}: {why}")
     click.echo(
         f"Imported {len(result.written)} of {result.considered} channel(s) from "
         f"{result.environment} into {out_dir.as_posix()}/; {len(result.skipped)} skipped."
     )
     if not adopt:
-        if result.written:
+        if result.written and level != QUIET:
             env_flag = "" if environment is None else f" --env {environment.name}"
             click.echo(
                 f"Next: 'reconciler plan --adopt{env_flag}' shows them as adoptions; "
@@ -121,7 +135,8 @@ def import_(
             )
         return EXIT_OK
     if not result.written:
-        click.echo("Nothing to adopt.")
+        if level != QUIET:
+            click.echo("Nothing to adopt.")
         return EXIT_OK
     apply_request = ApplyRequest(
         paths=result.paths,
@@ -131,11 +146,14 @@ def import_(
         context=spec_context(environment, os.environ),
     )
     hooks = TerminalHooks(
-        assume_yes=yes, interactive=interactive, color=use_color(sys.stdout, os.environ)
+        assume_yes=yes,
+        interactive=interactive,
+        color=use_color(sys.stdout, os.environ),
+        level=level,
     )
     with spec_errors_reported():
         applied = run_apply(apply_request, settings, hooks, env=os.environ)
     if applied.declined:
         click.echo("Adoption cancelled: the files are written, no channel was changed.", err=True)
         return EXIT_FAILURE
-    return report_apply(applied, interactive=interactive)
+    return report_apply(applied, interactive=interactive, level=level, seconds=hooks.elapsed())

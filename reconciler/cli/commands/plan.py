@@ -4,24 +4,43 @@ Both validate the specs first (the same diagnostics as ``validate``, before any 
 the org once, print a Terraform-like report and write ``plan.json``/``plan.md`` (or
 ``drift.json``/``drift.md``) to ``--out``. Exit codes follow Terraform's ``-detailed-exitcode``:
 0 nothing to do, 2 changes (conflicts included), 1 error; ``drift`` always uses them.
+
+``--format json`` (or ``markdown``) writes the plan document itself to stdout, byte for byte
+the ``plan.json`` (or ``plan.md``) written to ``--out``, for scripts; the few human lines
+(where the artifacts went, warnings) then go to stderr, so stdout stays one document.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
-from typing import IO
+from collections.abc import Callable, Mapping
+from typing import IO, Any
 
 import click
 
-from reconciler.cli.app import EXIT_CHANGES, EXIT_OK, cli
+from reconciler.cli.app import (
+    EXIT_CHANGES,
+    EXIT_OK,
+    QUIET,
+    VERBOSE,
+    cli,
+    verbosity,
+    verbosity_options,
+)
 from reconciler.cli.inputs import PlanningInputs, planning_inputs, spec_errors_reported
 from reconciler.errors import ConfigError
-from reconciler.planner import Plan, ReportKind, partial_note, unmatched_targets
+from reconciler.planner import ActionKind, Plan, ReportKind, partial_note, unmatched_targets
 from reconciler.planning import PlanRequest, PlanResult, run_plan
-from reconciler.render.plan_text import render_plan_text
+from reconciler.render.plan_text import (
+    drift_summary_line,
+    headline,
+    render_plan_text,
+    summary_line,
+)
 from reconciler.webhooks import DeliveryState
+
+FORMATS = ("text", "markdown", "json")
 
 
 def use_color(stream: IO[str], env: Mapping[str, str]) -> bool:
@@ -41,6 +60,42 @@ def warn_unmatched(plan: Plan) -> None:
             f"warning: --target {target!r} matched no spec and no channel this run considers",
             err=True,
         )
+
+
+def format_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--format text|markdown|json`` as ``output_format``."""
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(FORMATS),
+        default="text",
+        show_default=True,
+        help=help_text,
+    )
+
+
+def plan_as_text(plan: Plan, *, level: int, color: bool) -> str:
+    """The terminal report at a verbosity level: the summary line alone with --quiet; with
+    --verbose the unchanged objects too."""
+    if level == QUIET:
+        drift = plan.report is ReportKind.DRIFT
+        return (drift_summary_line(plan) if drift else summary_line(plan)) + "\n"
+    text = render_plan_text(plan, color=color)
+    if plan.options.targets:
+        text += partial_note(plan.options.targets) + "\n"
+    if level == VERBOSE:
+        unchanged = [headline(a) for a in plan.actions if a.kind is ActionKind.NOOP]
+        text += "".join(f"{line}\n" for line in unchanged)
+    return text
+
+
+def plan_document(plan: Plan, output_format: str, *, full_plan: str) -> str:
+    """The plan as ``markdown`` (plan.md's text) or ``json`` (plan.json's text)."""
+    from reconciler.artifacts import plan_json_text, plan_markdown
+
+    if output_format == "json":
+        return plan_json_text(plan)
+    return plan_markdown(plan, full_plan=full_plan)
 
 
 def _execute(inputs: PlanningInputs, report: ReportKind) -> PlanResult:
@@ -65,19 +120,33 @@ def _execute(inputs: PlanningInputs, report: ReportKind) -> PlanResult:
         return run_plan(request, settings, env=inputs.connection_env)
 
 
-def _report(result: PlanResult) -> None:
-    color = use_color(sys.stdout, os.environ)
-    click.echo(render_plan_text(result.plan, color=color), nl=False, color=color)
-    if result.plan.options.targets:
-        click.echo(partial_note(result.plan.options.targets))
-    warn_unmatched(result.plan)
-    click.echo(f"Wrote {result.json_path} and {result.markdown_path}.")
+def _report(result: PlanResult, *, output_format: str, level: int) -> None:
+    plan = result.plan
+    if output_format == "text":
+        color = use_color(sys.stdout, os.environ)
+        click.echo(plan_as_text(plan, level=level, color=color), nl=False, color=color)
+    else:
+        full_plan = result.json_path.as_posix()
+        click.echo(plan_document(plan, output_format, full_plan=full_plan), nl=False)
+    warn_unmatched(plan)
+    if level != QUIET:
+        click.echo(
+            # Forward slashes on every OS: the same line in docs, logs and CI on Windows.
+            f"Wrote {result.json_path.as_posix()} and {result.markdown_path.as_posix()}.",
+            err=output_format != "text",
+        )
     if result.webhook is not None and result.webhook.state is DeliveryState.PENDING:
         click.echo(
             "warning: the drift.detected webhook was not delivered; it is kept in the outbox "
             "for 'reconciler webhooks redeliver'",
             err=True,
         )
+
+
+FORMAT_HELP = (
+    "What stdout shows: the report (text), or the {stem}.md or {stem}.json document itself "
+    "(the other lines then go to stderr)."
+)
 
 
 @cli.command()
@@ -89,15 +158,24 @@ def _report(result: PlanResult) -> None:
     is_flag=True,
     help="Exit 0 when there is nothing to change, 2 when there are changes, 1 on error.",
 )
-def plan(inputs: PlanningInputs, detailed_exitcode: bool) -> int:
+@format_option(FORMAT_HELP.format(stem="plan"))
+@verbosity_options
+def plan(
+    inputs: PlanningInputs,
+    detailed_exitcode: bool,
+    output_format: str,
+    quiet: bool,
+    verbose: bool,
+) -> int:
     """Show what apply would change for the specs in PATH... (default: channels/).
 
     Writes plan.json (what apply --plan executes) and plan.md (for a pull-request comment) to
     --out. Exit status: 0 on success, 1 on error; with --detailed-exitcode 0 when nothing
     would change, 2 when something would (conflicts count), 1 on error.
     """
+    level = verbosity(quiet, verbose)
     result = _execute(inputs, ReportKind.PLAN)
-    _report(result)
+    _report(result, output_format=output_format, level=level)
     if detailed_exitcode and result.plan.has_changes:
         return EXIT_CHANGES
     return EXIT_OK
@@ -105,7 +183,9 @@ def plan(inputs: PlanningInputs, detailed_exitcode: bool) -> int:
 
 @cli.command()
 @planning_inputs()
-def drift(inputs: PlanningInputs) -> int:
+@format_option(FORMAT_HELP.format(stem="drift"))
+@verbosity_options
+def drift(inputs: PlanningInputs, output_format: str, quiet: bool, verbose: bool) -> int:
     """Report how the org differs from the specs in PATH... (default: channels/).
 
     Drift is a managed channel edited out of band, a spec whose channel is missing (deleted
@@ -113,6 +193,7 @@ def drift(inputs: PlanningInputs) -> int:
     with --prune, a managed channel no spec describes. Writes drift.json and drift.md to
     --out. Exit status: 0 in sync, 2 drift found, 1 on error.
     """
+    level = verbosity(quiet, verbose)
     result = _execute(inputs, ReportKind.DRIFT)
-    _report(result)
+    _report(result, output_format=output_format, level=level)
     return EXIT_CHANGES if result.plan.has_changes else EXIT_OK
