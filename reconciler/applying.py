@@ -120,12 +120,19 @@ class ApplyResult:
         return sum(1 for r in self.results if r.status is ActionStatus.FAILED)
 
     @property
+    def conflicts(self) -> tuple[Action, ...]:
+        """Specs the plan could not apply (a conflict a person must resolve)."""
+        return self.plan.conflicts
+
+    @property
     def status(self) -> str:
+        """``succeeded`` only when every spec of the plan is applied: a failed action or a
+        conflict left in the plan makes the run ``failed``."""
         if self.declined:
             return "declined"
         if self.interrupted:
             return "interrupted"
-        return "failed" if self.failed else "succeeded"
+        return "failed" if self.failed or self.conflicts else "succeeded"
 
 
 def check_plan(
@@ -402,6 +409,10 @@ def apply_json_text(result: ApplyResult) -> str:
         "rate_wait_seconds": round(result.rate_wait_seconds, 3),
         "audit_log": result.audit_path.as_posix() if result.audit_path else None,
         "actions": [r.to_json() for r in result.results],
+        "conflicts": [
+            {"kind": a.resource_kind, "name": a.name, "id": a.channel_id, "reason": a.reason}
+            for a in result.conflicts
+        ],
         "webhooks": [o.to_record() for o in result.webhooks],
     }
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -116,6 +116,22 @@ class Plan:
     def digest(self) -> str:
         return plan_digest(self.actions, self.write_only)
 
+    @property
+    def conflicts(self) -> tuple[Action, ...]:
+        """The conflicts: specs this plan cannot apply until a person resolves them."""
+        return tuple(a for a in self.actions if a.kind is ActionKind.CONFLICT)
+
+    @property
+    def unspecified_managed(self) -> int:
+        """Live objects with this owner's marker that no spec describes and the plan leaves
+        alone (without ``--prune``): ``--prune`` would delete them."""
+        described = {
+            (a.resource_kind, a.channel_id)
+            for a in self.actions
+            if a.channel_id and (a.kind is ActionKind.DELETE or a.live_owner == self.owner)
+        }
+        return max(0, self.managed_count - len(described))
+
     def drift_of(self, action: Action) -> DriftKind | None:
         return DRIFT_OF.get(action.kind)
 

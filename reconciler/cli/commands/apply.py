@@ -1,8 +1,8 @@
 """``reconciler apply``: execute a reviewed plan, or plan afresh and execute.
 
-Exit status: 0 every executed action succeeded; 1 a refused plan, a declined confirmation or
-any failed action; 130 interrupted (Ctrl-C stops starting actions, lets running ones finish,
-closes the audit log).
+Exit status: 0 every spec applied; 1 a refused plan, a declined confirmation, any failed
+action or any conflict left unapplied (with ``--yes`` too); 130 interrupted (Ctrl-C stops
+starting actions, lets running ones finish, closes the audit log).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from reconciler.errors import UsageError
 from reconciler.executor import ActionResult, ActionStatus
 from reconciler.genesys.settings import resolve_settings
 from reconciler.kinds.base import printable
-from reconciler.planner import Plan, partial_note
+from reconciler.planner import Action, Plan, partial_note
 from reconciler.render.plan_text import render_plan_text
 from reconciler.webhooks import DeliveryState
 
@@ -104,8 +104,10 @@ def action_line(result: ActionResult) -> str:
 def apply_summary(result: ApplyResult) -> str:
     skipped = sum(1 for r in result.results if r.status is ActionStatus.SKIPPED)
     undelivered = sum(1 for o in result.webhooks if o.state is DeliveryState.PENDING)
+    conflicts = len(result.conflicts)
+    unapplied = f", {conflicts} not applied (conflict)" if conflicts else ""
     text = (
-        f"Apply {result.status}: {result.succeeded} succeeded, {result.failed} failed, "
+        f"Apply {result.status}: {result.succeeded} succeeded, {result.failed} failed{unapplied}, "
         f"{skipped} skipped in {result.duration_ms / 1000:.1f}s "
         f"({result.rate_wait_seconds:.1f}s waiting on the rate limit)."
     )
@@ -210,8 +212,21 @@ def report_apply(result: ApplyResult, *, interactive: bool) -> int:
     if not interactive:
         for failed in (r for r in result.results if r.status is ActionStatus.FAILED):
             click.echo(action_line(failed), err=True)
+    for conflict in result.conflicts:
+        click.echo(conflict_line(conflict), err=True)
     click.echo(apply_summary(result))
     click.echo(f"Audit log: {result.audit_path}; report: {result.report_path}.")
     if result.interrupted:
         return EXIT_INTERRUPTED
-    return EXIT_FAILURE if result.failed else EXIT_OK
+    return EXIT_FAILURE if result.status == "failed" else EXIT_OK
+
+
+def conflict_line(action: Action) -> str:
+    """``not applied conflict "Shared" (id 5d0): managed by another owner ...``"""
+    kind = (
+        ""
+        if action.resource_kind == kinds.DEFAULT_KIND
+        else f"{kinds.get(action.resource_kind).label} "
+    )
+    where = f" (id {action.channel_id})" if action.channel_id else ""
+    return f"not applied: conflict {kind}{printable(action.name)}{where}: {action.reason}"
