@@ -60,7 +60,8 @@ def test_a_conflict_left_unapplied_fails_the_apply_and_is_named(
     assert code == 1
     assert "Apply failed" in out.out
     assert "1 not applied (conflict)" in out.out
-    assert "not applied: conflict Shared" in out.err
+    label = "" if kind == "channel" else "web deployment "
+    assert f"not applied: conflict {label}Shared (id " in out.err
     report = json.loads(Path("artifacts/apply.json").read_text())
     assert report["status"] == "failed"
     assert [(c["kind"], c["name"]) for c in report["conflicts"]] == [(kind, "Shared")]
