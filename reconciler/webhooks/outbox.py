@@ -11,11 +11,11 @@ attempt, so a crash at any point loses nothing (the event is redelivered, at lea
 ``delivered`` when the receiver answered 2xx. ``compact()`` rewrites the file atomically with
 the pending entries only (and removes it when none are left).
 
-Every line is appended with write + fsync under an advisory lock on ``<file>.lock`` (POSIX
-only), and the file is opened per operation, so a concurrent ``compact()`` in another process
-cannot strand an append. A partial last line (a crash mid-append) is dropped before the next
-append and ignored when reading. The file holds the unsigned events only: no URL, signature or
-secret.
+Every line is appended with write + fsync under an exclusive lock on ``<file>.lock``
+(``filelock``: every platform), and the file is opened per operation, so a concurrent
+``compact()`` in another process cannot strand an append. A partial last line (a crash
+mid-append) is dropped before the next append and ignored when reading. The file holds the
+unsigned events only: no URL, signature or secret.
 """
 
 from __future__ import annotations
@@ -28,14 +28,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reconciler.durable import fsync_directory, read_exactly, replace_atomically, write_all
+from reconciler.durable import (
+    LockHeld,
+    exclusive_lock,
+    fsync_directory,
+    holder_description,
+    read_exactly,
+    replace_atomically,
+    write_all,
+)
 from reconciler.errors import WebhookError
 from reconciler.events import Event
 
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: no advisory lock
-    fcntl = None  # type: ignore[assignment]
+LOCK_WAIT_SECONDS = 30.0  # one append holds the lock for a write and an fsync
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -61,16 +66,19 @@ class Outbox:
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle = open(self.path.with_name(self.path.name + ".lock"), "a")  # noqa: SIM115
+            with exclusive_lock(
+                self.path.with_name(self.path.name + ".lock"),
+                who=holder_description(f"writing outbox {self.path.name}"),
+                wait_seconds=LOCK_WAIT_SECONDS,
+            ):
+                yield
+        except LockHeld as exc:
+            raise WebhookError(
+                f"outbox {self.path} stayed locked for {LOCK_WAIT_SECONDS:.0f} s by "
+                f"{exc.describe()}"
+            ) from None
         except OSError as exc:
-            raise WebhookError(f"cannot use outbox {self.path}: {exc.strerror}") from exc
-        try:
-            if fcntl is not None:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-            yield
-        finally:
-            handle.close()  # releases the lock
+            raise WebhookError(f"cannot use outbox {self.path}: {exc.strerror or exc}") from exc
 
     def _append(self, record: dict[str, Any]) -> None:
         line = json.dumps(record, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
