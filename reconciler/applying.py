@@ -21,20 +21,28 @@ import asyncio
 import contextlib
 import dataclasses
 import json
+import os
 import signal
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from reconciler import kinds
-from reconciler.artifacts import DEFAULT_OUT_DIR, file_safe, read_plan, write_atomic
-from reconciler.audit import AuditLog
+from reconciler.artifacts import (
+    DEFAULT_OUT_DIR,
+    file_safe,
+    plan_key_from,
+    read_plan,
+    write_atomic,
+)
+from reconciler.audit import AuditLog, redact_argv
 from reconciler.backend import Backend
-from reconciler.errors import PlanError
+from reconciler.durable import LockHeld, exclusive_lock, holder_description
+from reconciler.errors import ConfigError, PlanError
 from reconciler.events import EventType, channel_event, reconcile_completed
 from reconciler.executor import ActionResult, ActionStatus, ExecuteOptions, Executor
 from reconciler.interpolate import SpecContext
@@ -57,6 +65,7 @@ if TYPE_CHECKING:
     from reconciler.genesys.settings import Settings
 
 DEFAULT_AUDIT_DIR = Path("audit")
+LOCK_DIR = Path(".reconciler") / "locks"
 
 EVENT_OF: dict[ActionKind, EventType] = {
     ActionKind.CREATE: EventType.CHANNEL_PROVISIONED,
@@ -154,11 +163,22 @@ def check_plan(
         )
 
 
-def check_saved_plan(saved: Plan, specs: Sequence[Spec], environment: str) -> None:
-    """A saved plan must have been made from these specs, for this environment.
+def check_saved_plan(
+    saved: Plan, specs: Sequence[Spec], environment: str, env_name: str | None = None
+) -> None:
+    """A saved plan must have been made from these specs, for this environment (the org's
+    label and the ``--env`` name: specs differ between environment files, so a plan for
+    another one is named as such, never as "specs changed").
 
     A partial plan (``--target``) is compared with the specs its own targets select.
     """
+    if saved.env_name != env_name:
+        made = f"--env {saved.env_name}" if saved.env_name else "no --env"
+        now = f"--env {env_name}" if env_name else "no --env"
+        raise PlanError(
+            f"the plan was made for another environment ({made}), and this apply has {now}; "
+            "apply it with the environment it was made for, or run plan again"
+        )
     if saved.environment != environment:
         raise PlanError(
             f"the plan was made for environment {saved.environment!r}, not {environment!r}"
@@ -204,14 +224,20 @@ def with_write_only_values(saved: Plan, specs: Sequence[Spec]) -> Plan:
 
 
 async def prepare_plan(
-    request: ApplyRequest, specs: Sequence[Spec], backend: Backend, now: datetime
+    request: ApplyRequest,
+    specs: Sequence[Spec],
+    backend: Backend,
+    now: datetime,
+    plan_key: str | None = None,
 ) -> Plan:
-    """The plan to execute: the saved one if it still holds, else a fresh one."""
+    """The plan to execute: the saved one if it still holds (and, with ``plan_key``, is
+    signed with it), else a fresh one."""
     if request.plan_path is None:
         plan = await plan_against(specs, backend, options=request.options, now=now)
     else:
-        plan = read_plan(request.plan_path)
-        check_saved_plan(plan, specs, backend.environment)
+        plan = read_plan(request.plan_path, plan_key=plan_key)
+        chosen = request.context.environment if request.context is not None else None
+        check_saved_plan(plan, specs, backend.environment, chosen)
         plan = with_write_only_values(plan, specs)
         live, _catalog = await read_live(backend, specs)
         stale = stale_channels(plan, live)
@@ -237,12 +263,14 @@ async def apply_with_backend(
     env: Mapping[str, str] | None = None,
 ) -> ApplyResult:
     """Steps 2 to 4 of the module docstring, on an open backend and sink."""
-    plan = await prepare_plan(request, specs, backend, wall_clock())
+    plan = await prepare_plan(
+        request, specs, backend, wall_clock(), plan_key_from(os.environ if env is None else env)
+    )
     run_id = uuid.uuid4().hex
     if not hooks.confirm(plan):
         return ApplyResult(plan=plan, run_id=run_id, declined=True)
     environment = backend.environment
-    audit_path = request.audit_log or DEFAULT_AUDIT_DIR / f"{file_safe(environment)}.jsonl"
+    audit_path = request.audit_log or DEFAULT_AUDIT_DIR / f"{files_key(request, environment)}.jsonl"
     started = clock()
     executable = [a for a in plan.actions if a.executable]
     sources = {(a.resource_kind, a.key): a.source or "" for a in plan.actions}
@@ -338,6 +366,37 @@ async def apply_with_backend(
     return result
 
 
+def files_key(request: ApplyRequest, environment: str) -> str:
+    """The name default files of this run follow: the ``--env`` name when one is chosen (two
+    orgs in one region never share a file), else the environment (region) label."""
+    chosen = request.context.environment if request.context is not None else None
+    return file_safe(chosen or environment)
+
+
+def apply_lock_path(key: str) -> Path:
+    return LOCK_DIR / f"apply-{key}.lock"
+
+
+@contextlib.contextmanager
+def apply_lock(key: str, argv: Sequence[str]) -> Iterator[None]:
+    """One writer per environment: held from before planning to the end of the run, so two
+    applies cannot both execute plans made from the same live state. Refused at once,
+    naming the holder."""
+    what = "reconciler " + " ".join(redact_argv(argv)[:8]) if argv else "reconciler apply"
+    try:
+        with exclusive_lock(apply_lock_path(key), who=holder_description(what)):
+            yield
+    except LockHeld as exc:
+        raise PlanError(
+            f"another apply to {key!r} is running ({exc.describe()}); nothing was planned or "
+            "applied: wait for it to end, then run apply again"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot take the apply lock {apply_lock_path(key)}: {exc.strerror or exc}"
+        ) from exc
+
+
 def run_apply(
     request: ApplyRequest,
     settings: Settings,
@@ -351,11 +410,12 @@ def run_apply(
     from reconciler.spec.validate import load_valid_specs
 
     specs = load_valid_specs(list(request.paths), request.context)
+    key = files_key(request, settings.environment)
 
     async def main() -> ApplyResult:
         stop = asyncio.Event()
         async with open_backend(settings, transport=transport) as backend:
-            outbox = request.outbox or default_outbox_path(file_safe(backend.environment))
+            outbox = request.outbox or default_outbox_path(key)
             sink = from_env(env, outbox)
             try:
                 with _stop_on_interrupt(stop):
@@ -365,7 +425,8 @@ def run_apply(
             finally:
                 await sink.aclose()
 
-    return asyncio.run(main())
+    with apply_lock(key, request.argv):
+        return asyncio.run(main())
 
 
 @contextlib.contextmanager

@@ -8,6 +8,7 @@ specs refer to by name); then the pure planner; then the artifacts (``reconciler
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reconciler import kinds
-from reconciler.artifacts import DEFAULT_OUT_DIR, file_safe, write_artifacts
+from reconciler.artifacts import DEFAULT_OUT_DIR, file_safe, plan_key_from, write_artifacts
 from reconciler.backend import Backend
 from reconciler.errors import ConfigError, NotFoundError
 from reconciler.events import Event, drift_detected
@@ -140,9 +141,11 @@ def run_plan(
     if specs is None:
         specs = load_valid_specs(list(request.paths), request.context)
     moment = datetime.now(timezone.utc) if now is None else now
+    chosen = request.context.environment if request.context is not None else None
+    plan_key = plan_key_from(env)  # checked before any API call
     # drift sends drift.detected; a bad WEBHOOK_URL or secret fails before any API call.
     sink = (
-        from_env(env, default_outbox_path(file_safe(settings.environment)))
+        from_env(env, default_outbox_path(file_safe(chosen or settings.environment)))
         if request.report is ReportKind.DRIFT
         else NullSink()
     )
@@ -161,7 +164,8 @@ def run_plan(
             await sink.aclose()
 
     plan, outcome = asyncio.run(fetch())
-    json_path, markdown_path = write_artifacts(plan, request.out_dir)
+    plan = dataclasses.replace(plan, env_name=chosen)
+    json_path, markdown_path = write_artifacts(plan, request.out_dir, plan_key=plan_key)
     return PlanResult(plan=plan, json_path=json_path, markdown_path=markdown_path, webhook=outcome)
 
 

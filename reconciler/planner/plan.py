@@ -87,6 +87,9 @@ class Plan:
     unsafe_reasons: tuple[str, ...] = ()
     report: ReportKind = ReportKind.PLAN
     write_only: WritePaths = field(default=frozenset(), repr=False)
+    #: The ``--env`` name it was made with (None without ``--env``): apply compares it, so a
+    #: plan for another environment file is named as such, never as "specs changed".
+    env_name: str | None = None
 
     @property
     def owner(self) -> str:
@@ -147,7 +150,7 @@ class Plan:
             if self.report is ReportKind.DRIFT and action.kind in DRIFT_OF:
                 doc["drift"] = DRIFT_OF[action.kind].value
             actions.append(doc)
-        return {
+        document: dict[str, Any] = {
             "format_version": FORMAT_VERSION,
             "report": self.report.value,
             "environment": self.environment,
@@ -168,6 +171,9 @@ class Plan:
             "unsafe_reasons": list(self.unsafe_reasons),
             "digest": self.digest,
         }
+        if self.env_name is not None:
+            document["env"] = self.env_name
+        return document
 
 
 def format_time(moment: datetime) -> str:
@@ -283,6 +289,7 @@ def plan_from_json(doc: Mapping[str, Any]) -> Plan:
         managed_count=int(doc["managed_count"]),
         unsafe_reasons=tuple(doc.get("unsafe_reasons", ())),
         report=ReportKind(doc.get("report", "plan")),
+        env_name=str(doc["env"]) if doc.get("env") is not None else None,
     )
     digest = plan.digest if version != "1" else _v1_digest(doc["actions"])
     if digest != doc["digest"]:

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from reconciler import kinds
 from reconciler.applying import ApplyRequest, ApplyResult, run_apply
@@ -174,6 +175,12 @@ def apply(
         raise UsageError(
             "--prune, --adopt and --target are planning options: the saved --plan has its own"
         )
+    ignored = planning_flags_given(click.get_current_context())
+    if plan_path is not None and ignored:
+        raise UsageError(
+            f"{', '.join(ignored)}: planning options a saved --plan would ignore (it has its "
+            "own owner and thresholds); drop them, or plan again with them"
+        )
     if plan_path is not None and not plan_path.is_file():
         raise UsageError(f"--plan {plan_path}: no such file")
     if expect_digest is not None and not expect_digest.startswith("sha256:"):
@@ -204,6 +211,23 @@ def apply(
         click.echo("Apply cancelled: nothing was changed.", err=True)
         return EXIT_FAILURE
     return report_apply(result, interactive=interactive)
+
+
+PLANNING_ONLY = {
+    "owner": "--owner",
+    "max_update_pct": "--max-update-pct",
+    "max_delete_pct": "--max-delete-pct",
+    "safety_min_existing": "--safety-min-existing",
+}
+
+
+def planning_flags_given(ctx: click.Context) -> list[str]:
+    """The planning-only flags given on the command line (not defaults, not variables)."""
+    return [
+        flag
+        for name, flag in PLANNING_ONLY.items()
+        if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE
+    ]
 
 
 def report_apply(result: ApplyResult, *, interactive: bool) -> int:
