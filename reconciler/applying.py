@@ -18,14 +18,12 @@ The order is the safety contract:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import json
 import os
-import signal
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -39,11 +37,11 @@ from reconciler.artifacts import (
     read_plan,
     write_atomic,
 )
-from reconciler.audit import AuditLog, redact_argv
+from reconciler.audit import AuditKind, AuditLog
+from reconciler.audit.intents import open_intents
 from reconciler.backend import Backend
-from reconciler.durable import LockHeld, exclusive_lock, holder_description
-from reconciler.errors import ConfigError, PlanError
-from reconciler.events import EventType, channel_event, reconcile_completed
+from reconciler.errors import PlanError, WebhookError
+from reconciler.events import Event, EventType, channel_event, reconcile_completed
 from reconciler.executor import ActionResult, ActionStatus, ExecuteOptions, Executor
 from reconciler.interpolate import SpecContext
 from reconciler.model import Spec
@@ -51,6 +49,8 @@ from reconciler.planner import Action, ActionKind, Plan, PlanOptions, spec_diges
 from reconciler.planner.redact import restore, split_path
 from reconciler.planner.staleness import stale_channels
 from reconciler.planning import plan_against, read_live
+from reconciler.recovery import settle
+from reconciler.run_control import Signals, apply_lock, probe_writable
 from reconciler.webhooks import (
     DeliveryOutcome,
     DeliveryState,
@@ -65,7 +65,9 @@ if TYPE_CHECKING:
     from reconciler.genesys.settings import Settings
 
 DEFAULT_AUDIT_DIR = Path("audit")
-LOCK_DIR = Path(".reconciler") / "locks"
+DEFAULT_WEBHOOK_BUDGET = 30.0
+#: Actions in a row refused authentication before the run stops early.
+MAX_AUTH_REFUSALS = 3
 
 EVENT_OF: dict[ActionKind, EventType] = {
     ActionKind.CREATE: EventType.CHANNEL_PROVISIONED,
@@ -73,6 +75,8 @@ EVENT_OF: dict[ActionKind, EventType] = {
     ActionKind.DELETE: EventType.CHANNEL_DELETED,
     ActionKind.ADOPT: EventType.CHANNEL_ADOPTED,
 }
+#: The action verb an intent names, back to its kind (for a recovered change's event).
+_ACTION_OF: dict[str, ActionKind] = {kind.value: kind for kind in EVENT_OF}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -90,6 +94,8 @@ class ApplyRequest:
     outbox: Path | None = None  # default .reconciler/outbox/<environment>.jsonl
     argv: tuple[str, ...] = ()
     context: SpecContext | None = None  # --env: variables and spec selection
+    #: Seconds the end of a run waits for webhook deliveries; the rest wait in the outbox.
+    webhook_budget: float = DEFAULT_WEBHOOK_BUDGET
 
 
 class ApplyHooks(Protocol):
@@ -115,6 +121,12 @@ class ApplyResult:
     rate_wait_seconds: float = 0.0
     duration_ms: int = 0
     counts: dict[str, int] = field(default_factory=dict)
+    halted: str = ""  # why the run stopped early on its own (auth refused, outbox unwritable)
+    signal: str = ""  # SIGINT or SIGTERM, when one ended the run
+    recovered: tuple[dict[str, Any], ...] = ()  # earlier runs' intents settled by this one
+    outbox_error: str = ""
+    audit_head: str = ""
+    warnings: tuple[str, ...] = ()
 
     @property
     def attempted(self) -> int:
@@ -141,7 +153,8 @@ class ApplyResult:
             return "declined"
         if self.interrupted:
             return "interrupted"
-        return "failed" if self.failed or self.conflicts else "succeeded"
+        unapplied = self.failed or self.conflicts or self.halted or self.outbox_error
+        return "failed" if unapplied else "succeeded"
 
 
 def check_plan(
@@ -258,24 +271,38 @@ async def apply_with_backend(
     hooks: ApplyHooks,
     *,
     stop: asyncio.Event,
+    abort: asyncio.Event | None = None,
     clock: Callable[[], float] = time.monotonic,
     wall_clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
     env: Mapping[str, str] | None = None,
+    signals: Signals | None = None,
 ) -> ApplyResult:
-    """Steps 2 to 4 of the module docstring, on an open backend and sink."""
+    """Steps 2 to 4 of the module docstring, on an open backend and sink (``signals``: which
+    one stopped the run, for apply.json)."""
+    environment = backend.environment
+    key = files_key(request, environment)
+    audit_path = request.audit_log or DEFAULT_AUDIT_DIR / f"{key}.jsonl"
+    probe_writable(request.out_dir, "to --out", folder=True)
+    probe_writable(audit_path, "the audit log")
+    outbox = getattr(sink, "outbox", None)
+    if outbox is not None:
+        probe_writable(outbox.path, "the webhook outbox")
     plan = await prepare_plan(
         request, specs, backend, wall_clock(), plan_key_from(os.environ if env is None else env)
     )
     run_id = uuid.uuid4().hex
     if not hooks.confirm(plan):
         return ApplyResult(plan=plan, run_id=run_id, declined=True)
-    environment = backend.environment
-    audit_path = request.audit_log or DEFAULT_AUDIT_DIR / f"{files_key(request, environment)}.jsonl"
     started = clock()
     executable = [a for a in plan.actions if a.executable]
     sources = {(a.resource_kind, a.key): a.source or "" for a in plan.actions}
     changed = {(a.resource_kind, a.key): tuple(c.path for c in a.changes) for a in plan.actions}
-    events: list[asyncio.Task[DeliveryOutcome]] = []
+    deleted_revision = {
+        (a.resource_kind, a.key): a.live.revision
+        for a in plan.actions
+        if a.kind is ActionKind.DELETE and a.live is not None
+    }
+    state = _RunState()
     done = 0
     with AuditLog.open(audit_path, run_id=run_id) as audit:
         audit.run_start(
@@ -285,15 +312,37 @@ async def apply_with_backend(
             env=env,
             extra={"planSummary": plan.summary, "savedPlan": request.plan_path is not None},
         )
+        await _recover(audit, backend, sink, state, environment, run_id, wall_clock)
+        earlier = asyncio.ensure_future(sink.resend_pending(frozenset(state.queued)))
         hooks.started(plan, len(executable))
+
+        async def before_write(action: Action) -> str:
+            intent_id = uuid.uuid4().hex
+            audit.append(
+                AuditKind.INTENT,
+                {
+                    "intentId": intent_id,
+                    "resourceKind": action.resource_kind,
+                    "action": action.kind.value,
+                    "name": action.name,
+                    "id": action.channel_id,
+                    "liveRevision": action.live.revision if action.live is not None else None,
+                    "owner": plan.owner,
+                },
+            )
+            return intent_id
 
         async def on_result(result: ActionResult) -> None:
             nonlocal done
             done += 1
-            audit.action({"runId": run_id, **result.to_json()})
-            hooks.finished(result, done, len(executable), backend.pacing_wait_seconds)
+            event = None
             if result.succeeded and result.channel_id:
                 key = (result.resource_kind, kinds.get(result.resource_kind).identity(result.name))
+                revision = (
+                    deleted_revision.get(key)
+                    if result.kind is ActionKind.DELETE
+                    else (str(result.version) if result.version is not None else None)
+                )
                 event = channel_event(
                     EVENT_OF[result.kind],
                     run_id=run_id,
@@ -305,15 +354,24 @@ async def apply_with_backend(
                     changed_fields=changed.get(key, ()),
                     resource_kind=result.resource_kind,
                     details=result.details,
+                    revision=revision,
                 )
-                events.append(asyncio.ensure_future(sink.emit(event)))
+                # Durably queued before the success is recorded: no kill between the two
+                # loses the event (the outbox holds it; the next run sends it).
+                await state.queue(sink, event, stop)
+            audit.action({"runId": run_id, **result.to_json()})
+            hooks.finished(result, done, len(executable), backend.pacing_wait_seconds)
+            state.note_auth(result, stop)
+            if event is not None and event.webhook_id in state.queued:
+                state.sends.append((event, asyncio.ensure_future(sink.send(event))))
 
         options = ExecuteOptions(owner=plan.owner, parallelism=request.parallelism)
         results = await Executor(backend, options, clock=clock).run(
-            executable, on_result=on_result, stop=stop
+            executable, on_result=on_result, stop=stop, abort=abort, before_write=before_write
         )
-        outcomes = list(await asyncio.gather(*events))
-        interrupted = stop.is_set()
+        outcomes = [*state.unrecorded, *await _bounded(state.sends, request.webhook_budget)]
+        outcomes += await _earlier_outcomes(earlier, request.webhook_budget)
+        interrupted = stop.is_set() and not state.halted
         partial = ApplyResult(
             plan=plan,
             run_id=run_id,
@@ -323,6 +381,9 @@ async def apply_with_backend(
             duration_ms=int((clock() - started) * 1000),
             rate_wait_seconds=backend.pacing_wait_seconds,
             counts=_counts(results),
+            halted=state.halted,
+            recovered=tuple(state.recovered),
+            outbox_error=state.outbox_error,
         )
         completed = reconcile_completed(
             run_id=run_id,
@@ -337,7 +398,9 @@ async def apply_with_backend(
             now=wall_clock(),
             audit_head=audit.head,
         )
-        outcomes.append(await sink.emit(completed))
+        outcomes += await _bounded(
+            [(completed, asyncio.ensure_future(sink.emit(completed)))], request.webhook_budget
+        )
         for outcome in outcomes:
             if outcome.state is not DeliveryState.SKIPPED:  # no WEBHOOK_URL: nothing to record
                 audit.webhook(outcome)
@@ -349,21 +412,140 @@ async def apply_with_backend(
             counts=partial.counts,
             extra={"rateWaitSeconds": round(partial.rate_wait_seconds, 3)},
         )
-    report_path = request.out_dir / "apply.json"
-    result = ApplyResult(
-        plan=plan,
-        run_id=run_id,
-        results=partial.results,
+        head = audit.head
+    result = dataclasses.replace(
+        partial,
         webhooks=tuple(outcomes),
-        interrupted=interrupted,
-        audit_path=audit_path,
-        report_path=report_path,
-        rate_wait_seconds=partial.rate_wait_seconds,
-        duration_ms=partial.duration_ms,
-        counts=partial.counts,
+        report_path=request.out_dir / "apply.json",
+        audit_head=head,
+        warnings=tuple(outbox.warnings) if outbox is not None else (),
+        signal=signals.received if signals is not None else "",
     )
-    write_atomic(report_path, apply_json_text(result))
+    write_atomic(request.out_dir / "apply.json", apply_json_text(result))
     return result
+
+
+class _RunState:
+    """What one run's callbacks share: queued events, sends, the reasons to stop early."""
+
+    def __init__(self) -> None:
+        self.queued: set[str] = set()
+        self.sends: list[tuple[Event, asyncio.Future[DeliveryOutcome]]] = []
+        self.unrecorded: list[DeliveryOutcome] = []
+        self.outbox_error = ""
+        self.halted = ""
+        self.auth_refusals = 0
+        self.recovered: list[dict[str, Any]] = []
+
+    async def queue(self, sink: EventSink, event: Event, stop: asyncio.Event) -> None:
+        """Queue ``event`` in the outbox once per run; an outbox that cannot be written
+        stops the run (no more actions start) and fails it, saying so."""
+        if event.webhook_id in self.queued:
+            return
+        try:
+            await sink.enqueue(event)
+        except WebhookError as exc:
+            self.outbox_error = self.outbox_error or str(exc)
+            self.halted = self.halted or f"the webhook outbox cannot be written: {exc}"
+            stop.set()
+            self.unrecorded.append(
+                DeliveryOutcome(
+                    webhook_id=event.webhook_id,
+                    event_type=event.type.value,
+                    state=DeliveryState.UNRECORDED,
+                    error=str(exc),
+                )
+            )
+            return
+        self.queued.add(event.webhook_id)
+
+    def note_auth(self, result: ActionResult, stop: asyncio.Event) -> None:
+        """Stop after ``MAX_AUTH_REFUSALS`` actions in a row refused authentication."""
+        self.auth_refusals = self.auth_refusals + 1 if result.auth_refused else 0
+        if self.auth_refusals >= MAX_AUTH_REFUSALS and not self.halted:
+            self.halted = (
+                f"stopped early: {self.auth_refusals} actions in a row were refused "
+                "authentication (401); check GENESYS_CLIENT_ID and GENESYS_CLIENT_SECRET"
+            )
+            stop.set()
+
+
+async def _recover(
+    audit: AuditLog,
+    backend: Backend,
+    sink: EventSink,
+    state: _RunState,
+    environment: str,
+    run_id: str,
+    wall_clock: Callable[[], datetime],
+) -> None:
+    """Settle every intent an earlier run left without an outcome: audit it and, when it was
+    committed, queue and send its event (the change's id: a receiver deduplicates it)."""
+    intents = await asyncio.to_thread(open_intents, audit.path)
+    intents = [i for i in intents if i.get("runId") != run_id]
+    if not intents:
+        return
+    settled, _problems = await settle(intents, backend)
+    for item in settled:
+        if item.committed and item.object_id and item.action in _ACTION_OF:
+            event = channel_event(
+                EVENT_OF[_ACTION_OF[item.action]],
+                run_id=run_id,
+                environment=environment,
+                channel_id=item.object_id,
+                channel_name=item.name,
+                source="",
+                now=wall_clock(),
+                resource_kind=item.resource_kind,
+                revision=item.revision or None,
+            )
+            await state.queue(sink, event, asyncio.Event())
+            if event.webhook_id in state.queued:
+                state.sends.append((event, asyncio.ensure_future(sink.send(event))))
+        record = item.to_record()
+        audit.append(AuditKind.RECOVERED, record)
+        state.recovered.append(record)
+
+
+async def _bounded(
+    sends: Sequence[tuple[Event, asyncio.Future[DeliveryOutcome]]], budget: float
+) -> list[DeliveryOutcome]:
+    """The outcomes of deliveries, waiting at most ``budget`` seconds: a webhook outage never
+    holds the apply. A delivery still running then is cancelled; its event stays pending in
+    the outbox (it was queued before it was sent) for the next run or ``redeliver``."""
+    if not sends:
+        return []
+    done, running = await asyncio.wait({task for _event, task in sends}, timeout=budget)
+    for task in running:
+        task.cancel()
+    outcomes: list[DeliveryOutcome] = []
+    for event, task in sends:
+        if task in done and not task.cancelled() and task.exception() is None:
+            outcomes.append(task.result())
+            continue
+        outcomes.append(
+            DeliveryOutcome(
+                webhook_id=event.webhook_id,
+                event_type=event.type.value,
+                state=DeliveryState.PENDING,
+                error=f"delivery time budget ({budget:.0f} s) spent; kept in the outbox",
+            )
+        )
+    return outcomes
+
+
+async def _earlier_outcomes(
+    task: asyncio.Future[list[DeliveryOutcome]], budget: float
+) -> list[DeliveryOutcome]:
+    """What resending earlier runs' pending events gave, within the budget (else they stay
+    pending in the outbox, untouched)."""
+    done, _running = await asyncio.wait({task}, timeout=budget)
+    if task not in done:
+        task.cancel()
+        return []
+    if task.cancelled() or task.exception() is not None:
+        return []
+    return task.result()
 
 
 def files_key(request: ApplyRequest, environment: str) -> str:
@@ -371,30 +553,6 @@ def files_key(request: ApplyRequest, environment: str) -> str:
     orgs in one region never share a file), else the environment (region) label."""
     chosen = request.context.environment if request.context is not None else None
     return file_safe(chosen or environment)
-
-
-def apply_lock_path(key: str) -> Path:
-    return LOCK_DIR / f"apply-{key}.lock"
-
-
-@contextlib.contextmanager
-def apply_lock(key: str, argv: Sequence[str]) -> Iterator[None]:
-    """One writer per environment: held from before planning to the end of the run, so two
-    applies cannot both execute plans made from the same live state. Refused at once,
-    naming the holder."""
-    what = "reconciler " + " ".join(redact_argv(argv)[:8]) if argv else "reconciler apply"
-    try:
-        with exclusive_lock(apply_lock_path(key), who=holder_description(what)):
-            yield
-    except LockHeld as exc:
-        raise PlanError(
-            f"another apply to {key!r} is running ({exc.describe()}); nothing was planned or "
-            "applied: wait for it to end, then run apply again"
-        ) from None
-    except OSError as exc:
-        raise ConfigError(
-            f"cannot take the apply lock {apply_lock_path(key)}: {exc.strerror or exc}"
-        ) from exc
 
 
 def run_apply(
@@ -405,7 +563,8 @@ def run_apply(
     env: Mapping[str, str],
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> ApplyResult:
-    """Validate, open the backend and the webhook sink, apply; Ctrl-C stops new actions."""
+    """Validate, take the apply lock, open the backend and the webhook sink, apply. SIGINT
+    and SIGTERM stop new actions and end the run in order (``run_control.Signals``)."""
     from reconciler.genesys.factory import open_backend
     from reconciler.spec.validate import load_valid_specs
 
@@ -413,44 +572,29 @@ def run_apply(
     key = files_key(request, settings.environment)
 
     async def main() -> ApplyResult:
-        stop = asyncio.Event()
+        signals = Signals()
         async with open_backend(settings, transport=transport) as backend:
             outbox = request.outbox or default_outbox_path(key)
             sink = from_env(env, outbox)
             try:
-                with _stop_on_interrupt(stop):
-                    return await apply_with_backend(
-                        request, specs, backend, sink, hooks, stop=stop, env=env
+                with signals.installed():
+                    result = await apply_with_backend(
+                        request,
+                        specs,
+                        backend,
+                        sink,
+                        hooks,
+                        stop=signals.stop,
+                        abort=signals.abort,
+                        env=env,
+                        signals=signals,
                     )
             finally:
                 await sink.aclose()
+        return result
 
     with apply_lock(key, request.argv):
         return asyncio.run(main())
-
-
-@contextlib.contextmanager
-def _stop_on_interrupt(stop: asyncio.Event) -> Any:
-    """First SIGINT: stop starting actions. Second: interrupt at once (KeyboardInterrupt)."""
-    loop = asyncio.get_running_loop()
-    task = asyncio.current_task()
-
-    def handle() -> None:
-        if stop.is_set() and task is not None:
-            task.cancel()
-        stop.set()
-
-    try:
-        loop.add_signal_handler(signal.SIGINT, handle)
-    except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or Windows
-        yield
-        return
-    try:
-        yield
-    except asyncio.CancelledError:
-        raise KeyboardInterrupt from None
-    finally:
-        loop.remove_signal_handler(signal.SIGINT)
 
 
 def apply_json_text(result: ApplyResult) -> str:
@@ -469,6 +613,10 @@ def apply_json_text(result: ApplyResult) -> str:
         "duration_ms": result.duration_ms,
         "rate_wait_seconds": round(result.rate_wait_seconds, 3),
         "audit_log": result.audit_path.as_posix() if result.audit_path else None,
+        "audit_head": result.audit_head or None,
+        "halted": result.halted or None,
+        "signal": result.signal or None,
+        "recovered": list(result.recovered),
         "actions": [r.to_json() for r in result.results],
         "conflicts": [
             {"kind": a.resource_kind, "name": a.name, "id": a.channel_id, "reason": a.reason}

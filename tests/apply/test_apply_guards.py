@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.applying import apply_lock_path
 from reconciler.cli import run
 from reconciler.durable import exclusive_lock
 from reconciler.genesys import factory
+from reconciler.run_control import apply_lock_path
 
 CHANNEL = """\
 name: {name}

@@ -2,7 +2,9 @@
 
 Exit status: 0 every spec applied; 1 a refused plan, a declined confirmation, any failed
 action or any conflict left unapplied (with ``--yes`` too); 130 interrupted (Ctrl-C stops
-starting actions, lets running ones finish, closes the audit log).
+starting actions, lets running ones finish, closes the audit log); 143 terminated (SIGTERM,
+as a cancelled CI job: the same orderly end). A second signal also cancels the writes in
+flight; the next apply settles them.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from click.core import ParameterSource
 
 from reconciler import kinds
 from reconciler.applying import ApplyRequest, ApplyResult, run_apply
-from reconciler.cli.app import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, cli
+from reconciler.cli.app import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, cli
 from reconciler.cli.commands.plan import use_color, warn_unmatched
 from reconciler.cli.inputs import PlanningInputs, planning_inputs, spec_errors_reported
 from reconciler.errors import UsageError
@@ -117,6 +119,9 @@ def apply_summary(result: ApplyResult) -> str:
             f" {undelivered} webhook event(s) not delivered: kept in the outbox; "
             "run 'reconciler webhooks redeliver'."
         )
+    lost = sum(1 for o in result.webhooks if o.state is DeliveryState.UNRECORDED)
+    if lost:
+        text += f" {lost} webhook event(s) could NOT be kept: the outbox cannot be written."
     return text
 
 
@@ -238,10 +243,22 @@ def report_apply(result: ApplyResult, *, interactive: bool) -> int:
             click.echo(action_line(failed), err=True)
     for conflict in result.conflicts:
         click.echo(conflict_line(conflict), err=True)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if result.recovered:
+        committed = sum(1 for r in result.recovered if r.get("status") == "succeeded")
+        click.echo(
+            f"Recovered {len(result.recovered)} write(s) an earlier run left unrecorded "
+            f"({committed} had been made); audited and announced now."
+        )
+    if result.halted:
+        click.echo(f"error: {result.halted}", err=True)
     click.echo(apply_summary(result))
-    click.echo(f"Audit log: {result.audit_path}; report: {result.report_path}.")
+    click.echo(
+        f"Audit log: {result.audit_path} (head {result.audit_head}); report: {result.report_path}."
+    )
     if result.interrupted:
-        return EXIT_INTERRUPTED
+        return EXIT_TERMINATED if result.signal == "SIGTERM" else EXIT_INTERRUPTED
     return EXIT_FAILURE if result.status == "failed" else EXIT_OK
 
 
