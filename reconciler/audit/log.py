@@ -285,7 +285,7 @@ class AuditLog:
 def _seq_of(line: bytes, path: Path) -> int:
     try:
         value = json.loads(line)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         value = None
     seq = value.get("seq") if isinstance(value, dict) else None
     if not isinstance(seq, int) or isinstance(seq, bool):

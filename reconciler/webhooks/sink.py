@@ -289,6 +289,7 @@ class RedeliveryReport:
 
     outbox: Path
     outcomes: tuple[DeliveryOutcome, ...]
+    warnings: tuple[str, ...] = ()  # corrupt lines moved aside
 
     @property
     def delivered(self) -> int:
@@ -330,4 +331,6 @@ async def redeliver(
     )
     async with sink:
         outcomes = await sink.redeliver()
-    return RedeliveryReport(outbox=outbox.path, outcomes=tuple(outcomes))
+    return RedeliveryReport(
+        outbox=outbox.path, outcomes=tuple(outcomes), warnings=tuple(outbox.warnings)
+    )

@@ -67,6 +67,12 @@ def _report(result: PlanResult) -> None:
         click.echo(partial_note(result.plan.options.targets))
     warn_unmatched(result.plan)
     click.echo(f"Wrote {result.json_path} and {result.markdown_path}.")
+    if result.webhook is not None and result.webhook.state is DeliveryState.UNRECORDED:
+        click.echo(
+            "warning: the drift.detected webhook was not delivered, and the outbox cannot be "
+            f"written, so it is NOT kept: {result.webhook.error}",
+            err=True,
+        )
     if result.webhook is not None and result.webhook.state is DeliveryState.PENDING:
         click.echo(
             "warning: the drift.detected webhook was not delivered; it is kept in the outbox "
