@@ -18,14 +18,17 @@ from typing import TYPE_CHECKING
 
 from reconciler import kinds
 from reconciler.artifacts import DEFAULT_OUT_DIR, file_safe, plan_key_from, write_artifacts
+from reconciler.audit.written import last_written
 from reconciler.backend import Backend
 from reconciler.errors import ConfigError, NotFoundError
 from reconciler.events import Event, drift_detected
 from reconciler.interpolate import SpecContext
 from reconciler.model import LiveResource, Spec
-from reconciler.planner import Plan, PlanOptions, ReportKind, build_plan
+from reconciler.planner import ActionKind, Plan, PlanOptions, ReportKind, build_plan
 from reconciler.planner.redact import WritePaths, write_only_paths
 from reconciler.webhooks import DeliveryOutcome, NullSink, default_outbox_path, from_env
+
+AUDIT_DIR = Path("audit")
 
 if TYPE_CHECKING:
     import httpx
@@ -42,6 +45,7 @@ class PlanRequest:
     out_dir: Path = DEFAULT_OUT_DIR
     report: ReportKind = ReportKind.PLAN
     context: SpecContext | None = None  # --env: variables and spec selection
+    audit_log: Path | None = None  # drift reads it: default audit/<env>.jsonl
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -156,6 +160,12 @@ def run_plan(
                 plan = await plan_against(
                     specs, backend, options=request.options, now=moment, report=request.report
                 )
+            plan = dataclasses.replace(plan, env_name=chosen)
+            if request.report is ReportKind.DRIFT:
+                key = file_safe(chosen or plan.environment)
+                audit_log = request.audit_log or AUDIT_DIR / f"{key}.jsonl"
+                edited = edited_since_written(plan, audit_log)
+                plan = dataclasses.replace(plan, edited_out_of_band=edited)
             outcome = None
             if request.report is ReportKind.DRIFT and plan.has_changes:
                 outcome = await sink.emit(drift_event(plan, now=moment))
@@ -164,9 +174,23 @@ def run_plan(
             await sink.aclose()
 
     plan, outcome = asyncio.run(fetch())
-    plan = dataclasses.replace(plan, env_name=chosen)
     json_path, markdown_path = write_artifacts(plan, request.out_dir, plan_key=plan_key)
     return PlanResult(plan=plan, json_path=json_path, markdown_path=markdown_path, webhook=outcome)
+
+
+def edited_since_written(plan: Plan, audit_log: Path) -> frozenset[str]:
+    """Ids of the updates whose live revision is not the one this tool last wrote (read from
+    the audit log): someone changed them since. No record: nothing can be said of it."""
+    written = last_written(audit_log)
+    return frozenset(
+        action.channel_id
+        for action in plan.changes
+        if action.kind is ActionKind.UPDATE
+        and action.channel_id
+        and action.live is not None
+        and (action.resource_kind, action.channel_id) in written
+        and written[(action.resource_kind, action.channel_id)] != action.live.revision
+    )
 
 
 def drift_event(plan: Plan, *, now: datetime) -> Event:

@@ -47,14 +47,15 @@ class ReportKind(str, enum.Enum):
 class DriftKind(str, enum.Enum):
     """How a channel drifted from its spec (``drift``)."""
 
-    EDITED = "edited"  # a managed channel whose live content differs from its spec
+    EDITED = "edited"  # changed by someone else since this tool last wrote it (audit log)
+    DIFFERS = "differs"  # as this tool left it, but its spec changed since: differs from git
     MISSING = "missing"  # a spec with no live channel: deleted out of band, or never created
     CONFLICT = "conflict"  # an unmanaged or foreign channel holds a spec's name
     EXTRA = "extra"  # with --prune: a managed channel that no spec describes
 
 
 DRIFT_OF: dict[ActionKind, DriftKind] = {
-    ActionKind.UPDATE: DriftKind.EDITED,
+    ActionKind.UPDATE: DriftKind.DIFFERS,
     ActionKind.ADOPT: DriftKind.CONFLICT,
     ActionKind.CREATE: DriftKind.MISSING,
     ActionKind.CONFLICT: DriftKind.CONFLICT,
@@ -90,6 +91,9 @@ class Plan:
     #: The ``--env`` name it was made with (None without ``--env``): apply compares it, so a
     #: plan for another environment file is named as such, never as "specs changed".
     env_name: str | None = None
+    #: Ids of objects whose live revision is not the one this tool last wrote (from the audit
+    #: log): their drift is "edited out of band"; any other update is "differs from git".
+    edited_out_of_band: frozenset[str] = frozenset()
 
     @property
     def owner(self) -> str:
@@ -136,6 +140,8 @@ class Plan:
         return max(0, self.managed_count - len(described))
 
     def drift_of(self, action: Action) -> DriftKind | None:
+        if action.kind is ActionKind.UPDATE and action.channel_id in self.edited_out_of_band:
+            return DriftKind.EDITED
         return DRIFT_OF.get(action.kind)
 
     def to_json(self) -> dict[str, Any]:
@@ -147,8 +153,9 @@ class Plan:
                 doc["source"] = action.source
             if action.notes:
                 doc["notes"] = list(action.notes)
-            if self.report is ReportKind.DRIFT and action.kind in DRIFT_OF:
-                doc["drift"] = DRIFT_OF[action.kind].value
+            drift = self.drift_of(action)
+            if self.report is ReportKind.DRIFT and drift is not None:
+                doc["drift"] = drift.value
             actions.append(doc)
         document: dict[str, Any] = {
             "format_version": FORMAT_VERSION,

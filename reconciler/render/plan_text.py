@@ -42,7 +42,8 @@ _COLOUR: dict[ActionKind, str] = {
 }
 
 DRIFT_LABEL: dict[DriftKind, str] = {
-    DriftKind.EDITED: "edited out of band",
+    DriftKind.DIFFERS: "differs from git (its spec changed since this tool last wrote it)",
+    DriftKind.EDITED: "edited out of band (changed since this tool last wrote it)",
     DriftKind.MISSING: "missing (deleted out of band or never created)",
     DriftKind.CONFLICT: "new conflict",
     DriftKind.EXTRA: "extra managed channel with no spec",
