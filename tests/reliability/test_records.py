@@ -221,3 +221,75 @@ def test_sigterm_ends_an_apply_like_the_first_ctrl_c(tmp_path: Path) -> None:
     assert any(a["status"] == "skipped" for a in report["actions"]), "every action started"
     assert len(app.state.channels) < 40
     verify_file(audit)
+
+
+@pytest.mark.socket
+def test_repeated_authentication_failures_stop_the_run_early_with_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from reconciler.sandbox import FaultPlan
+
+    monkeypatch.chdir(tmp_path)
+    write_specs(Path("channels"), {f"Auth {i:02d}": "q-1" for i in range(10)})
+    # The credentials are revoked mid-run: every write is refused (401), and so is every
+    # new token.
+    faults = FaultPlan(
+        only_methods=frozenset({"POST"}),
+        script=("401",) * 100,
+        token_script=("ok",) + ("invalid_client",) * 100,
+    )
+    app = SandboxApp(
+        SandboxConfig(credentials=CREDENTIALS, rate_limit_per_minute=0, faults=faults, seed=2)
+    )
+    with serve_in_thread(app) as server:
+        for key, value in (
+            ("GENESYS_CLIENT_ID", CREDENTIALS[0]),
+            ("GENESYS_CLIENT_SECRET", CREDENTIALS[1]),
+            ("GENESYS_API_URL", server.url),
+            ("GENESYS_LOGIN_URL", server.url),
+        ):
+            monkeypatch.setenv(key, value)
+        code = run(["apply", "--yes", "--parallelism", "1"])
+    out = capsys.readouterr()
+    assert code == 1
+    stopped = [line for line in out.err.splitlines() if "stopped early" in line]
+    assert stopped == [
+        "error: stopped early: 3 actions in a row were refused authentication (401); check "
+        "GENESYS_CLIENT_ID and GENESYS_CLIENT_SECRET"
+    ]
+    report = json.loads(Path("artifacts/apply.json").read_text())
+    assert report["status"] == "failed"
+    assert [a["status"] for a in report["actions"]].count("failed") == 3
+    assert [a["status"] for a in report["actions"]].count("skipped") == 7
+
+
+def test_a_full_disk_ends_the_run_with_one_line_and_no_corrupt_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import errno
+
+    from reconciler.audit import log as audit_log
+
+    monkeypatch.chdir(tmp_path)
+    write_specs(Path("channels"), {f"Disk {i:02d}": "q-1" for i in range(6)})
+    real_write = audit_log.write_all
+    writes = {"n": 0}
+
+    def filling_up(fd: int, data: bytes) -> None:
+        writes["n"] += 1
+        if writes["n"] > 4:  # run.start and a few lines fit, then the disk is full
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_write(fd, data)
+
+    monkeypatch.setattr(audit_log, "write_all", filling_up)
+    code = run(["--sandbox", "apply", "--yes", "--parallelism", "1"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.count("\n") == 1, err
+    assert err.startswith("error: cannot write audit log audit/sandbox.jsonl: No space left")
+    monkeypatch.setattr(audit_log, "write_all", real_write)
+    verify_file(Path("audit/sandbox.jsonl"))  # every line written is whole
+    json.loads(Path(".reconciler/sandbox.json").read_text())  # the org was saved whole
+    assert not Path("artifacts/apply.json").exists() or json.loads(
+        Path("artifacts/apply.json").read_text()
+    )
