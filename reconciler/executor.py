@@ -135,6 +135,7 @@ class _Outcome:
     error: str = ""
     extra_correlation_ids: list[str] = field(default_factory=list)
     auth_refused: bool = False
+    unsettled: bool = False
 
 
 ResultCallback = Callable[[ActionResult], Awaitable[None]]
@@ -144,6 +145,12 @@ IntentCallback = Callable[[Action], Awaitable[str]]
 
 class ActionFailed(ReconcilerError):
     """An action that cannot complete; its message goes into the action's result."""
+
+
+class OutcomeStillUnknown(ActionFailed):
+    """A write whose answers were lost every round: it may have been applied. Its result is
+    failed and ``unsettled``, so the next apply settles its intent against the org (and
+    announces it, if it was made)."""
 
 
 def _same_content(resource: LiveResource, body: Mapping[str, Any]) -> bool:
@@ -283,6 +290,7 @@ class Executor:
                 outcome.auth_refused = isinstance(exc, AuthenticationError) or isinstance(
                     exc.__cause__, AuthenticationError
                 )
+                outcome.unsettled = isinstance(exc, OutcomeStillUnknown)
                 if isinstance(exc, ApiError) and exc.correlation_id:
                     outcome.extra_correlation_ids.append(exc.correlation_id)
         elapsed_ms = (self._clock() - started) * 1000.0
@@ -306,6 +314,7 @@ class Executor:
             if resource is not None
             else {},
             auth_refused=outcome.auth_refused,
+            unsettled=outcome.unsettled,
         )
 
     async def _dispatch(self, action: Action) -> _Outcome:
@@ -339,7 +348,7 @@ class Executor:
                 if found is not None:
                     return self._settle_existing(action, found, body, lost)
                 if adapter.create_safety is not CreateSafety.SERVER_UNIQUE_NAMES:
-                    raise ActionFailed(
+                    raise OutcomeStillUnknown(
                         f"create of {label} {action.name!r}: its answer was lost and no "
                         f"{label} of that name is listed yet; not created again (nothing on "
                         "the server stops a duplicate): run apply again, the next plan sees "
@@ -356,7 +365,7 @@ class Executor:
                 return self._settle_existing(action, holder, body, lost)
             note = f"created after {lost} lost answer(s)" if lost else ""
             return _Outcome(channel=created, note=note)
-        raise ActionFailed(
+        raise OutcomeStillUnknown(
             f"create of {action.name!r}: outcome still unknown after "
             f"{self._options.max_rounds} rounds; run apply again (it will not duplicate)"
         )
@@ -471,7 +480,7 @@ class Executor:
                     return _Outcome(channel_id=channel_id, note="deleted (its answer was lost)")
                 continue
             return _Outcome(channel_id=channel_id)
-        raise ActionFailed(
+        raise OutcomeStillUnknown(
             f"delete of {action.name!r}: outcome still unknown after "
             f"{self._options.max_rounds} rounds; run apply again"
         )
