@@ -3,16 +3,21 @@
 The order is the safety contract:
 
 1. Specs load and validate (SpecError before any API call); the webhook settings are checked
-   (a bad URL or secret fails before any write).
-2. The plan: a saved one (``--plan``) must match the current specs' digest, the environment,
-   and a fresh listing (every action's fingerprint), and gets the write-only values that
-   plan.json hides back from those specs; or a fresh plan is made.
+   (a bad URL or secret fails before any write); the apply lock of the environment is taken
+   (``run_control``: one writer, before planning); ``--out``, the audit log and the outbox
+   are tried.
+2. The plan: a saved one (``--plan``: a plan of this tool, signed when RECONCILER_PLAN_KEY is
+   set) must match the environment, the current specs' digest and a fresh listing (every
+   action's fingerprint), and gets the write-only values that plan.json hides back from
+   those specs; or a fresh plan is made.
 3. ``--expect-digest`` must equal the plan's digest; an unsafe plan needs ``--force``;
    the person (or ``--yes``) confirms.
-4. Only then the audit run starts and the executor writes. Each finished action is audited at
-   once (fsynced), and its event queued; events never fail the apply, and the outbox keeps
-   what was not delivered. The run-end line and apply.json close the run, also when it is
-   interrupted (the first Ctrl-C stops new actions; running ones finish).
+4. Only then the audit run starts: an earlier run's open intents are settled
+   (``apply_events.recover``), then the executor writes. Before each action's first write
+   its intent is audited (fsynced); when it succeeds its event is queued in the outbox, then
+   its success audited, then the event sent. The run-end line and apply.json close the run,
+   also when a signal stops it (``run_control.Signals``: no new actions; exit 130 or 143).
+   A conflict left in the plan or a failed action makes the run ``failed``.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from reconciler import kinds
+from reconciler.apply_events import EVENT_OF, RunState, bounded, earlier_outcomes, recover
 from reconciler.artifacts import (
     DEFAULT_OUT_DIR,
     file_safe,
@@ -38,10 +44,9 @@ from reconciler.artifacts import (
     write_atomic,
 )
 from reconciler.audit import AuditKind, AuditLog
-from reconciler.audit.intents import open_intents
 from reconciler.backend import Backend
-from reconciler.errors import PlanError, WebhookError
-from reconciler.events import Event, EventType, channel_event, reconcile_completed
+from reconciler.errors import PlanError
+from reconciler.events import channel_event, reconcile_completed
 from reconciler.executor import ActionResult, ActionStatus, ExecuteOptions, Executor
 from reconciler.interpolate import SpecContext
 from reconciler.model import Spec
@@ -49,7 +54,6 @@ from reconciler.planner import Action, ActionKind, Plan, PlanOptions, spec_diges
 from reconciler.planner.redact import restore, split_path
 from reconciler.planner.staleness import stale_channels
 from reconciler.planning import plan_against, read_live
-from reconciler.recovery import settle
 from reconciler.run_control import Signals, apply_lock, probe_writable
 from reconciler.webhooks import (
     DeliveryOutcome,
@@ -66,17 +70,6 @@ if TYPE_CHECKING:
 
 DEFAULT_AUDIT_DIR = Path("audit")
 DEFAULT_WEBHOOK_BUDGET = 30.0
-#: Actions in a row refused authentication before the run stops early.
-MAX_AUTH_REFUSALS = 3
-
-EVENT_OF: dict[ActionKind, EventType] = {
-    ActionKind.CREATE: EventType.CHANNEL_PROVISIONED,
-    ActionKind.UPDATE: EventType.CHANNEL_UPDATED,
-    ActionKind.DELETE: EventType.CHANNEL_DELETED,
-    ActionKind.ADOPT: EventType.CHANNEL_ADOPTED,
-}
-#: The action verb an intent names, back to its kind (for a recovered change's event).
-_ACTION_OF: dict[str, ActionKind] = {kind.value: kind for kind in EVENT_OF}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -94,8 +87,9 @@ class ApplyRequest:
     outbox: Path | None = None  # default .reconciler/outbox/<environment>.jsonl
     argv: tuple[str, ...] = ()
     context: SpecContext | None = None  # --env: variables and spec selection
-    #: Seconds the end of a run waits for webhook deliveries; the rest wait in the outbox.
-    webhook_budget: float = DEFAULT_WEBHOOK_BUDGET
+    #: Seconds the end of a run waits for webhook deliveries; the rest wait in the outbox
+    #: (None: ``DEFAULT_WEBHOOK_BUDGET``).
+    webhook_budget: float | None = None
 
 
 class ApplyHooks(Protocol):
@@ -302,7 +296,8 @@ async def apply_with_backend(
         for a in plan.actions
         if a.kind is ActionKind.DELETE and a.live is not None
     }
-    state = _RunState()
+    state = RunState()
+    budget = DEFAULT_WEBHOOK_BUDGET if request.webhook_budget is None else request.webhook_budget
     done = 0
     with AuditLog.open(audit_path, run_id=run_id) as audit:
         audit.run_start(
@@ -312,7 +307,7 @@ async def apply_with_backend(
             env=env,
             extra={"planSummary": plan.summary, "savedPlan": request.plan_path is not None},
         )
-        await _recover(audit, backend, sink, state, environment, run_id, wall_clock)
+        await recover(audit, backend, sink, state, environment, run_id, wall_clock)
         earlier = asyncio.ensure_future(sink.resend_pending(frozenset(state.queued)))
         hooks.started(plan, len(executable))
 
@@ -369,8 +364,8 @@ async def apply_with_backend(
         results = await Executor(backend, options, clock=clock).run(
             executable, on_result=on_result, stop=stop, abort=abort, before_write=before_write
         )
-        outcomes = [*state.unrecorded, *await _bounded(state.sends, request.webhook_budget)]
-        outcomes += await _earlier_outcomes(earlier, request.webhook_budget)
+        outcomes = [*state.unrecorded, *await bounded(state.sends, budget)]
+        outcomes += await earlier_outcomes(earlier, budget)
         interrupted = stop.is_set() and not state.halted
         partial = ApplyResult(
             plan=plan,
@@ -398,8 +393,8 @@ async def apply_with_backend(
             now=wall_clock(),
             audit_head=audit.head,
         )
-        outcomes += await _bounded(
-            [(completed, asyncio.ensure_future(sink.emit(completed)))], request.webhook_budget
+        outcomes += await bounded(
+            [(completed, asyncio.ensure_future(sink.emit(completed)))], budget
         )
         for outcome in outcomes:
             if outcome.state is not DeliveryState.SKIPPED:  # no WEBHOOK_URL: nothing to record
@@ -423,129 +418,6 @@ async def apply_with_backend(
     )
     write_atomic(request.out_dir / "apply.json", apply_json_text(result))
     return result
-
-
-class _RunState:
-    """What one run's callbacks share: queued events, sends, the reasons to stop early."""
-
-    def __init__(self) -> None:
-        self.queued: set[str] = set()
-        self.sends: list[tuple[Event, asyncio.Future[DeliveryOutcome]]] = []
-        self.unrecorded: list[DeliveryOutcome] = []
-        self.outbox_error = ""
-        self.halted = ""
-        self.auth_refusals = 0
-        self.recovered: list[dict[str, Any]] = []
-
-    async def queue(self, sink: EventSink, event: Event, stop: asyncio.Event) -> None:
-        """Queue ``event`` in the outbox once per run; an outbox that cannot be written
-        stops the run (no more actions start) and fails it, saying so."""
-        if event.webhook_id in self.queued:
-            return
-        try:
-            await sink.enqueue(event)
-        except WebhookError as exc:
-            self.outbox_error = self.outbox_error or str(exc)
-            self.halted = self.halted or f"the webhook outbox cannot be written: {exc}"
-            stop.set()
-            self.unrecorded.append(
-                DeliveryOutcome(
-                    webhook_id=event.webhook_id,
-                    event_type=event.type.value,
-                    state=DeliveryState.UNRECORDED,
-                    error=str(exc),
-                )
-            )
-            return
-        self.queued.add(event.webhook_id)
-
-    def note_auth(self, result: ActionResult, stop: asyncio.Event) -> None:
-        """Stop after ``MAX_AUTH_REFUSALS`` actions in a row refused authentication."""
-        self.auth_refusals = self.auth_refusals + 1 if result.auth_refused else 0
-        if self.auth_refusals >= MAX_AUTH_REFUSALS and not self.halted:
-            self.halted = (
-                f"stopped early: {self.auth_refusals} actions in a row were refused "
-                "authentication (401); check GENESYS_CLIENT_ID and GENESYS_CLIENT_SECRET"
-            )
-            stop.set()
-
-
-async def _recover(
-    audit: AuditLog,
-    backend: Backend,
-    sink: EventSink,
-    state: _RunState,
-    environment: str,
-    run_id: str,
-    wall_clock: Callable[[], datetime],
-) -> None:
-    """Settle every intent an earlier run left without an outcome: audit it and, when it was
-    committed, queue and send its event (the change's id: a receiver deduplicates it)."""
-    intents = await asyncio.to_thread(open_intents, audit.path)
-    intents = [i for i in intents if i.get("runId") != run_id]
-    if not intents:
-        return
-    settled, _problems = await settle(intents, backend)
-    for item in settled:
-        if item.committed and item.object_id and item.action in _ACTION_OF:
-            event = channel_event(
-                EVENT_OF[_ACTION_OF[item.action]],
-                run_id=run_id,
-                environment=environment,
-                channel_id=item.object_id,
-                channel_name=item.name,
-                source="",
-                now=wall_clock(),
-                resource_kind=item.resource_kind,
-                revision=item.revision or None,
-            )
-            await state.queue(sink, event, asyncio.Event())
-            if event.webhook_id in state.queued:
-                state.sends.append((event, asyncio.ensure_future(sink.send(event))))
-        record = item.to_record()
-        audit.append(AuditKind.RECOVERED, record)
-        state.recovered.append(record)
-
-
-async def _bounded(
-    sends: Sequence[tuple[Event, asyncio.Future[DeliveryOutcome]]], budget: float
-) -> list[DeliveryOutcome]:
-    """The outcomes of deliveries, waiting at most ``budget`` seconds: a webhook outage never
-    holds the apply. A delivery still running then is cancelled; its event stays pending in
-    the outbox (it was queued before it was sent) for the next run or ``redeliver``."""
-    if not sends:
-        return []
-    done, running = await asyncio.wait({task for _event, task in sends}, timeout=budget)
-    for task in running:
-        task.cancel()
-    outcomes: list[DeliveryOutcome] = []
-    for event, task in sends:
-        if task in done and not task.cancelled() and task.exception() is None:
-            outcomes.append(task.result())
-            continue
-        outcomes.append(
-            DeliveryOutcome(
-                webhook_id=event.webhook_id,
-                event_type=event.type.value,
-                state=DeliveryState.PENDING,
-                error=f"delivery time budget ({budget:.0f} s) spent; kept in the outbox",
-            )
-        )
-    return outcomes
-
-
-async def _earlier_outcomes(
-    task: asyncio.Future[list[DeliveryOutcome]], budget: float
-) -> list[DeliveryOutcome]:
-    """What resending earlier runs' pending events gave, within the budget (else they stay
-    pending in the outbox, untouched)."""
-    done, _running = await asyncio.wait({task}, timeout=budget)
-    if task not in done:
-        task.cancel()
-        return []
-    if task.cancelled() or task.exception() is not None:
-        return []
-    return task.result()
 
 
 def files_key(request: ApplyRequest, environment: str) -> str:
