@@ -3,25 +3,29 @@
 The order is the safety contract:
 
 1. Specs load and validate (SpecError before any API call); the webhook settings are checked
-   (a bad URL or secret fails before any write).
-2. The plan: a saved one (``--plan``) must match the current specs' digest, the environment,
-   and a fresh listing (every action's fingerprint), and gets the write-only values that
-   plan.json hides back from those specs; or a fresh plan is made.
+   (a bad URL or secret fails before any write); the apply lock of the environment is taken
+   (``run_control``: one writer, before planning); ``--out``, the audit log and the outbox
+   are tried.
+2. The plan: a saved one (``--plan``: a plan of this tool, signed when RECONCILER_PLAN_KEY is
+   set) must match the environment, the current specs' digest and a fresh listing (every
+   action's fingerprint), and gets the write-only values that plan.json hides back from
+   those specs; or a fresh plan is made.
 3. ``--expect-digest`` must equal the plan's digest; an unsafe plan needs ``--force``;
    the person (or ``--yes``) confirms.
-4. Only then the audit run starts and the executor writes. Each finished action is audited at
-   once (fsynced), and its event queued; events never fail the apply, and the outbox keeps
-   what was not delivered. The run-end line and apply.json close the run, also when it is
-   interrupted (the first Ctrl-C stops new actions; running ones finish).
+4. Only then the audit run starts: an earlier run's open intents are settled
+   (``apply_events.recover``), then the executor writes. Before each action's first write
+   its intent is audited (fsynced); when it succeeds its event is queued in the outbox, then
+   its success audited, then the event sent. The run-end line and apply.json close the run,
+   also when a signal stops it (``run_control.Signals``: no new actions; exit 130 or 143).
+   A conflict left in the plan or a failed action makes the run ``failed``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import json
-import signal
+import os
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -31,11 +35,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from reconciler import kinds
-from reconciler.artifacts import DEFAULT_OUT_DIR, file_safe, read_plan, write_atomic
-from reconciler.audit import AuditLog
+from reconciler.apply_events import EVENT_OF, RunState, bounded, earlier_outcomes, recover
+from reconciler.artifacts import (
+    DEFAULT_OUT_DIR,
+    file_safe,
+    plan_key_from,
+    read_plan,
+    write_atomic,
+)
+from reconciler.audit import AuditKind, AuditLog
 from reconciler.backend import Backend
 from reconciler.errors import PlanError
-from reconciler.events import EventType, channel_event, reconcile_completed
+from reconciler.events import channel_event, reconcile_completed
 from reconciler.executor import ActionResult, ActionStatus, ExecuteOptions, Executor
 from reconciler.interpolate import SpecContext
 from reconciler.model import Spec
@@ -43,6 +54,7 @@ from reconciler.planner import Action, ActionKind, Plan, PlanOptions, spec_diges
 from reconciler.planner.redact import restore, split_path
 from reconciler.planner.staleness import stale_channels
 from reconciler.planning import plan_against, read_live
+from reconciler.run_control import Signals, apply_lock, probe_writable
 from reconciler.webhooks import (
     DeliveryOutcome,
     DeliveryState,
@@ -57,13 +69,7 @@ if TYPE_CHECKING:
     from reconciler.genesys.settings import Settings
 
 DEFAULT_AUDIT_DIR = Path("audit")
-
-EVENT_OF: dict[ActionKind, EventType] = {
-    ActionKind.CREATE: EventType.CHANNEL_PROVISIONED,
-    ActionKind.UPDATE: EventType.CHANNEL_UPDATED,
-    ActionKind.DELETE: EventType.CHANNEL_DELETED,
-    ActionKind.ADOPT: EventType.CHANNEL_ADOPTED,
-}
+DEFAULT_WEBHOOK_BUDGET = 30.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -81,6 +87,9 @@ class ApplyRequest:
     outbox: Path | None = None  # default .reconciler/outbox/<environment>.jsonl
     argv: tuple[str, ...] = ()
     context: SpecContext | None = None  # --env: variables and spec selection
+    #: Seconds the end of a run waits for webhook deliveries; the rest wait in the outbox
+    #: (None: ``DEFAULT_WEBHOOK_BUDGET``).
+    webhook_budget: float | None = None
 
 
 class ApplyHooks(Protocol):
@@ -106,6 +115,12 @@ class ApplyResult:
     rate_wait_seconds: float = 0.0
     duration_ms: int = 0
     counts: dict[str, int] = field(default_factory=dict)
+    halted: str = ""  # why the run stopped early on its own (auth refused, outbox unwritable)
+    signal: str = ""  # SIGINT or SIGTERM, when one ended the run
+    recovered: tuple[dict[str, Any], ...] = ()  # earlier runs' intents settled by this one
+    outbox_error: str = ""
+    audit_head: str = ""
+    warnings: tuple[str, ...] = ()
 
     @property
     def attempted(self) -> int:
@@ -120,12 +135,20 @@ class ApplyResult:
         return sum(1 for r in self.results if r.status is ActionStatus.FAILED)
 
     @property
+    def conflicts(self) -> tuple[Action, ...]:
+        """Specs the plan could not apply (a conflict a person must resolve)."""
+        return self.plan.conflicts
+
+    @property
     def status(self) -> str:
+        """``succeeded`` only when every spec of the plan is applied: a failed action or a
+        conflict left in the plan makes the run ``failed``."""
         if self.declined:
             return "declined"
         if self.interrupted:
             return "interrupted"
-        return "failed" if self.failed else "succeeded"
+        unapplied = self.failed or self.conflicts or self.halted or self.outbox_error
+        return "failed" if unapplied else "succeeded"
 
 
 def check_plan(
@@ -147,11 +170,22 @@ def check_plan(
         )
 
 
-def check_saved_plan(saved: Plan, specs: Sequence[Spec], environment: str) -> None:
-    """A saved plan must have been made from these specs, for this environment.
+def check_saved_plan(
+    saved: Plan, specs: Sequence[Spec], environment: str, env_name: str | None = None
+) -> None:
+    """A saved plan must have been made from these specs, for this environment (the org's
+    label and the ``--env`` name: specs differ between environment files, so a plan for
+    another one is named as such, never as "specs changed").
 
     A partial plan (``--target``) is compared with the specs its own targets select.
     """
+    if saved.env_name != env_name:
+        made = f"--env {saved.env_name}" if saved.env_name else "no --env"
+        now = f"--env {env_name}" if env_name else "no --env"
+        raise PlanError(
+            f"the plan was made for another environment ({made}), and this apply has {now}; "
+            "apply it with the environment it was made for, or run plan again"
+        )
     if saved.environment != environment:
         raise PlanError(
             f"the plan was made for environment {saved.environment!r}, not {environment!r}"
@@ -197,14 +231,20 @@ def with_write_only_values(saved: Plan, specs: Sequence[Spec]) -> Plan:
 
 
 async def prepare_plan(
-    request: ApplyRequest, specs: Sequence[Spec], backend: Backend, now: datetime
+    request: ApplyRequest,
+    specs: Sequence[Spec],
+    backend: Backend,
+    now: datetime,
+    plan_key: str | None = None,
 ) -> Plan:
-    """The plan to execute: the saved one if it still holds, else a fresh one."""
+    """The plan to execute: the saved one if it still holds (and, with ``plan_key``, is
+    signed with it), else a fresh one."""
     if request.plan_path is None:
         plan = await plan_against(specs, backend, options=request.options, now=now)
     else:
-        plan = read_plan(request.plan_path)
-        check_saved_plan(plan, specs, backend.environment)
+        plan = read_plan(request.plan_path, plan_key=plan_key)
+        chosen = request.context.environment if request.context is not None else None
+        check_saved_plan(plan, specs, backend.environment, chosen)
         plan = with_write_only_values(plan, specs)
         live, _catalog = await read_live(backend, specs)
         stale = stale_channels(plan, live)
@@ -225,22 +265,39 @@ async def apply_with_backend(
     hooks: ApplyHooks,
     *,
     stop: asyncio.Event,
+    abort: asyncio.Event | None = None,
     clock: Callable[[], float] = time.monotonic,
     wall_clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
     env: Mapping[str, str] | None = None,
+    signals: Signals | None = None,
 ) -> ApplyResult:
-    """Steps 2 to 4 of the module docstring, on an open backend and sink."""
-    plan = await prepare_plan(request, specs, backend, wall_clock())
+    """Steps 2 to 4 of the module docstring, on an open backend and sink (``signals``: which
+    one stopped the run, for apply.json)."""
+    environment = backend.environment
+    key = files_key(request, environment)
+    audit_path = request.audit_log or DEFAULT_AUDIT_DIR / f"{key}.jsonl"
+    probe_writable(request.out_dir, "to --out", folder=True)
+    probe_writable(audit_path, "the audit log")
+    outbox = getattr(sink, "outbox", None)
+    if outbox is not None:
+        probe_writable(outbox.path, "the webhook outbox")
+    plan = await prepare_plan(
+        request, specs, backend, wall_clock(), plan_key_from(os.environ if env is None else env)
+    )
     run_id = uuid.uuid4().hex
     if not hooks.confirm(plan):
         return ApplyResult(plan=plan, run_id=run_id, declined=True)
-    environment = backend.environment
-    audit_path = request.audit_log or DEFAULT_AUDIT_DIR / f"{file_safe(environment)}.jsonl"
     started = clock()
     executable = [a for a in plan.actions if a.executable]
     sources = {(a.resource_kind, a.key): a.source or "" for a in plan.actions}
     changed = {(a.resource_kind, a.key): tuple(c.path for c in a.changes) for a in plan.actions}
-    events: list[asyncio.Task[DeliveryOutcome]] = []
+    deleted_revision = {
+        (a.resource_kind, a.key): a.live.revision
+        for a in plan.actions
+        if a.kind is ActionKind.DELETE and a.live is not None
+    }
+    state = RunState()
+    budget = DEFAULT_WEBHOOK_BUDGET if request.webhook_budget is None else request.webhook_budget
     done = 0
     with AuditLog.open(audit_path, run_id=run_id) as audit:
         audit.run_start(
@@ -250,15 +307,37 @@ async def apply_with_backend(
             env=env,
             extra={"planSummary": plan.summary, "savedPlan": request.plan_path is not None},
         )
+        await recover(audit, backend, sink, state, environment, run_id, wall_clock)
+        earlier = asyncio.ensure_future(sink.resend_pending(frozenset(state.queued)))
         hooks.started(plan, len(executable))
+
+        async def before_write(action: Action) -> str:
+            intent_id = uuid.uuid4().hex
+            audit.append(
+                AuditKind.INTENT,
+                {
+                    "intentId": intent_id,
+                    "resourceKind": action.resource_kind,
+                    "action": action.kind.value,
+                    "name": action.name,
+                    "id": action.channel_id,
+                    "liveRevision": action.live.revision if action.live is not None else None,
+                    "owner": plan.owner,
+                },
+            )
+            return intent_id
 
         async def on_result(result: ActionResult) -> None:
             nonlocal done
             done += 1
-            audit.action({"runId": run_id, **result.to_json()})
-            hooks.finished(result, done, len(executable), backend.pacing_wait_seconds)
+            event = None
             if result.succeeded and result.channel_id:
                 key = (result.resource_kind, kinds.get(result.resource_kind).identity(result.name))
+                revision = (
+                    deleted_revision.get(key)
+                    if result.kind is ActionKind.DELETE
+                    else (str(result.version) if result.version is not None else None)
+                )
                 event = channel_event(
                     EVENT_OF[result.kind],
                     run_id=run_id,
@@ -270,15 +349,24 @@ async def apply_with_backend(
                     changed_fields=changed.get(key, ()),
                     resource_kind=result.resource_kind,
                     details=result.details,
+                    revision=revision,
                 )
-                events.append(asyncio.ensure_future(sink.emit(event)))
+                # Durably queued before the success is recorded: no kill between the two
+                # loses the event (the outbox holds it; the next run sends it).
+                await state.queue(sink, event, stop)
+            audit.action({"runId": run_id, **result.to_json()})
+            hooks.finished(result, done, len(executable), backend.pacing_wait_seconds)
+            state.note_auth(result, stop)
+            if event is not None and event.webhook_id in state.queued:
+                state.sends.append((event, asyncio.ensure_future(sink.send(event))))
 
         options = ExecuteOptions(owner=plan.owner, parallelism=request.parallelism)
         results = await Executor(backend, options, clock=clock).run(
-            executable, on_result=on_result, stop=stop
+            executable, on_result=on_result, stop=stop, abort=abort, before_write=before_write
         )
-        outcomes = list(await asyncio.gather(*events))
-        interrupted = stop.is_set()
+        outcomes = [*state.unrecorded, *await bounded(state.sends, budget)]
+        outcomes += await earlier_outcomes(earlier, budget)
+        interrupted = stop.is_set() and not state.halted
         partial = ApplyResult(
             plan=plan,
             run_id=run_id,
@@ -288,6 +376,9 @@ async def apply_with_backend(
             duration_ms=int((clock() - started) * 1000),
             rate_wait_seconds=backend.pacing_wait_seconds,
             counts=_counts(results),
+            halted=state.halted,
+            recovered=tuple(state.recovered),
+            outbox_error=state.outbox_error,
         )
         completed = reconcile_completed(
             run_id=run_id,
@@ -302,7 +393,9 @@ async def apply_with_backend(
             now=wall_clock(),
             audit_head=audit.head,
         )
-        outcomes.append(await sink.emit(completed))
+        outcomes += await bounded(
+            [(completed, asyncio.ensure_future(sink.emit(completed)))], budget
+        )
         for outcome in outcomes:
             if outcome.state is not DeliveryState.SKIPPED:  # no WEBHOOK_URL: nothing to record
                 audit.webhook(outcome)
@@ -314,21 +407,24 @@ async def apply_with_backend(
             counts=partial.counts,
             extra={"rateWaitSeconds": round(partial.rate_wait_seconds, 3)},
         )
-    report_path = request.out_dir / "apply.json"
-    result = ApplyResult(
-        plan=plan,
-        run_id=run_id,
-        results=partial.results,
+        head = audit.head
+    result = dataclasses.replace(
+        partial,
         webhooks=tuple(outcomes),
-        interrupted=interrupted,
-        audit_path=audit_path,
-        report_path=report_path,
-        rate_wait_seconds=partial.rate_wait_seconds,
-        duration_ms=partial.duration_ms,
-        counts=partial.counts,
+        report_path=request.out_dir / "apply.json",
+        audit_head=head,
+        warnings=tuple(outbox.warnings) if outbox is not None else (),
+        signal=signals.received if signals is not None else "",
     )
-    write_atomic(report_path, apply_json_text(result))
+    write_atomic(request.out_dir / "apply.json", apply_json_text(result))
     return result
+
+
+def files_key(request: ApplyRequest, environment: str) -> str:
+    """The name default files of this run follow: the ``--env`` name when one is chosen (two
+    orgs in one region never share a file), else the environment (region) label."""
+    chosen = request.context.environment if request.context is not None else None
+    return file_safe(chosen or environment)
 
 
 def run_apply(
@@ -339,50 +435,38 @@ def run_apply(
     env: Mapping[str, str],
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> ApplyResult:
-    """Validate, open the backend and the webhook sink, apply; Ctrl-C stops new actions."""
+    """Validate, take the apply lock, open the backend and the webhook sink, apply. SIGINT
+    and SIGTERM stop new actions and end the run in order (``run_control.Signals``)."""
     from reconciler.genesys.factory import open_backend
     from reconciler.spec.validate import load_valid_specs
 
     specs = load_valid_specs(list(request.paths), request.context)
+    key = files_key(request, settings.environment)
 
     async def main() -> ApplyResult:
-        stop = asyncio.Event()
+        signals = Signals()
         async with open_backend(settings, transport=transport) as backend:
-            outbox = request.outbox or default_outbox_path(file_safe(backend.environment))
+            outbox = request.outbox or default_outbox_path(key)
             sink = from_env(env, outbox)
             try:
-                with _stop_on_interrupt(stop):
-                    return await apply_with_backend(
-                        request, specs, backend, sink, hooks, stop=stop, env=env
+                with signals.installed():
+                    result = await apply_with_backend(
+                        request,
+                        specs,
+                        backend,
+                        sink,
+                        hooks,
+                        stop=signals.stop,
+                        abort=signals.abort,
+                        env=env,
+                        signals=signals,
                     )
             finally:
                 await sink.aclose()
+        return result
 
-    return asyncio.run(main())
-
-
-@contextlib.contextmanager
-def _stop_on_interrupt(stop: asyncio.Event) -> Any:
-    """First SIGINT: stop starting actions. Second: interrupt at once (KeyboardInterrupt)."""
-    loop = asyncio.get_running_loop()
-    task = asyncio.current_task()
-
-    def handle() -> None:
-        if stop.is_set() and task is not None:
-            task.cancel()
-        stop.set()
-
-    try:
-        loop.add_signal_handler(signal.SIGINT, handle)
-    except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or Windows
-        yield
-        return
-    try:
-        yield
-    except asyncio.CancelledError:
-        raise KeyboardInterrupt from None
-    finally:
-        loop.remove_signal_handler(signal.SIGINT)
+    with apply_lock(key, request.argv):
+        return asyncio.run(main())
 
 
 def apply_json_text(result: ApplyResult) -> str:
@@ -401,7 +485,15 @@ def apply_json_text(result: ApplyResult) -> str:
         "duration_ms": result.duration_ms,
         "rate_wait_seconds": round(result.rate_wait_seconds, 3),
         "audit_log": result.audit_path.as_posix() if result.audit_path else None,
+        "audit_head": result.audit_head or None,
+        "halted": result.halted or None,
+        "signal": result.signal or None,
+        "recovered": list(result.recovered),
         "actions": [r.to_json() for r in result.results],
+        "conflicts": [
+            {"kind": a.resource_kind, "name": a.name, "id": a.channel_id, "reason": a.reason}
+            for a in result.conflicts
+        ],
         "webhooks": [o.to_record() for o in result.webhooks],
     }
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

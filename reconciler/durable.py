@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -65,3 +66,61 @@ def replace_atomically(path: Path, data: bytes) -> None:
             os.unlink(tmp_name)
         raise
     fsync_directory(path.parent)
+
+
+class LockHeld(OSError):
+    """``exclusive_lock`` could not take ``path``: ``holder`` says who has it (may be "")."""
+
+    def __init__(self, path: Path, holder: str) -> None:
+        super().__init__(f"{path} is locked")
+        self.path = path
+        self.holder = holder
+
+    def describe(self) -> str:
+        """``pid 123 on host-a since 2026-12-02T18:00:00Z (reconciler apply --yes)`` or a
+        neutral phrase when the holder left no note."""
+        return self.holder or "another process (it left no note of who it is)"
+
+
+def _holder_note(path: Path) -> Path:
+    return path.with_name(path.name + ".holder")
+
+
+@contextlib.contextmanager
+def exclusive_lock(path: Path, *, who: str, wait_seconds: float = 0.0) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (a portable ``filelock``: flock on POSIX, msvcrt
+    on Windows) for the ``with`` block; ``LockHeld`` naming the holder when another process
+    keeps it past ``wait_seconds``. ``who`` is written beside the lock (``<path>.holder``) so
+    a refused process can name the holder; it must hold no secret.
+
+    The lock is the operating system's: a killed holder releases it, so it never goes stale.
+    """
+    import filelock  # here: only commands that lock pay for the import
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = filelock.FileLock(str(path), timeout=max(0.0, wait_seconds), thread_local=False)
+    try:
+        lock.acquire()
+    except filelock.Timeout:
+        try:
+            holder = _holder_note(path).read_text(encoding="utf-8").strip()[:300]
+        except (OSError, UnicodeDecodeError):
+            holder = ""
+        raise LockHeld(path, holder) from None
+    try:
+        with contextlib.suppress(OSError):
+            _holder_note(path).write_text(who + "\n", encoding="utf-8")
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            _holder_note(path).unlink()
+        lock.release()
+
+
+def holder_description(action: str) -> str:
+    """What a lock's holder note says: process, host, time and what it does."""
+    import socket
+    import time
+
+    moment = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    return f"pid {os.getpid()} on {socket.gethostname()} since {moment} ({action})"

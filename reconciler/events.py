@@ -7,8 +7,10 @@ Wire format (https://www.standardwebhooks.com, documented in ``schemas/event.sch
 
 - body: compact JSON ``{"type", "timestamp", "data"}``; ``data.schemaVersion`` carries
   ``SCHEMA_VERSION`` so the top level stays exactly the spec's three fields;
-- ``webhook-id``: ``msg_`` + 32 hex digits derived from (run id, type, key), so it is unique per
-  event and identical on every redelivery without any state;
+- ``webhook-id``: ``msg_`` + 32 hex digits derived from the change itself: for a ``channel.*``
+  event the type, the object's kind, id and revision (``change_event_id``), so the same change
+  reported twice (a run that recovers a killed run's write, a redelivery) carries one id and
+  receivers deduplicate it; for run-level events (run id, type);
 - ``webhook-timestamp``: unix seconds of the attempt (new on every attempt);
 - ``webhook-signature``: ``v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">`` keyed by the
   base64-decoded part of a ``whsec_<base64>`` secret.
@@ -97,6 +99,14 @@ def webhook_id_for(run_id: str, kind: EventType, key: str) -> str:
     return f"msg_{digest[:32]}"
 
 
+def change_event_id(kind: EventType, resource_kind: str, object_id: str, revision: str) -> str:
+    """The id of the event that reports one change: the same object at the same revision
+    (after a create or update; before a delete) always gives the same id, whichever run
+    reports it."""
+    key = f"{resource_kind}\x00{object_id}\x00{revision}"
+    return webhook_id_for("change", kind, key)
+
+
 def format_timestamp(now: datetime) -> str:
     """ISO 8601 in UTC with a ``Z``, as the spec's examples write it."""
     if now.tzinfo is None:
@@ -129,8 +139,12 @@ def channel_event(
     changed_fields: tuple[str, ...] = (),
     resource_kind: str = "channel",
     details: Mapping[str, Any] | None = None,
+    revision: str | None = None,
 ) -> Event:
     """One of the four ``channel.*`` events, for an object of any kind.
+
+    With ``revision`` (the object's revision after the write; for a delete, the one deleted)
+    the webhook id comes from the change (``change_event_id``), else from the run.
 
     ``source`` is where the spec lives (``channels/web.yaml:3:1``; empty for a delete).
     ``changed_fields`` lists the changed top-level or dotted paths; only ``channel.updated``
@@ -153,7 +167,15 @@ def channel_event(
         data["kind"] = resource_kind
         data["details"] = dict(details or {})
         key = f"{resource_kind}:{key}"
-    return make_event(kind, run_id=run_id, key=key, now=now, data=data)
+    event = make_event(kind, run_id=run_id, key=key, now=now, data=data)
+    if revision is None:
+        return event
+    return Event(
+        webhook_id=change_event_id(kind, resource_kind, channel_id, revision),
+        type=event.type,
+        timestamp=event.timestamp,
+        data=event.data,
+    )
 
 
 def success_rate(succeeded: int, attempted: int) -> float | None:

@@ -29,6 +29,7 @@ caller through ``on_result``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import enum
 import random
@@ -41,6 +42,7 @@ from reconciler import kinds
 from reconciler.backend import Backend, CreateSafety, ResourceAdapter
 from reconciler.errors import (
     ApiError,
+    AuthenticationError,
     DuplicateNameError,
     NotFoundError,
     OutcomeUnknownError,
@@ -83,6 +85,12 @@ class ActionResult:
     #: Kind-specific facts of the object written (for events): a web deployment's
     #: configuration id and version, for example.
     details: Mapping[str, Any] = field(default_factory=dict)
+    #: The audit intent recorded before its write (``before_write``), "" when none was.
+    intent_id: str = ""
+    #: Stopped while its write was in flight: its outcome is unknown until the next run.
+    unsettled: bool = False
+    #: The API refused the credentials (401) during this action.
+    auth_refused: bool = False
 
     @property
     def succeeded(self) -> bool:
@@ -101,6 +109,8 @@ class ActionResult:
             "correlation_ids": list(self.correlation_ids),
             "error": self.error,
             "note": self.note,
+            **({"intentId": self.intent_id} if self.intent_id else {}),
+            **({"unsettled": True} if self.unsettled else {}),
         }
 
 
@@ -126,13 +136,23 @@ class _Outcome:
     extra_correlation_ids: list[str] = field(default_factory=list)
     #: What a delete removed, when its adapter read it (for the events' details).
     deleted: LiveResource | None = None
+    auth_refused: bool = False
+    unsettled: bool = False
 
 
 ResultCallback = Callable[[ActionResult], Awaitable[None]]
+#: Called right before an action's first write; returns the id of the intent it recorded.
+IntentCallback = Callable[[Action], Awaitable[str]]
 
 
 class ActionFailed(ReconcilerError):
     """An action that cannot complete; its message goes into the action's result."""
+
+
+class OutcomeStillUnknown(ActionFailed):
+    """A write whose answers were lost every round: it may have been applied. Its result is
+    failed and ``unsettled``, so the next apply settles its intent against the org (and
+    announces it, if it was made)."""
 
 
 def _same_content(resource: LiveResource, body: Mapping[str, Any]) -> bool:
@@ -190,10 +210,15 @@ class Executor:
         *,
         on_result: ResultCallback | None = None,
         stop: asyncio.Event | None = None,
+        abort: asyncio.Event | None = None,
+        before_write: IntentCallback | None = None,
     ) -> list[ActionResult]:
         """Execute ``actions`` (non-executable kinds are ignored); results in the same order.
 
-        When ``stop`` is set, actions not yet started are skipped; running ones finish.
+        When ``stop`` is set, actions not yet started are skipped; running ones finish. When
+        ``abort`` is set too, running ones are cancelled: their results are failed and
+        ``unsettled`` (the next run settles their intents). ``before_write`` records each
+        action's intent before its first request.
         """
         todo = [a for a in actions if a.executable]
         slots = asyncio.Semaphore(self._options.parallelism)
@@ -212,7 +237,11 @@ class Executor:
                         resource_kind=action.resource_kind,
                     )
                 else:
-                    result = await self.execute(_with_refs(action, made))
+                    ready = _with_refs(action, made)
+                    intent = await before_write(ready) if before_write is not None else ""
+                    result = await self._execute_abortable(ready, abort)
+                    if intent:
+                        result = dataclasses.replace(result, intent_id=intent)
                 if on_result is not None:
                     await on_result(result)
                 return result
@@ -223,6 +252,31 @@ class Executor:
                 results[id(action)] = result
                 made[(action.resource_kind, action.key)] = result
         return [results[id(a)] for a in todo]
+
+    async def _execute_abortable(self, action: Action, abort: asyncio.Event | None) -> ActionResult:
+        if abort is None:
+            return await self.execute(action)
+        task = asyncio.ensure_future(self.execute(action))
+        waiter = asyncio.ensure_future(abort.wait())
+        try:
+            await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            waiter.cancel()
+        if task.done():
+            return task.result()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return ActionResult(
+            kind=action.kind,
+            name=action.name,
+            status=ActionStatus.FAILED,
+            channel_id=action.channel_id,
+            error="stopped while its write was in flight: its outcome is unknown; the next "
+            "apply settles it against the org",
+            resource_kind=action.resource_kind,
+            unsettled=True,
+        )
 
     def _adapter(self, action: Action) -> ResourceAdapter:
         return self._backend.adapter(action.resource_kind)
@@ -235,6 +289,10 @@ class Executor:
                 outcome = await self._dispatch(action)
             except ReconcilerError as exc:
                 outcome = _Outcome(channel_id=action.channel_id, error=str(exc))
+                outcome.auth_refused = isinstance(exc, AuthenticationError) or isinstance(
+                    exc.__cause__, AuthenticationError
+                )
+                outcome.unsettled = isinstance(exc, OutcomeStillUnknown)
                 if isinstance(exc, ApiError) and exc.correlation_id:
                     outcome.extra_correlation_ids.append(exc.correlation_id)
         elapsed_ms = (self._clock() - started) * 1000.0
@@ -257,6 +315,8 @@ class Executor:
             details=kinds.get(action.resource_kind).event_details(described)
             if (described := resource or outcome.deleted) is not None
             else {},
+            auth_refused=outcome.auth_refused,
+            unsettled=outcome.unsettled,
         )
 
     async def _dispatch(self, action: Action) -> _Outcome:
@@ -290,7 +350,7 @@ class Executor:
                 if found is not None:
                     return self._settle_existing(action, found, body, lost)
                 if adapter.create_safety is not CreateSafety.SERVER_UNIQUE_NAMES:
-                    raise ActionFailed(
+                    raise OutcomeStillUnknown(
                         f"create of {label} {action.name!r}: its answer was lost and no "
                         f"{label} of that name is listed yet; not created again (nothing on "
                         "the server stops a duplicate): run apply again, the next plan sees "
@@ -307,7 +367,7 @@ class Executor:
                 return self._settle_existing(action, holder, body, lost)
             note = f"created after {lost} lost answer(s)" if lost else ""
             return _Outcome(channel=created, note=note)
-        raise ActionFailed(
+        raise OutcomeStillUnknown(
             f"create of {action.name!r}: outcome still unknown after "
             f"{self._options.max_rounds} rounds; run apply again (it will not duplicate)"
         )
@@ -422,7 +482,7 @@ class Executor:
                     return _Outcome(channel_id=channel_id, note="deleted (its answer was lost)")
                 continue
             return _Outcome(channel_id=channel_id, deleted=deleted)
-        raise ActionFailed(
+        raise OutcomeStillUnknown(
             f"delete of {action.name!r}: outcome still unknown after "
             f"{self._options.max_rounds} rounds; run apply again"
         )

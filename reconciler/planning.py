@@ -8,6 +8,7 @@ specs refer to by name); then the pure planner; then the artifacts (``reconciler
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -16,15 +17,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reconciler import kinds
-from reconciler.artifacts import DEFAULT_OUT_DIR, file_safe, write_artifacts
+from reconciler.artifacts import DEFAULT_OUT_DIR, file_safe, plan_key_from, write_artifacts
+from reconciler.audit.written import last_written
 from reconciler.backend import Backend
 from reconciler.errors import ConfigError, NotFoundError, ReconcilerError
 from reconciler.events import Event, drift_detected
 from reconciler.interpolate import SpecContext
 from reconciler.model import LiveResource, Spec
-from reconciler.planner import Plan, PlanOptions, ReportKind, build_plan
+from reconciler.planner import ActionKind, Plan, PlanOptions, ReportKind, build_plan
 from reconciler.planner.redact import WritePaths, write_only_paths
 from reconciler.webhooks import DeliveryOutcome, NullSink, default_outbox_path, from_env
+
+AUDIT_DIR = Path("audit")
 
 if TYPE_CHECKING:
     import httpx
@@ -41,6 +45,7 @@ class PlanRequest:
     out_dir: Path = DEFAULT_OUT_DIR
     report: ReportKind = ReportKind.PLAN
     context: SpecContext | None = None  # --env: variables and spec selection
+    audit_log: Path | None = None  # drift reads it: default audit/<env>.jsonl
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -173,9 +178,11 @@ def run_plan(
     from reconciler.spec.validate import load_valid_specs
 
     moment = datetime.now(timezone.utc) if now is None else now
+    chosen = request.context.environment if request.context is not None else None
+    plan_key = plan_key_from(env)  # checked before any API call
     # drift sends drift.detected; a bad WEBHOOK_URL or secret fails before any API call.
     sink = (
-        from_env(env, default_outbox_path(file_safe(settings.environment)))
+        from_env(env, default_outbox_path(file_safe(chosen or settings.environment)))
         if request.report is ReportKind.DRIFT
         else NullSink()
     )
@@ -209,6 +216,12 @@ def run_plan(
                     report=request.report,
                     listing=listing,
                 )
+            plan = dataclasses.replace(plan, env_name=chosen)
+            if request.report is ReportKind.DRIFT:
+                key = file_safe(chosen or plan.environment)
+                audit_log = request.audit_log or AUDIT_DIR / f"{key}.jsonl"
+                edited = edited_since_written(plan, audit_log)
+                plan = dataclasses.replace(plan, edited_out_of_band=edited)
             outcome = None
             if request.report is ReportKind.DRIFT and plan.has_changes:
                 outcome = await sink.emit(drift_event(plan, now=moment))
@@ -217,8 +230,23 @@ def run_plan(
             await sink.aclose()
 
     plan, outcome = asyncio.run(fetch())
-    json_path, markdown_path = write_artifacts(plan, request.out_dir)
+    json_path, markdown_path = write_artifacts(plan, request.out_dir, plan_key=plan_key)
     return PlanResult(plan=plan, json_path=json_path, markdown_path=markdown_path, webhook=outcome)
+
+
+def edited_since_written(plan: Plan, audit_log: Path) -> frozenset[str]:
+    """Ids of the updates whose live revision is not the one this tool last wrote (read from
+    the audit log): someone changed them since. No record: nothing can be said of it."""
+    written = last_written(audit_log)
+    return frozenset(
+        action.channel_id
+        for action in plan.changes
+        if action.kind is ActionKind.UPDATE
+        and action.channel_id
+        and action.live is not None
+        and (action.resource_kind, action.channel_id) in written
+        and written[(action.resource_kind, action.channel_id)] != action.live.revision
+    )
 
 
 def drift_event(plan: Plan, *, now: datetime) -> Event:

@@ -76,12 +76,9 @@ POSIX_ONLY = re.compile(
     r"|signal\.SIG(KILL|HUP|USR1|USR2)\b|add_signal_handler|['\"]/tmp/|['\"]/dev/null['\"]"
 )
 GUARDED = {
-    # try: import fcntl / except ImportError: fcntl = None; the lock is skipped on Windows
-    # (another change replaces both with filelock).
-    ("reconciler/audit/log.py", "import fcntl"),
-    ("reconciler/webhooks/outbox.py", "import fcntl"),
-    # except (NotImplementedError, ...): Windows event loops have no signal handlers.
-    ("reconciler/applying.py", "add_signal_handler"),
+    # except NotImplementedError: Windows event loops have no signal handlers; signal.signal
+    # hands the signal to the loop instead.
+    ("reconciler/run_control.py", "add_signal_handler"),
 }
 
 

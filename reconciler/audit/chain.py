@@ -30,7 +30,9 @@ _SEAL = re.compile(rb',"hash":"(sha256:[0-9a-f]{64})"\}\Z')
 
 class AuditKind(str, enum.Enum):
     RUN_START = "run.start"
+    INTENT = "intent"  # a write about to be sent (fsynced before it is)
     ACTION = "action"
+    RECOVERED = "action.recovered"  # the outcome of an earlier run's intent, found later
     WEBHOOK = "webhook"
     RUN_END = "run.end"
     REPAIRED = "log.repaired"  # a partial last line was moved aside when the log was opened

@@ -6,12 +6,14 @@ that: the fragment after the last newline is appended to ``<log>.partial`` (fsyn
 truncated to its last complete line, and a ``log.repaired`` line records the fragment's size and
 sha256; the chain then continues from the last complete line, so ``audit verify`` passes.
 
-While open, the log holds an exclusive advisory lock (POSIX), so two runs cannot interleave
-their lines; a second opener gets an AuditError at once.
+While open, the log holds an exclusive lock on ``<log>.lock`` (``filelock``: every platform),
+so two runs cannot interleave their lines; a second opener gets an AuditError at once, naming
+the holder.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -25,15 +27,17 @@ from typing import Any
 
 from reconciler.audit.chain import GENESIS, AuditKind, encode_line, sha256
 from reconciler.audit.context import actor, git_commit, redact_argv, unreviewed_reason
-from reconciler.durable import fsync_directory, read_exactly, write_all
+from reconciler.durable import (
+    LockHeld,
+    exclusive_lock,
+    fsync_directory,
+    holder_description,
+    read_exactly,
+    write_all,
+)
 from reconciler.errors import AuditError
 from reconciler.events import success_rate
 from reconciler.webhooks.delivery import DeliveryOutcome
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: no advisory lock
-    fcntl = None  # type: ignore[assignment]
 
 PARTIAL_SUFFIX = ".partial"
 _CHUNK = 64 * 1024
@@ -79,6 +83,7 @@ class AuditLog:
         self._lock = threading.Lock()
         self._broken = ""
         self.repair: Repair | None = None
+        self._holding = contextlib.ExitStack()
 
     @property
     def head(self) -> str:
@@ -95,30 +100,47 @@ class AuditLog:
     ) -> AuditLog:
         """Open (or create) ``path`` for appending, repairing a partial last line."""
         path = Path(path)
+        holding = contextlib.ExitStack()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            holding.enter_context(
+                exclusive_lock(
+                    path.with_name(path.name + ".lock"),
+                    who=holder_description(f"writing audit log {path.name}"),
+                )
+            )
+        except LockHeld as exc:
+            raise AuditError(
+                f"audit log {path} is in use by another reconciler process: {exc.describe()}"
+            ) from None
+        except OSError as exc:
+            raise AuditError(f"cannot open audit log {path}: {exc.strerror or exc}") from exc
+        try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
         except OSError as exc:
+            holding.close()
             raise AuditError(f"cannot open audit log {path}: {exc.strerror}") from exc
         try:
-            if fcntl is not None:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except BlockingIOError:
-                    raise AuditError(
-                        f"audit log {path} is in use by another reconciler process"
-                    ) from None
-            log = cls._resume(path, fd, run_id, clock)
+            log = cls._resume(path, fd, run_id, clock, holding)
         except OSError as exc:
             os.close(fd)
+            holding.close()
             raise AuditError(f"cannot read audit log {path}: {exc.strerror}") from exc
         except BaseException:
             os.close(fd)
+            holding.close()
             raise
         return log
 
     @classmethod
-    def _resume(cls, path: Path, fd: int, run_id: str, clock: Callable[[], float]) -> AuditLog:
+    def _resume(
+        cls,
+        path: Path,
+        fd: int,
+        run_id: str,
+        clock: Callable[[], float],
+        holding: contextlib.ExitStack,
+    ) -> AuditLog:
         size = os.fstat(fd).st_size
         repair: Repair | None = None
         end = size
@@ -145,6 +167,7 @@ class AuditLog:
             seq = _seq_of(last, path)
             head = sha256(last)
         log = cls(path=path, fd=fd, run_id=run_id, clock=clock, seq=seq, head=head)
+        log._holding = holding
         if size == 0:
             fsync_directory(path.parent)
         if repair is not None:
@@ -247,8 +270,9 @@ class AuditLog:
     def close(self) -> None:
         with self._lock:
             if self._fd is not None:
-                os.close(self._fd)  # releases the lock
+                os.close(self._fd)
                 self._fd = None
+                self._holding.close()  # releases the lock
 
     def __enter__(self) -> AuditLog:
         return self
@@ -265,7 +289,7 @@ class AuditLog:
 def _seq_of(line: bytes, path: Path) -> int:
     try:
         value = json.loads(line)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         value = None
     seq = value.get("seq") if isinstance(value, dict) else None
     if not isinstance(seq, int) or isinstance(seq, bool):

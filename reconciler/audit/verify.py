@@ -49,6 +49,8 @@ def _parse(raw: bytes, where: str) -> dict[str, Any]:
         value = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise AuditError(f"{where}: not valid JSON (the line was edited or cut short)") from None
+    except RecursionError:
+        raise AuditError(f"{where}: nested too deeply to be an audit line (edited)") from None
     if not isinstance(value, dict):
         raise AuditError(f"{where}: not a JSON object")
     for name, kind in _FIELDS:
@@ -75,6 +77,8 @@ def verify_file(path: Path | str, *, expect_head: str | None = None) -> VerifyRe
         data = path.read_bytes()
     except FileNotFoundError:
         raise AuditError(f"audit log {path} does not exist") from None
+    except IsADirectoryError:
+        raise AuditError(f"audit log {path} is a folder, not a file") from None
     except OSError as exc:
         raise AuditError(f"cannot read audit log {path}: {exc.strerror}") from exc
     raw_lines = data.split(b"\n")
@@ -102,6 +106,11 @@ def verify_file(path: Path | str, *, expect_head: str | None = None) -> VerifyRe
             open_run = ""
         prev = sha256(raw)
     warnings: list[str] = []
+    if not data:
+        warnings.append(
+            f"{path} is empty: no run has written it, or it was cut to nothing; compare "
+            "--expect-head with the head a run printed"
+        )
     partial_line = None
     if partial:
         partial_line = len(raw_lines) + 1

@@ -12,6 +12,7 @@ Exit codes (every command):
     64   usage error: a bad flag, option, argument or combination (EX_USAGE, sysexits.h),
          never 2, so a script reading 2 as "changes" cannot mistake a typo for drift
     130  interrupted (Ctrl-C)
+    143  terminated (SIGTERM; apply ends in order, as on Ctrl-C)
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ EXIT_CHANGES = 2
 EXIT_UNEXPECTED = 3
 EXIT_USAGE = UsageError.exit_code  # 64: click's usage errors and ours exit alike
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # SIGTERM (128 + 15): a cancelled CI job
 
 #: What click 8.2+ raises for a group run without a command (its message is the help text);
 #: click 8.1 prints that help itself and exits 0.

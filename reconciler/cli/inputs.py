@@ -20,7 +20,7 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
-from reconciler.artifacts import DEFAULT_OUT_DIR
+from reconciler.artifacts import DEFAULT_OUT_DIR, file_safe
 from reconciler.cli.app import global_options, sandbox_option
 from reconciler.environments import (
     Environment,
@@ -101,10 +101,16 @@ def build_inputs(ctx: click.Context, flags: PlanningFlags) -> PlanningInputs:
         ),
         targets=flags.targets,
     )
+    out_dir = flags.out_dir
+    if environment is not None and ctx.get_parameter_source("out_dir") in (
+        None,
+        ParameterSource.DEFAULT,
+    ):
+        out_dir = out_dir / file_safe(environment.name)  # artifacts/<env>: never shared
     return PlanningInputs(
         paths=paths,
         environment=environment,
-        out_dir=flags.out_dir,
+        out_dir=out_dir,
         options=options,
         context=spec_context(environment, os.environ),
         connection_env=connection_env(os.environ, environment),
@@ -234,7 +240,8 @@ def planning_inputs(
                 type=click.Path(file_okay=False, path_type=Path),
                 default=DEFAULT_OUT_DIR,
                 show_default=True,
-                help="Folder for the JSON and markdown artifacts.",
+                help="Folder for the JSON and markdown artifacts [with --env NAME: "
+                "artifacts/NAME].",
             ),
             owner_option(
                 "Owner id in the x-managed-by marker; env RECONCILER_OWNER; else the "

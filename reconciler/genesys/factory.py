@@ -11,13 +11,15 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 import httpx
 
+from reconciler.durable import LockHeld, exclusive_lock, holder_description
+from reconciler.errors import ConfigError
 from reconciler.genesys.client import GenesysBackend
 from reconciler.genesys.settings import (
     SANDBOX_CLIENT_ID,
@@ -32,6 +34,8 @@ if TYPE_CHECKING:
 #: Where ``--sandbox`` keeps its org between runs (``reconciler.sandbox`` says the same; kept
 #: here too so that opening a real org never imports the emulator).
 DEFAULT_STATE_PATH = Path(".reconciler") / "sandbox.json"
+#: How long a --sandbox run waits for another one to release the state file.
+SANDBOX_LOCK_WAIT = 10.0
 #: How much faster than the contract's timings the embedded sandbox's objects turn Active.
 SANDBOX_TIME_SCALE = 0.05
 
@@ -73,10 +77,48 @@ async def open_backend(
         finally:
             await client.aclose()
         return
+    path = Path(sandbox_state_path)
+    # The state file is read here and saved at the end: two runs at once would each save
+    # their own org and lose the other's changes, so the file is locked across the run.
+    with _state_locked(path):
+        async with _sandbox_backend(settings, path, clock, sleep, read_only) as client:
+            yield client
+
+
+@contextmanager
+def _state_locked(path: Path) -> Iterator[None]:
+    """Hold ``<state>.lock`` for the run; a ConfigError naming the holder when another run
+    keeps it past ``SANDBOX_LOCK_WAIT`` seconds."""
+    try:
+        held = exclusive_lock(
+            path.with_name(path.name + ".lock"),
+            who=holder_description("a --sandbox run"),
+            wait_seconds=SANDBOX_LOCK_WAIT,
+        )
+        held.__enter__()
+    except LockHeld as exc:
+        raise ConfigError(
+            f"the sandbox state {path} is in use by {exc.describe()}; try again when it ends"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot lock the sandbox state {path}: {exc.strerror or exc}") from exc
+    try:
+        yield
+    finally:
+        held.__exit__(None, None, None)
+
+
+@asynccontextmanager
+async def _sandbox_backend(
+    settings: Settings,
+    path: Path,
+    clock: Callable[[], float] | None,
+    sleep: Callable[[float], Awaitable[None]] | None,
+    read_only: bool,
+) -> AsyncIterator[GenesysBackend]:
     from reconciler.sandbox import SandboxApp, SandboxConfig, SandboxState, SandboxTransport
     from reconciler.sandbox.webdeployments.knobs import WebDeploymentKnobs
 
-    path = Path(sandbox_state_path)
     app = SandboxApp(
         SandboxConfig(
             credentials=(SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET),

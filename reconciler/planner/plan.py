@@ -47,14 +47,15 @@ class ReportKind(str, enum.Enum):
 class DriftKind(str, enum.Enum):
     """How a channel drifted from its spec (``drift``)."""
 
-    EDITED = "edited"  # a managed channel whose live content differs from its spec
+    EDITED = "edited"  # changed by someone else since this tool last wrote it (audit log)
+    DIFFERS = "differs"  # as this tool left it, but its spec changed since: differs from git
     MISSING = "missing"  # a spec with no live channel: deleted out of band, or never created
     CONFLICT = "conflict"  # an unmanaged or foreign channel holds a spec's name
     EXTRA = "extra"  # with --prune: a managed channel that no spec describes
 
 
 DRIFT_OF: dict[ActionKind, DriftKind] = {
-    ActionKind.UPDATE: DriftKind.EDITED,
+    ActionKind.UPDATE: DriftKind.DIFFERS,
     ActionKind.ADOPT: DriftKind.CONFLICT,
     ActionKind.CREATE: DriftKind.MISSING,
     ActionKind.CONFLICT: DriftKind.CONFLICT,
@@ -87,6 +88,12 @@ class Plan:
     unsafe_reasons: tuple[str, ...] = ()
     report: ReportKind = ReportKind.PLAN
     write_only: WritePaths = field(default=frozenset(), repr=False)
+    #: The ``--env`` name it was made with (None without ``--env``): apply compares it, so a
+    #: plan for another environment file is named as such, never as "specs changed".
+    env_name: str | None = None
+    #: Ids of objects whose live revision is not the one this tool last wrote (from the audit
+    #: log): their drift is "edited out of band"; any other update is "differs from git".
+    edited_out_of_band: frozenset[str] = frozenset()
 
     @property
     def owner(self) -> str:
@@ -116,7 +123,25 @@ class Plan:
     def digest(self) -> str:
         return plan_digest(self.actions, self.write_only)
 
+    @property
+    def conflicts(self) -> tuple[Action, ...]:
+        """The conflicts: specs this plan cannot apply until a person resolves them."""
+        return tuple(a for a in self.actions if a.kind is ActionKind.CONFLICT)
+
+    @property
+    def unspecified_managed(self) -> int:
+        """Live objects with this owner's marker that no spec describes and the plan leaves
+        alone (without ``--prune``): ``--prune`` would delete them."""
+        described = {
+            (a.resource_kind, a.channel_id)
+            for a in self.actions
+            if a.channel_id and (a.kind is ActionKind.DELETE or a.live_owner == self.owner)
+        }
+        return max(0, self.managed_count - len(described))
+
     def drift_of(self, action: Action) -> DriftKind | None:
+        if action.kind is ActionKind.UPDATE and action.channel_id in self.edited_out_of_band:
+            return DriftKind.EDITED
         return DRIFT_OF.get(action.kind)
 
     def to_json(self) -> dict[str, Any]:
@@ -128,10 +153,11 @@ class Plan:
                 doc["source"] = action.source
             if action.notes:
                 doc["notes"] = list(action.notes)
-            if self.report is ReportKind.DRIFT and action.kind in DRIFT_OF:
-                doc["drift"] = DRIFT_OF[action.kind].value
+            drift = self.drift_of(action)
+            if self.report is ReportKind.DRIFT and drift is not None:
+                doc["drift"] = drift.value
             actions.append(doc)
-        return {
+        document: dict[str, Any] = {
             "format_version": FORMAT_VERSION,
             "report": self.report.value,
             "environment": self.environment,
@@ -152,6 +178,9 @@ class Plan:
             "unsafe_reasons": list(self.unsafe_reasons),
             "digest": self.digest,
         }
+        if self.env_name is not None:
+            document["env"] = self.env_name
+        return document
 
 
 def format_time(moment: datetime) -> str:
@@ -272,6 +301,7 @@ def plan_from_json(doc: Mapping[str, Any]) -> Plan:
         managed_count=int(doc["managed_count"]),
         unsafe_reasons=tuple(doc.get("unsafe_reasons", ())),
         report=ReportKind(doc.get("report", "plan")),
+        env_name=str(doc["env"]) if doc.get("env") is not None else None,
     )
     digest = plan.digest if version != "1" else _v1_digest(doc["actions"])
     if digest != doc["digest"]:

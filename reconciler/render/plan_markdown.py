@@ -30,6 +30,7 @@ from reconciler.render.plan_text import (
     note_lines,
     show,
     summary_line,
+    unspecified_line,
 )
 
 MAX_CHARS = 60_000
@@ -142,6 +143,8 @@ def _head(plan: Plan) -> list[str]:
         lines += ["", drift_summary_line(plan), ""]
     else:
         lines += [summary_line(plan), ""]
+        if plan.unspecified_managed:
+            lines += [unspecified_line(plan), ""]
     return lines
 
 

@@ -42,7 +42,8 @@ _COLOUR: dict[ActionKind, str] = {
 }
 
 DRIFT_LABEL: dict[DriftKind, str] = {
-    DriftKind.EDITED: "edited out of band",
+    DriftKind.DIFFERS: "differs from git (its spec changed since this tool last wrote it)",
+    DriftKind.EDITED: "edited out of band (changed since this tool last wrote it)",
     DriftKind.MISSING: "missing (deleted out of band or never created)",
     DriftKind.CONFLICT: "new conflict",
     DriftKind.EXTRA: "extra managed channel with no spec",
@@ -145,6 +146,14 @@ def note_lines(plan: Plan) -> list[str]:
     ]
 
 
+def unspecified_line(plan: Plan) -> str:
+    """How many managed objects no spec describes: a plan without ``--prune`` leaves them, and
+    says so rather than "No changes"."""
+    count = plan.unspecified_managed
+    objects = "object has" if count == 1 else "objects have"
+    return f"{count} managed {objects} no spec (and --prune would delete them)."
+
+
 def unsafe_line(plan: Plan) -> str:
     return (
         "Warning: this plan is unsafe: "
@@ -170,8 +179,10 @@ def render_plan_text(plan: Plan, *, color: bool = False) -> str:
             lines.extend(f"    {text}" for text in change_lines(action))
     if plan.changes:
         lines.append("")
-    elif not drift:
+    elif not drift and not plan.unspecified_managed:
         lines.append("No changes: every spec matches its live channel.")
+    if not drift and plan.unspecified_managed:
+        lines.append(unspecified_line(plan))
     lines.extend(note_lines(plan))
     lines.append(paint(drift_summary_line(plan) if drift else summary_line(plan), "1", color))
     if plan.unsafe:

@@ -178,6 +178,38 @@ class SandboxState:
             document, source=f"sandbox state {path}", routes=routes, check_bodies=check_bodies
         )
 
+    @staticmethod
+    def foreign(path: str | os.PathLike[str]) -> str:
+        """Why the file at ``path`` is not sandbox state, even a corrupt one ("" when it may
+        be: absent, empty, ours, or a JSON object cut short). ``sandbox reset`` overwrites
+        only such files, never a plan, an audit log or a spec given by mistake."""
+        try:
+            data = Path(path).read_bytes()
+        except FileNotFoundError:
+            return ""
+        except OSError as exc:
+            return f"it cannot be read ({exc.strerror})"
+        text = data.strip()
+        if not text:
+            return ""
+        if not text.startswith(b"{"):
+            return "it is not a JSON object"
+        try:
+            value = json.loads(text)
+        except RecursionError:
+            return "it is nested too deeply"
+        except (UnicodeDecodeError, ValueError):
+            try:
+                first = json.loads(text.split(b"\n", 1)[0])
+            except (UnicodeDecodeError, ValueError, RecursionError):
+                return ""  # cut short or broken: a corrupt state file is what reset is for
+            if isinstance(first, dict):
+                return "it is a JSON-lines file (an audit log or an outbox?)"
+            return ""
+        if not isinstance(value, dict) or value.get("format") != STATE_FORMAT:
+            return "it is JSON without the sandbox state's format (a plan or a report?)"
+        return ""
+
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write atomically: a temp file next to ``path``, then ``os.replace``."""
         path = Path(path)

@@ -64,6 +64,8 @@ class DeliveryState(str, enum.Enum):
     DELIVERED = "delivered"
     PENDING = "pending"  # failed; kept in the outbox for `reconciler webhooks redeliver`
     SKIPPED = "skipped"  # WEBHOOK_URL is not set
+    #: the outbox could not be written: the event is NOT kept anywhere (the run fails)
+    UNRECORDED = "unrecorded"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

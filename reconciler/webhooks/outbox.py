@@ -11,11 +11,11 @@ attempt, so a crash at any point loses nothing (the event is redelivered, at lea
 ``delivered`` when the receiver answered 2xx. ``compact()`` rewrites the file atomically with
 the pending entries only (and removes it when none are left).
 
-Every line is appended with write + fsync under an advisory lock on ``<file>.lock`` (POSIX
-only), and the file is opened per operation, so a concurrent ``compact()`` in another process
-cannot strand an append. A partial last line (a crash mid-append) is dropped before the next
-append and ignored when reading. The file holds the unsigned events only: no URL, signature or
-secret.
+Every line is appended with write + fsync under an exclusive lock on ``<file>.lock``
+(``filelock``: every platform), and the file is opened per operation, so a concurrent
+``compact()`` in another process cannot strand an append. A partial last line (a crash
+mid-append) is dropped before the next append and ignored when reading. The file holds the
+unsigned events only: no URL, signature or secret.
 """
 
 from __future__ import annotations
@@ -28,14 +28,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reconciler.durable import fsync_directory, read_exactly, replace_atomically, write_all
+from reconciler.durable import (
+    LockHeld,
+    exclusive_lock,
+    fsync_directory,
+    holder_description,
+    read_exactly,
+    replace_atomically,
+    write_all,
+)
 from reconciler.errors import WebhookError
 from reconciler.events import Event
 
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: no advisory lock
-    fcntl = None  # type: ignore[assignment]
+CORRUPT_SUFFIX = ".corrupt"
+LOCK_WAIT_SECONDS = 30.0  # one append holds the lock for a write and an fsync
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -54,6 +60,7 @@ class Outbox:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
+        self.warnings: list[str] = []  # corrupt lines moved aside
 
     def __repr__(self) -> str:
         return f"Outbox({str(self.path)!r})"
@@ -61,16 +68,19 @@ class Outbox:
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle = open(self.path.with_name(self.path.name + ".lock"), "a")  # noqa: SIM115
+            with exclusive_lock(
+                self.path.with_name(self.path.name + ".lock"),
+                who=holder_description(f"writing outbox {self.path.name}"),
+                wait_seconds=LOCK_WAIT_SECONDS,
+            ):
+                yield
+        except LockHeld as exc:
+            raise WebhookError(
+                f"outbox {self.path} stayed locked for {LOCK_WAIT_SECONDS:.0f} s by "
+                f"{exc.describe()}"
+            ) from None
         except OSError as exc:
-            raise WebhookError(f"cannot use outbox {self.path}: {exc.strerror}") from exc
-        try:
-            if fcntl is not None:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-            yield
-        finally:
-            handle.close()  # releases the lock
+            raise WebhookError(f"cannot use outbox {self.path}: {exc.strerror or exc}") from exc
 
     def _append(self, record: dict[str, Any]) -> None:
         line = json.dumps(record, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
@@ -114,51 +124,66 @@ class Outbox:
         self._append({"op": "delivered", "webhookId": webhook_id})
 
     def pending(self) -> list[OutboxEntry]:
-        """The pending entries in the order they first entered the outbox."""
+        """The pending entries in the order they first entered the outbox. A line that is not
+        an outbox record is moved to ``<file>.corrupt`` with a warning (``warnings``), and the
+        rest is still read."""
         with self._locked():
-            return self._read()
+            entries, bad = self._read()
+            if bad:
+                self._move_aside(bad)
+            return entries
 
-    def _read(self) -> list[OutboxEntry]:
+    def _read(self) -> tuple[list[OutboxEntry], list[tuple[int, bytes, str]]]:
         try:
             data = self.path.read_bytes()
         except FileNotFoundError:
-            return []
+            return [], []
         except OSError as exc:
             raise WebhookError(f"cannot read outbox {self.path}: {exc.strerror}") from exc
         entries: dict[str, OutboxEntry | None] = {}
+        bad: list[tuple[int, bytes, str]] = []
         lines = data.split(b"\n")
         for number, raw in enumerate(lines[:-1], start=1):  # lines[-1]: "" or a partial line
             if not raw.strip():
                 continue
-            where = f"outbox {self.path} line {number}"
             try:
-                record = json.loads(raw)
-            except (UnicodeDecodeError, json.JSONDecodeError):
-                raise WebhookError(f"{where} is not valid JSON") from None
-            if not isinstance(record, dict):
-                raise WebhookError(f"{where} is not a JSON object")
-            if record.get("op") == "delivered" and isinstance(record.get("webhookId"), str):
-                entries[record["webhookId"]] = None
-            elif record.get("op") == "pending":
-                try:
-                    event = Event.from_json(record.get("event"))
-                except WebhookError as exc:
-                    raise WebhookError(f"{where}: {exc}") from None
-                entries[event.webhook_id] = OutboxEntry(
-                    event=event,
-                    attempts=_int(record.get("attempts")),
-                    status=record.get("status") if isinstance(record.get("status"), int) else None,
-                    error=str(record.get("error") or ""),
-                    updated=float(record.get("updated") or 0.0),
-                )
-            else:
-                raise WebhookError(f"{where} has no known 'op'")
-        return [entry for entry in entries.values() if entry is not None]
+                webhook_id, entry = _parse_line(raw)
+            except WebhookError as exc:
+                bad.append((number, raw, str(exc)))
+                continue
+            entries[webhook_id] = entry
+        return [entry for entry in entries.values() if entry is not None], bad
+
+    def _move_aside(self, bad: list[tuple[int, bytes, str]]) -> None:
+        """Append the bad lines to ``<file>.corrupt`` (fsynced), then drop them here."""
+        aside = self.path.with_name(self.path.name + CORRUPT_SUFFIX)
+        drop = {number for number, _raw, _why in bad}
+        try:
+            with open(aside, "ab") as handle:
+                handle.write(b"".join(raw + b"\n" for _n, raw, _why in bad))
+                handle.flush()
+                os.fsync(handle.fileno())
+            data = self.path.read_bytes()
+            lines = data.split(b"\n")
+            kept = [raw for n, raw in enumerate(lines[:-1], start=1) if n not in drop]
+            replace_atomically(self.path, b"".join(raw + b"\n" for raw in kept))
+        except OSError as exc:
+            raise WebhookError(
+                f"outbox {self.path} has {len(bad)} unreadable line(s) and they cannot be moved "
+                f"to {aside.name}: {exc.strerror or exc}"
+            ) from exc
+        for number, _raw, why in bad:
+            self.warnings.append(
+                f"outbox {self.path} line {number} {why}; moved to {aside.name}, the other "
+                "events are still delivered"
+            )
 
     def compact(self) -> int:
         """Rewrite the file atomically with only pending entries; return how many remain."""
         with self._locked():
-            entries = self._read()
+            entries, bad = self._read()
+            if bad:
+                self._move_aside(bad)
             try:
                 if not entries:
                     with contextlib.suppress(FileNotFoundError):
@@ -185,6 +210,35 @@ class Outbox:
             except OSError as exc:
                 raise WebhookError(f"cannot rewrite outbox {self.path}: {exc.strerror}") from exc
             return len(entries)
+
+
+def _parse_line(raw: bytes) -> tuple[str, OutboxEntry | None]:
+    """One line: (webhook id, its pending entry, or None once delivered); WebhookError saying
+    why it is not an outbox record (hostile nesting included)."""
+    try:
+        record = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise WebhookError("is not valid JSON") from None
+    except RecursionError:
+        raise WebhookError("is nested too deeply to be an outbox record") from None
+    if not isinstance(record, dict):
+        raise WebhookError("is not a JSON object")
+    if record.get("op") == "delivered" and isinstance(record.get("webhookId"), str):
+        return record["webhookId"], None
+    if record.get("op") != "pending":
+        raise WebhookError("has no known 'op'")
+    try:
+        event = Event.from_json(record.get("event"))
+    except WebhookError as exc:
+        raise WebhookError(f"is not an event: {exc}") from None
+    updated = record.get("updated")
+    return event.webhook_id, OutboxEntry(
+        event=event,
+        attempts=_int(record.get("attempts")),
+        status=_int(record.get("status")) or None,
+        error=str(record.get("error") or ""),
+        updated=float(updated) if isinstance(updated, (int, float)) else 0.0,
+    )
 
 
 def _int(value: Any) -> int:

@@ -44,9 +44,17 @@ def default_outbox_path(environment: str, root: Path = DEFAULT_OUTBOX_DIR) -> Pa
 
 
 class EventSink(Protocol):
-    """What the executor needs: send one event, and close at the end of the run."""
+    """What apply needs: queue an event durably (``enqueue``: WebhookError when it cannot),
+    send a queued one (``send``), both at once (``emit``), resend what earlier runs left in
+    the outbox, and close at the end of the run."""
+
+    async def enqueue(self, event: Event) -> None: ...
+
+    async def send(self, event: Event) -> DeliveryOutcome: ...
 
     async def emit(self, event: Event) -> DeliveryOutcome: ...
+
+    async def resend_pending(self, exclude: frozenset[str]) -> list[DeliveryOutcome]: ...
 
     async def aclose(self) -> None: ...
 
@@ -58,6 +66,15 @@ class NullSink:
         return DeliveryOutcome(
             webhook_id=event.webhook_id, event_type=event.type.value, state=DeliveryState.SKIPPED
         )
+
+    async def enqueue(self, event: Event) -> None:
+        return None
+
+    async def send(self, event: Event) -> DeliveryOutcome:
+        return await self.emit(event)
+
+    async def resend_pending(self, exclude: frozenset[str]) -> list[DeliveryOutcome]:
+        return []
 
     async def emit_all(self, events: Iterable[Event]) -> list[DeliveryOutcome]:
         return [await self.emit(event) for event in events]
@@ -155,25 +172,39 @@ class WebhookSink:
             return replace(outcome, error=note)
         return outcome
 
+    async def enqueue(self, event: Event) -> None:
+        """Write the event to the outbox as pending (fsynced); WebhookError when it cannot."""
+        await asyncio.to_thread(
+            self.outbox.record_pending,
+            event,
+            attempts=0,
+            status=None,
+            error="",
+            now=self._clock(),
+        )
+
+    async def send(self, event: Event) -> DeliveryOutcome:
+        """Deliver a queued event and journal the result; never raises."""
+        return await self._journal(event, await self._send(event), 0)
+
     async def emit(self, event: Event) -> DeliveryOutcome:
-        """Journal, deliver, journal the result; never raises for a failed delivery."""
-        ahead = ""
+        """Journal, deliver, journal the result; never raises. When the outbox cannot hold
+        the event it is still sent once; if that fails too it is ``unrecorded`` (lost, and
+        said so), never "kept in the outbox"."""
         try:
-            await asyncio.to_thread(
-                self.outbox.record_pending,
-                event,
-                attempts=0,
-                status=None,
-                error="",
-                now=self._clock(),
-            )
+            await self.enqueue(event)
         except WebhookError as exc:
-            ahead = str(exc)
-        outcome = await self._journal(event, await self._send(event), 0)
-        if ahead:
-            note = f"{outcome.error}; {ahead}" if outcome.error else ahead
-            outcome = replace(outcome, error=note)
-        return outcome
+            outcome = await self._send(event)
+            note = f"{outcome.error}; {exc}" if outcome.error else str(exc)
+            if outcome.delivered:
+                return replace(outcome, error=note)
+            return replace(outcome, state=DeliveryState.UNRECORDED, error=note)
+        return await self.send(event)
+
+    async def resend_pending(self, exclude: frozenset[str]) -> list[DeliveryOutcome]:
+        """Send again the events earlier runs left pending (not those in ``exclude``)."""
+        entries = [e for e in self.outbox.pending() if e.event.webhook_id not in exclude]
+        return list(await asyncio.gather(*(self._resend(entry) for entry in entries)))
 
     async def emit_all(self, events: Iterable[Event]) -> list[DeliveryOutcome]:
         """Deliver several events concurrently, each independently; outcomes in input order."""
@@ -258,6 +289,7 @@ class RedeliveryReport:
 
     outbox: Path
     outcomes: tuple[DeliveryOutcome, ...]
+    warnings: tuple[str, ...] = ()  # corrupt lines moved aside
 
     @property
     def delivered(self) -> int:
@@ -299,4 +331,6 @@ async def redeliver(
     )
     async with sink:
         outcomes = await sink.redeliver()
-    return RedeliveryReport(outbox=outbox.path, outcomes=tuple(outcomes))
+    return RedeliveryReport(
+        outbox=outbox.path, outcomes=tuple(outcomes), warnings=tuple(outbox.warnings)
+    )

@@ -82,7 +82,7 @@ def test_show_refuses_an_edited_plan(workdir: Path, capsys) -> None:
     [
         (None, "error: cannot read plan missing.json: "),
         ("not json", "error: plan missing.json is not JSON: "),
-        ("{}", "error: plan missing.json is not a valid plan at $: "),
+        ("{}", "error: missing.json is not a plan of this tool"),
     ],
 )
 def test_show_bad_files_are_one_line(workdir: Path, capsys, content, message) -> None:

@@ -34,6 +34,8 @@ FOREIGN = {
     "--channels": "benchmarks/soak.py",
     "--runs": "benchmarks/soak.py",
     "--fault-rate": "benchmarks/soak.py",
+    "--actions": "benchmarks/kill_soak.py",
+    "--kills": "benchmarks/kill_soak.py",
 }
 #: Examples shown but not run here (they still must parse), and why.
 NOT_RUN = {

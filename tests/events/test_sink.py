@@ -229,11 +229,35 @@ def test_partial_outbox_line_is_ignored_and_dropped_on_next_append(tmp_path: Pat
     assert outbox.path.read_bytes().count(b"\n") == 2
 
 
-def test_corrupt_outbox_line_names_file_and_line(tmp_path: Path) -> None:
+def test_a_corrupt_outbox_line_is_moved_aside_with_a_warning_and_the_rest_is_read(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "o.jsonl"
-    path.write_text('{"op":"delivered","webhookId":"msg_1"}\nnot json\n')
-    with pytest.raises(WebhookError, match=r"o\.jsonl line 2 is not valid JSON"):
-        Outbox(path).pending()
+    outbox = Outbox(path)
+    outbox.record_pending(event("A"), attempts=0, status=None, error="", now=1.0)
+    with path.open("ab") as handle:
+        handle.write(b"not json\n" + b"[" * 50_000 + b"]" * 50_000 + b"\n")
+    outbox.record_pending(event("B"), attempts=0, status=None, error="", now=2.0)
+
+    assert [e.event for e in outbox.pending()] == [event("A"), event("B")]
+    assert len(outbox.warnings) == 2
+    assert "o.jsonl line 2 is not valid JSON; moved to o.jsonl.corrupt" in outbox.warnings[0]
+    assert "line 3 is nested too deeply" in outbox.warnings[1]
+    aside = (tmp_path / "o.jsonl.corrupt").read_bytes()
+    assert aside.startswith(b"not json\n")
+    assert b"not json" not in path.read_bytes()
+    assert [e.event for e in Outbox(path).pending()] == [event("A"), event("B")]
+
+
+def test_an_outbox_that_cannot_be_written_is_unrecorded_never_kept(
+    receiver: Receiver, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "outbox.jsonl"
+    blocker.mkdir()  # a folder where the file should be: every append fails
+    receiver.fail_next = 10  # and the receiver is down
+    (outcome,) = emit(sink_for(receiver, blocker), event("A"))
+    assert outcome.state is DeliveryState.UNRECORDED
+    assert "cannot write outbox" in outcome.error
 
 
 def test_unusable_outbox_folder_is_refused_up_front(tmp_path: Path) -> None:

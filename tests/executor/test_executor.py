@@ -379,6 +379,8 @@ def test_a_create_that_never_gets_an_answer_fails_after_bounded_backed_off_round
 
     assert result.status is ActionStatus.FAILED
     assert "outcome still unknown after 4 rounds" in result.error
+    assert result.unsettled, "an unknown outcome must stay open for the next run to settle"
+    assert result.to_json()["unsettled"] is True
     assert "will not duplicate" in result.error
     assert h.stored() == []
     # With jitter at its ceiling, the pauses before rounds 2, 3 and 4 are 1, 2 and 4 s.

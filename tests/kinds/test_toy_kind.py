@@ -273,7 +273,7 @@ def test_a_toy_kind_plans_applies_imports_and_prunes_end_to_end(
     assert toy.state.objects("note") == {}
     assert [c["name"] for c in toy.state.objects("channel").values()] == ["Other"]
     # The audit log records actions as they finish: the note's delete before the channel's.
-    (log,) = Path("audit").iterdir()
+    (log,) = Path("audit").glob("*.jsonl")  # beside it: its .lock file
     records = [json.loads(line) for line in log.read_text().splitlines()]
     deletes = [
         r["record"]["resource_kind"]

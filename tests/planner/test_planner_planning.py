@@ -53,6 +53,10 @@ def test_artifacts_are_written_whole_and_read_back(tmp_path: Path, report, stem)
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
         [json_path.name, md_path.name]
     )  # no temp file left behind
+    if report is ReportKind.DRIFT:  # a drift report is never a plan to apply
+        with pytest.raises(PlanError, match="is a drift report, not a plan"):
+            read_plan(json_path)
+        return
     loaded = read_plan(json_path)
     assert loaded.digest == result.digest
     assert loaded.actions == result.actions
@@ -74,7 +78,10 @@ def test_an_unwritable_out_folder_is_one_clear_error(tmp_path: Path) -> None:
     ("content", "message"),
     [
         ("{not json", "is not JSON"),
-        ('{"format_version": "2"}', "is not a valid plan"),
+        ('{"format_version": "2"}', "is not a plan of this tool"),
+        ('{"format_version": "2", "digest": "x", "actions": []}', "is not a valid plan"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply|is not JSON"),
+        ('{"runs": [], "channels": {}}', "is not a plan of this tool"),
     ],
 )
 def test_a_broken_plan_file_is_refused(tmp_path: Path, content: str, message: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from planner_factories import live, plan, spec
@@ -138,7 +139,7 @@ def test_drift_markdown_is_titled_and_classifies_channels() -> None:
     markdown = render_plan_markdown(result)
     assert markdown.startswith("## Drift report")
     for label in (
-        "edited out of band",
+        "differs from git (its spec changed since this tool last wrote it)",
         "missing (deleted out of band or never created)",
         "new conflict",
         "extra managed channel with no spec",
@@ -147,8 +148,13 @@ def test_drift_markdown_is_titled_and_classifies_channels() -> None:
         assert f"| {label} | 1 |" in markdown
     text = render_plan_text(result, color=False)
     assert (
-        "Drift: 4 channels drifted (1 edited out of band, 1 missing, 1 new conflict, "
-        "1 extra managed channel with no spec); 0 in sync." in text
+        "Drift: 4 channels drifted (1 differs from git, 0 edited out of band, 1 missing, "
+        "1 new conflict, 1 extra managed channel with no spec); 0 in sync." in text
+    )
+    # Once the audit log shows the live revision moved since this tool wrote it:
+    edited = dataclasses.replace(result, edited_out_of_band=frozenset({lives[0].id}))
+    assert "[edited out of band (changed since this tool last wrote it)]" in render_plan_text(
+        edited, color=False
     )
 
 

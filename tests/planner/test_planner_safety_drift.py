@@ -62,11 +62,11 @@ def test_adopts_and_creates_do_not_count_towards_the_thresholds() -> None:
 DRIFT_CASES = [
     # (id, specs, live, prune, expected drift kind)
     (
-        "edited out of band",
+        "differs from git (no record of what this tool wrote)",
         [spec("Sales", description="spec")],
         [live("Sales", description="edited")],
         False,
-        DriftKind.EDITED,
+        DriftKind.DIFFERS,
     ),
     ("deleted out of band / missing", [spec("Sales")], [], False, DriftKind.MISSING),
     (

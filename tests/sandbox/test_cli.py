@@ -178,3 +178,33 @@ def test_serve_refuses_a_corrupt_state_file(
     err = capsys.readouterr().err
     assert str(path) in err
     assert len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [
+        ('{\n  "format_version": "2",\n  "actions": []\n}\n', "without the sandbox state's format"),
+        ('{"seq":1,"kind":"run.start"}\n{"seq":2,"kind":"run.end"}\n', "JSON-lines file"),
+        ("name: Support\nwebMessagingWidgetConfiguration: {}\n", "not a JSON object"),
+    ],
+)
+def test_reset_refuses_a_file_that_is_not_sandbox_state(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str, why: str
+) -> None:
+    path = tmp_path / "precious.json"
+    path.write_text(content)
+    assert run(["sandbox", "reset", "--state", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert f"{path} is not sandbox state" in err
+    assert why in err
+    assert path.read_text() == content, "reset overwrote a file that was not sandbox state"
+
+
+def test_serve_refuses_a_file_that_is_not_sandbox_state(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "plan.json"
+    path.write_text('{"format_version": "2", "actions": []}')
+    assert run(["sandbox", "serve", "--state", str(path)]) == 1
+    assert str(path) in capsys.readouterr().err
+    assert path.read_text() == '{"format_version": "2", "actions": []}'

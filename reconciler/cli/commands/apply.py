@@ -1,8 +1,10 @@
 """``reconciler apply``: execute a reviewed plan, or plan afresh and execute.
 
-Exit status: 0 every executed action succeeded; 1 a refused plan, a declined confirmation or
-any failed action; 130 interrupted (Ctrl-C stops starting actions, lets running ones finish,
-closes the audit log).
+Exit status: 0 every spec applied; 1 a refused plan, a declined confirmation, any failed
+action or any conflict left unapplied (with ``--yes`` too); 130 interrupted (Ctrl-C stops
+starting actions, lets running ones finish, closes the audit log); 143 terminated (SIGTERM,
+as a cancelled CI job: the same orderly end). A second signal also cancels the writes in
+flight; the next apply settles them.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from reconciler import kinds
 from reconciler.applying import ApplyRequest, ApplyResult, run_apply
@@ -21,6 +24,7 @@ from reconciler.cli.app import (
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    EXIT_TERMINATED,
     NORMAL,
     QUIET,
     VERBOSE,
@@ -34,7 +38,7 @@ from reconciler.errors import UsageError
 from reconciler.executor import ActionResult, ActionStatus
 from reconciler.genesys.settings import resolve_settings
 from reconciler.kinds.base import printable
-from reconciler.planner import Plan, partial_note
+from reconciler.planner import Action, Plan, partial_note
 from reconciler.render.plan_text import render_plan_text
 from reconciler.webhooks import DeliveryState
 
@@ -147,8 +151,10 @@ def apply_summary(result: ApplyResult, *, seconds: float | None = None) -> str:
     skipped = sum(1 for r in result.results if r.status is ActionStatus.SKIPPED)
     undelivered = sum(1 for o in result.webhooks if o.state is DeliveryState.PENDING)
     duration = result.duration_ms / 1000 if seconds is None else seconds
+    conflicts = len(result.conflicts)
+    unapplied = f", {conflicts} not applied (conflict)" if conflicts else ""
     text = (
-        f"Apply {result.status}: {result.succeeded} succeeded, {result.failed} failed, "
+        f"Apply {result.status}: {result.succeeded} succeeded, {result.failed} failed{unapplied}, "
         f"{skipped} skipped in {duration:.1f}s "
         f"({result.rate_wait_seconds:.1f}s waiting on the rate limit)."
     )
@@ -157,6 +163,9 @@ def apply_summary(result: ApplyResult, *, seconds: float | None = None) -> str:
             f" {undelivered} webhook event(s) not delivered: kept in the outbox; "
             "run 'reconciler webhooks redeliver'."
         )
+    lost = sum(1 for o in result.webhooks if o.state is DeliveryState.UNRECORDED)
+    if lost:
+        text += f" {lost} webhook event(s) could NOT be kept: the outbox cannot be written."
     return text
 
 
@@ -219,6 +228,12 @@ def apply(
         raise UsageError(
             "--prune, --adopt and --target are planning options: the saved --plan has its own"
         )
+    ignored = planning_flags_given(click.get_current_context())
+    if plan_path is not None and ignored:
+        raise UsageError(
+            f"{', '.join(ignored)}: planning options a saved --plan would ignore (it has its "
+            "own owner and thresholds); drop them, or plan again with them"
+        )
     if plan_path is not None and not plan_path.is_file():
         raise UsageError(f"--plan {plan_path}: no such file")
     if expect_digest is not None and not expect_digest.startswith("sha256:"):
@@ -254,15 +269,44 @@ def apply(
     return report_apply(result, interactive=interactive, level=level, seconds=hooks.elapsed())
 
 
+PLANNING_ONLY = {
+    "owner": "--owner",
+    "max_update_pct": "--max-update-pct",
+    "max_delete_pct": "--max-delete-pct",
+    "safety_min_existing": "--safety-min-existing",
+}
+
+
+def planning_flags_given(ctx: click.Context) -> list[str]:
+    """The planning-only flags given on the command line (not defaults, not variables)."""
+    return [
+        flag
+        for name, flag in PLANNING_ONLY.items()
+        if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE
+    ]
+
+
 def report_apply(
     result: ApplyResult, *, interactive: bool, level: int = NORMAL, seconds: float | None = None
 ) -> int:
-    """The end of an executed run: failed actions (unless the progress bar showed them), one
-    line for the actions an interruption kept from starting, the summary, where the audit and
-    report went (not with --quiet); returns the exit code."""
+    """The end of an executed run: failed actions (unless the progress bar showed them), the
+    conflicts it left unapplied, one line for the actions an interruption kept from starting,
+    the summary, where the audit and report went (not with --quiet); returns the exit code."""
     if not interactive or level == QUIET:
         for failed in (r for r in result.results if r.status is ActionStatus.FAILED):
             click.echo(action_line(failed), err=True)
+    for conflict in result.conflicts:
+        click.echo(conflict_line(conflict), err=True)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if result.recovered:
+        committed = sum(1 for r in result.recovered if r.get("status") == "succeeded")
+        click.echo(
+            f"Recovered {len(result.recovered)} write(s) an earlier run left unrecorded "
+            f"({committed} had been made); audited and announced now."
+        )
+    if result.halted:
+        click.echo(f"error: {result.halted}", err=True)
     not_started = sum(1 for r in result.results if r.status is ActionStatus.SKIPPED)
     if not_started:
         click.echo(not_started_line(not_started), err=True)
@@ -272,7 +316,18 @@ def report_apply(
             "-" if path is None else path.as_posix()
             for path in (result.audit_path, result.report_path)
         )
-        click.echo(f"Audit log: {audit}; report: {report}.")
+        click.echo(f"Audit log: {audit} (head {result.audit_head}); report: {report}.")
     if result.interrupted:
-        return EXIT_INTERRUPTED
-    return EXIT_FAILURE if result.failed else EXIT_OK
+        return EXIT_TERMINATED if result.signal == "SIGTERM" else EXIT_INTERRUPTED
+    return EXIT_FAILURE if result.status == "failed" else EXIT_OK
+
+
+def conflict_line(action: Action) -> str:
+    """``not applied conflict "Shared" (id 5d0): managed by another owner ...``"""
+    kind = (
+        ""
+        if action.resource_kind == kinds.DEFAULT_KIND
+        else f"{kinds.get(action.resource_kind).label} "
+    )
+    where = f" (id {action.channel_id})" if action.channel_id else ""
+    return f"not applied: conflict {kind}{printable(action.name)}{where}: {action.reason}"

@@ -135,6 +135,12 @@ def _report(result: PlanResult, *, output_format: str, level: int) -> None:
             f"Wrote {result.json_path.as_posix()} and {result.markdown_path.as_posix()}.",
             err=output_format != "text",
         )
+    if result.webhook is not None and result.webhook.state is DeliveryState.UNRECORDED:
+        click.echo(
+            "warning: the drift.detected webhook was not delivered, and the outbox cannot be "
+            f"written, so it is NOT kept: {result.webhook.error}",
+            err=True,
+        )
     if result.webhook is not None and result.webhook.state is DeliveryState.PENDING:
         click.echo(
             "warning: the drift.detected webhook was not delivered; it is kept in the outbox "

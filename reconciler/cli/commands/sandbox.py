@@ -307,6 +307,12 @@ def _saver(path: Path | None) -> Callable[[SandboxState], None] | None:
 )
 def reset(state_path: Path) -> int:
     """Empty the sandbox org kept in the state file (used by --sandbox runs)."""
+    why = SandboxState.foreign(state_path)
+    if why:
+        raise ConfigError(
+            f"{state_path} is not sandbox state ({why}); not reset: name the sandbox's state "
+            "file, or remove this file yourself if that is what you mean"
+        )
     try:
         removed = len(SandboxState.load(state_path))
     except ConfigError:

@@ -45,7 +45,7 @@ def show(plan_path: Path, output_format: str, verbose: bool) -> int:
     from reconciler.artifacts import read_plan
     from reconciler.cli.app import NORMAL, VERBOSE
 
-    plan = read_plan(plan_path)
+    plan = read_plan(plan_path, drift_reports=True)
     if output_format == "text":
         color = use_color(sys.stdout, os.environ)
         level = VERBOSE if verbose else NORMAL

@@ -62,6 +62,9 @@ def redeliver_command(outbox: Path | None, max_attempts: int) -> int:
     paths = [outbox] if outbox is not None else sorted(DEFAULT_OUTBOX_DIR.glob("*.jsonl"))
     where = str(outbox) if outbox is not None else f"{DEFAULT_OUTBOX_DIR}/"
     reports = asyncio.run(_redeliver_all(paths, RetryPolicy(max_attempts=max_attempts)))
+    for report in reports:
+        for warning in report.warnings:
+            click.echo(f"warning: {warning}", err=True)
     code, line = summarise(reports, where)
     click.echo(line)
     return code

@@ -189,7 +189,8 @@ class WebDeploymentAdapter:
         block = body.get("deployment") or {}
         pinned = rules.pinned_version(block)
         if pinned is not None:
-            versions = await self._cursor(f"{_config_path(config_id)}/versions", {})
+            path = f"{_config_path(config_id)}/versions"
+            versions = await self._cursor(path, {}, key="version")
             if pinned not in {str(v.get("version")) for v in versions}:
                 raise WaitError(
                     f"web deployment {body.get('name')!r} is pinned to configuration version "

@@ -1,0 +1,136 @@
+"""What keeps one apply run in bounds: its lock, its signals and the checks before any write.
+
+- ``apply_lock``: one writer per environment, taken before planning and held to the end, so
+  two applies cannot both execute plans made from the same live state; a refusal names the
+  holder (``durable.exclusive_lock``, portable).
+- ``Signals``: SIGINT and SIGTERM stop starting actions (running ones finish) and the run ends
+  like any other: summary, audit ``run.end``, apply.json, then exit 130 (SIGINT) or 143
+  (SIGTERM). A second signal also cancels the writes in flight; their intents stay open for
+  the next run to settle.
+- ``probe_writable``: the ``--out`` folder, audit log and outbox are tried before the first API
+  write, so an unwritable path never leaves writes without their records.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import os
+import signal
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from reconciler.audit import redact_argv
+from reconciler.durable import LockHeld, exclusive_lock, holder_description
+from reconciler.errors import ConfigError, PlanError
+
+LOCK_DIR = Path(".reconciler") / "locks"
+
+EXIT_FOR_SIGNAL = {"SIGINT": 130, "SIGTERM": 143}
+
+
+def apply_lock_path(key: str) -> Path:
+    return LOCK_DIR / f"apply-{key}.lock"
+
+
+@contextlib.contextmanager
+def apply_lock(key: str, argv: Sequence[str]) -> Iterator[None]:
+    """Hold the apply lock of ``key`` (an environment's file name) or refuse at once."""
+    what = "reconciler " + " ".join(redact_argv(argv)[:8]) if argv else "reconciler apply"
+    try:
+        with exclusive_lock(apply_lock_path(key), who=holder_description(what)):
+            yield
+    except LockHeld as exc:
+        raise PlanError(
+            f"another apply to {key!r} is running ({exc.describe()}); nothing was planned or "
+            "applied: wait for it to end, then run apply again"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot take the apply lock {apply_lock_path(key)}: {exc.strerror or exc}"
+        ) from exc
+
+
+def probe_writable(path: Path, what: str, *, folder: bool = False) -> None:
+    """ConfigError naming ``what`` unless ``path`` can be written: a file created in it (a
+    folder) or opened for appending (a file). A folder that does not exist yet is judged by
+    its nearest existing parent. Leaves nothing behind that was not there."""
+    directory = path if folder else path.parent
+    try:
+        if not directory.exists():
+            ancestor = next((p for p in directory.parents if p.exists()), Path("."))
+            if not ancestor.is_dir() or not os.access(ancestor, os.W_OK | os.X_OK):
+                raise OSError(errno.EACCES, f"{ancestor} is not a writable folder")
+            return
+        if folder:
+            fd, name = tempfile.mkstemp(prefix=".probe-", dir=path)
+            os.close(fd)
+            os.unlink(name)
+            return
+        existed = path.exists()
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        os.close(fd)
+        if not existed:
+            os.unlink(path)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot write {what} {path}: {exc.strerror or exc}; nothing was applied"
+        ) from exc
+
+
+class Signals:
+    """Which signal ended the run (``received``), and the events the executor watches."""
+
+    def __init__(self) -> None:
+        self.stop = asyncio.Event()
+        self.abort = asyncio.Event()
+        self.received = ""
+
+    @property
+    def exit_code(self) -> int | None:
+        return EXIT_FOR_SIGNAL.get(self.received)
+
+    def handle(self, name: str) -> None:
+        if self.stop.is_set():
+            self.abort.set()  # the second signal: cancel the writes in flight too
+        self.stop.set()
+        if not self.received or name == "SIGTERM":
+            self.received = name
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[None]:
+        """SIGINT and SIGTERM handled on the running loop (where the platform allows)."""
+        loop = asyncio.get_running_loop()
+        installed: list[signal.Signals] = []
+        previous: dict[signal.Signals, Any] = {}
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(sig, self.handle, sig.name)
+            except NotImplementedError:  # Windows: no loop handlers; signal.signal instead
+                previous[sig] = self._fallback(loop, sig)
+                continue
+            except (RuntimeError, ValueError):  # not the main thread: nothing to install
+                continue
+            installed.append(sig)
+        try:
+            yield
+        finally:
+            for sig in installed:
+                loop.remove_signal_handler(sig)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def _fallback(self, loop: asyncio.AbstractEventLoop, sig: signal.Signals) -> Any:
+        """A plain signal handler that hands the signal to the loop (Windows), so the first
+        Ctrl-C stops new actions there too instead of cancelling the run at once."""
+
+        def on_signal(signum: int, frame: Any) -> None:
+            loop.call_soon_threadsafe(self.handle, sig.name)
+
+        try:
+            return signal.signal(sig, on_signal)
+        except (ValueError, OSError):  # not the main thread, or a signal the OS lacks
+            return signal.getsignal(sig)
