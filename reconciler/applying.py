@@ -44,6 +44,7 @@ from reconciler.artifacts import (
     write_atomic,
 )
 from reconciler.audit import AuditKind, AuditLog
+from reconciler.audit.paths import default_audit_path
 from reconciler.backend import Backend
 from reconciler.errors import PlanError
 from reconciler.events import channel_event, reconcile_completed
@@ -68,7 +69,6 @@ if TYPE_CHECKING:
 
     from reconciler.genesys.settings import Settings
 
-DEFAULT_AUDIT_DIR = Path("audit")
 DEFAULT_WEBHOOK_BUDGET = 30.0
 
 
@@ -275,7 +275,7 @@ async def apply_with_backend(
     one stopped the run, for apply.json)."""
     environment = backend.environment
     key = files_key(request, environment)
-    audit_path = request.audit_log or DEFAULT_AUDIT_DIR / f"{key}.jsonl"
+    audit_path = request.audit_log or default_audit_path(key, environment)
     probe_writable(request.out_dir, "to --out", folder=True)
     probe_writable(audit_path, "the audit log")
     outbox = getattr(sink, "outbox", None)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from reconciler import kinds
 from reconciler.artifacts import DEFAULT_OUT_DIR, file_safe, plan_key_from, write_artifacts
+from reconciler.audit.paths import default_audit_path
 from reconciler.audit.written import last_written
 from reconciler.backend import Backend
 from reconciler.errors import ConfigError, NotFoundError, ReconcilerError
@@ -27,8 +28,6 @@ from reconciler.model import LiveResource, Spec
 from reconciler.planner import ActionKind, Plan, PlanOptions, ReportKind, build_plan
 from reconciler.planner.redact import WritePaths, write_only_paths
 from reconciler.webhooks import DeliveryOutcome, NullSink, default_outbox_path, from_env
-
-AUDIT_DIR = Path("audit")
 
 if TYPE_CHECKING:
     import httpx
@@ -219,7 +218,7 @@ def run_plan(
             plan = dataclasses.replace(plan, env_name=chosen)
             if request.report is ReportKind.DRIFT:
                 key = file_safe(chosen or plan.environment)
-                audit_log = request.audit_log or AUDIT_DIR / f"{key}.jsonl"
+                audit_log = request.audit_log or default_audit_path(key, plan.environment)
                 edited = edited_since_written(plan, audit_log)
                 plan = dataclasses.replace(plan, edited_out_of_band=edited)
             outcome = None

@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -66,3 +69,39 @@ def test_quick_start_main_job_runs_on_the_sandbox(tmp_path: Path) -> None:
             outputs.append(done.stdout)
     assert "0 to create, 0 to update" in outputs[0]
     assert (tmp_path / ".reconciler" / "sandbox.json").is_file()
+
+
+def test_trying_the_tool_on_the_sandbox_never_dirties_git_status(tmp_path: Path) -> None:
+    """The Quick start's main job, run in a git clone of the examples: every file it writes
+    (state, audit log, outbox, locks, artifacts) is one git ignores."""
+    import shutil
+    import subprocess
+
+    git = shutil.which("git")
+    if git is None:
+        pytest.skip("git is not installed")
+    shutil.copytree(ROOT / "channels", tmp_path / "channels")
+    shutil.copy(ROOT / ".gitignore", tmp_path / ".gitignore")
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_SYSTEM": os.devnull}
+    for command in (
+        ["init", "-q"],
+        ["add", "-A"],
+        ["-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", "specs"],
+    ):
+        subprocess.run([git, *command], cwd=tmp_path, env=env, check=True, timeout=60)
+    reconciler = [sys.executable, "-m", "reconciler", "--sandbox"]
+    for command in (["plan"], ["apply", "--yes"]):
+        done = subprocess.run(
+            [*reconciler, *command], cwd=tmp_path, capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, done.stderr
+    status = subprocess.run(
+        [git, "status", "--porcelain"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert status.stdout == "", status.stdout

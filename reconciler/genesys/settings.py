@@ -52,7 +52,7 @@ REGIONS: Mapping[str, str] = {
     "ap-northeast-3": "apne3.pure.cloud",
 }
 
-SANDBOX = "sandbox"
+SANDBOX = "sandbox"  # reconciler.audit.paths.SANDBOX_LABEL names the same label
 #: Base URL of the in-process emulator; no request ever leaves the process.
 SANDBOX_BASE_URL = "http://sandbox.localhost"
 #: Built-in credentials of the sandbox (not secret: they open nothing but the emulator).

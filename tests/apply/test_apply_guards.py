@@ -99,9 +99,11 @@ def test_default_files_follow_the_env_name_and_a_mismatch_is_named_as_one(
     assert Path("artifacts/blue/plan.json").is_file()
     assert json.loads(Path("artifacts/blue/plan.json").read_text())["env"] == "blue"
     assert run(["--sandbox", "apply", "--yes", "--env", "blue"]) == 0
-    assert Path("audit/blue.jsonl").is_file()
+    # A sandbox run keeps its log under .reconciler/ (git status stays clean), named by --env.
+    assert Path(".reconciler/audit/blue.jsonl").is_file()
     assert Path("artifacts/blue/apply.json").is_file()
-    assert not Path("audit/sandbox.jsonl").exists()
+    assert not Path(".reconciler/audit/sandbox.jsonl").exists()
+    assert not Path("audit").exists()
 
     _spec(CHANNEL, "Beta", "b.yaml")
     assert run(["--sandbox", "plan", "--env", "blue"]) == 0
@@ -184,5 +186,5 @@ def test_with_a_plan_key_only_a_plan_signed_with_it_is_applied(
     assert run(["--sandbox", "apply", "--yes", "--plan", "artifacts/plan.json"]) == 0
     out = capsys.readouterr()
     assert PLAN_KEY not in out.out + out.err
-    for stored in (Path("artifacts/apply.json"), Path("audit/sandbox.jsonl")):
+    for stored in (Path("artifacts/apply.json"), Path(".reconciler/audit/sandbox.jsonl")):
         assert PLAN_KEY not in stored.read_text()

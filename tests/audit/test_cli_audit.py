@@ -102,7 +102,7 @@ def test_the_head_apply_prints_catches_a_log_cut_at_a_run_boundary(
         encoding="utf-8",
     )
     assert run(["--sandbox", "apply", "--yes"]) == 0
-    log = Path("audit/sandbox.jsonl")
+    log = Path(".reconciler/audit/sandbox.jsonl")
     first_run = log.read_bytes()
     Path("channels/a.yaml").write_text(
         Path("channels/a.yaml").read_text().replace("q-1", "q-2"), encoding="utf-8"

@@ -77,7 +77,7 @@ def test_a_create_committed_just_before_a_kill_is_audited_and_announced_by_the_n
     (made,) = list(json.loads(Path("artifacts/apply.json").read_text())["actions"])
     first_ids = {h.webhook_id for h in hooks.hooks if h.event_type == "channel.provisioned"}
     # ...and its log holds the intent, fsynced before the POST, and nothing after it.
-    audit = Path("audit/sandbox.jsonl")
+    audit = Path(".reconciler/audit/sandbox.jsonl")
     with AuditLog.open(audit, run_id="killed-run") as log:
         log.run_start(environment="sandbox", argv=["apply"], plan_digest="sha256:" + "0" * 64)
         log.append(
@@ -286,9 +286,11 @@ def test_a_full_disk_ends_the_run_with_one_line_and_no_corrupt_file(
     err = capsys.readouterr().err
     assert code == 1
     assert err.count("\n") == 1, err
-    assert err.startswith("error: cannot write audit log audit/sandbox.jsonl: No space left")
+    assert err.startswith(
+        "error: cannot write audit log .reconciler/audit/sandbox.jsonl: No space left"
+    )
     monkeypatch.setattr(audit_log, "write_all", real_write)
-    verify_file(Path("audit/sandbox.jsonl"))  # every line written is whole
+    verify_file(Path(".reconciler/audit/sandbox.jsonl"))  # every line written is whole
     json.loads(Path(".reconciler/sandbox.json").read_text())  # the org was saved whole
     assert not Path("artifacts/apply.json").exists() or json.loads(
         Path("artifacts/apply.json").read_text()
