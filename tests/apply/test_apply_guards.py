@@ -9,30 +9,13 @@ import json
 from pathlib import Path
 
 import pytest
+from minimal_specs import CHANNEL, KINDS
 
 from reconciler.cli import run
 from reconciler.durable import exclusive_lock
 from reconciler.genesys import factory
 from reconciler.run_control import apply_lock_path
 
-CHANNEL = """\
-name: {name}
-webMessagingWidgetConfiguration: {{widgetId: w-1, theme: default}}
-securityPolicy: {{enabled: false, allowedOrigins: [], requireConsent: false}}
-routingConfiguration: {{queueId: q-1}}
-"""
-
-WEB = """\
-kind: webDeployment
-name: {name}
-deployment:
-  allowAllDomains: true
-  flow: {{name: Sales Inbound Message}}
-"""
-
-KINDS = pytest.mark.parametrize(
-    ("template", "kind"), [(CHANNEL, "channel"), (WEB, "webDeployment")]
-)
 PLAN_KEY = "k3y-for-the-plan-signature-0123456789"
 
 

@@ -10,27 +10,9 @@ import json
 from pathlib import Path
 
 import pytest
+from minimal_specs import KINDS
 
 from reconciler.cli import run
-
-CHANNEL = """\
-name: {name}
-webMessagingWidgetConfiguration: {{widgetId: w-1, theme: default}}
-securityPolicy: {{enabled: false, allowedOrigins: [], requireConsent: false}}
-routingConfiguration: {{queueId: q-1}}
-"""
-
-WEB = """\
-kind: webDeployment
-name: {name}
-deployment:
-  allowAllDomains: true
-  flow: {{name: Sales Inbound Message}}
-"""
-
-KINDS = pytest.mark.parametrize(
-    ("template", "kind"), [(CHANNEL, "channel"), (WEB, "webDeployment")]
-)
 
 
 def _specs(template: str, *names: str) -> None:

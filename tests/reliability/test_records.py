@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from minimal_specs import CHANNEL, WEB
 from reliability_helpers import HookReceiver, serve_hooks, write_specs
 
 from reconciler.audit import AuditKind, AuditLog, verify_file
@@ -32,21 +33,6 @@ from reconciler.sandbox import SandboxApp, SandboxConfig, serve_in_thread
 
 SECRET = "whsec_cmVjb3Jkcy1yZWNvcmRzLXJlY29yZHMtcmVjb3Jkcw=="
 CREDENTIALS = ("cid-records", "sek-records-TAPIR-7")
-
-CHANNEL = """\
-name: {name}
-webMessagingWidgetConfiguration: {{widgetId: w-1, theme: default}}
-securityPolicy: {{enabled: false, allowedOrigins: [], requireConsent: false}}
-routingConfiguration: {{queueId: q-1}}
-"""
-
-WEB = """\
-kind: webDeployment
-name: {name}
-deployment:
-  allowAllDomains: true
-  flow: {{name: Sales Inbound Message}}
-"""
 
 
 def lines(path: Path) -> list[dict[str, Any]]:

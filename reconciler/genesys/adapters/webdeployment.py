@@ -83,6 +83,24 @@ class Waits:
     max_delay: float = 5.0
 
 
+class _Poll:
+    """Polling on the session's clock: waits that double from ``first_delay`` up to
+    ``max_delay``, and a deadline measured from the first look (contract §8.4)."""
+
+    def __init__(self, session: GenesysSession, waits: Waits) -> None:
+        self._session = session
+        self._waits = waits
+        self._started = session.clock()
+        self._delay = waits.first_delay
+
+    def expired(self, deadline: float) -> bool:
+        return self._session.clock() - self._started >= deadline
+
+    async def wait(self) -> None:
+        await self._session.sleep(self._delay)
+        self._delay = min(self._delay * 2, self._waits.max_delay)
+
+
 class WebDeploymentAdapter:
     kind = WEB_DEPLOYMENT.name
     create_safety = CreateSafety.LOOKUP_ONLY
@@ -93,6 +111,9 @@ class WebDeploymentAdapter:
         self._session = session
         self._max_pages = max_pages
         self.waits = waits or Waits()
+
+    def _poll(self) -> _Poll:
+        return _Poll(self._session, self.waits)
 
     # -- reading ------------------------------------------------------------------------
 
@@ -128,16 +149,14 @@ class WebDeploymentAdapter:
     async def find(self, name: str) -> LiveResource | None:
         """The pair with this name, waiting out listing lag for a bounded time."""
         key = WEB_DEPLOYMENT.identity(name)
-        started = self._session.clock()
-        delay = self.waits.first_delay
+        poll = self._poll()
         while True:
             for pair in await self.list():
                 if pair.key == key:
                     return pair
-            if self._session.clock() - started >= self.waits.listing_lag:
+            if poll.expired(self.waits.listing_lag):
                 return None
-            await self._session.sleep(delay)
-            delay = min(delay * 2, self.waits.max_delay)
+            await poll.wait()
 
     async def catalog(self) -> Mapping[str, Sequence[tuple[str, str]]]:
         flows = await page_number_listing(
@@ -266,8 +285,7 @@ class WebDeploymentAdapter:
         if not deployment_id:
             return resource
         path = f"{DEPLOYMENTS}/{_id(str(deployment_id))}"
-        started = self._session.clock()
-        delay = self.waits.first_delay
+        poll = self._poll()
         last = "not readable yet"
         while True:
             try:
@@ -281,14 +299,13 @@ class WebDeploymentAdapter:
                 raise WaitError(
                     f"web deployment {resource.name!r} (id {deployment_id}) turned Error"
                 )
-            if self._session.clock() - started >= self.waits.deployment_active:
+            if poll.expired(self.waits.deployment_active):
                 raise WaitError(
                     f"web deployment {resource.name!r} (id {deployment_id}) was not Active after "
                     f"{self.waits.deployment_active:g} s (last status: {last}); the next run "
                     "checks it again"
                 )
-            await self._session.sleep(delay)
-            delay = min(delay * 2, self.waits.max_delay)
+            await poll.wait()
 
     # -- steps ----------------------------------------------------------------------------
 
@@ -313,8 +330,7 @@ class WebDeploymentAdapter:
     async def _find_configuration(self, name: str, owner: str) -> str | None:
         """The one configuration of this name and owner, waiting out listing lag."""
         key = WEB_DEPLOYMENT.identity(name)
-        started = self._session.clock()
-        delay = self.waits.first_delay
+        poll = self._poll()
         while True:
             matches = [
                 str(d["id"])
@@ -324,10 +340,9 @@ class WebDeploymentAdapter:
             ]
             if len(matches) == 1:
                 return matches[0]
-            if self._session.clock() - started >= self.waits.listing_lag:
+            if poll.expired(self.waits.listing_lag):
                 return None
-            await self._session.sleep(delay)
-            delay = min(delay * 2, self.waits.max_delay)
+            await poll.wait()
 
     async def _publish(self, config_id: str) -> str:
         """Wait for the draft to be Active, publish it, return the new version number.
@@ -336,8 +351,7 @@ class WebDeploymentAdapter:
         settled by reading the versions (an extra version is harmless, a missing one is not).
         """
         path = f"{_config_path(config_id)}/versions/draft"
-        started = self._session.clock()
-        delay = self.waits.first_delay
+        poll = self._poll()
         before = await self._latest(config_id, tolerate_missing=True)
         while True:
             status = "not readable yet"
@@ -358,13 +372,12 @@ class WebDeploymentAdapter:
                     status = f"publish refused: {exc.message}"
             if status == "Error":
                 raise WaitError(f"configuration {config_id}: its draft turned Error")
-            if self._session.clock() - started >= self.waits.draft_active:
+            if poll.expired(self.waits.draft_active):
                 raise WaitError(
                     f"configuration {config_id}: the draft could not be published within "
                     f"{self.waits.draft_active:g} s (last: {status})"
                 )
-            await self._session.sleep(delay)
-            delay = min(delay * 2, self.waits.max_delay)
+            await poll.wait()
 
     async def _create_deployment(
         self, body: Mapping[str, Any], owner: str, config_id: str, version: str, live: str = ""
@@ -382,8 +395,7 @@ class WebDeploymentAdapter:
         """The one deployment of this name and owner on ``config_id``, waiting out listing lag
         (the configuration alone is listed meanwhile: it is not the deployment)."""
         key = WEB_DEPLOYMENT.identity(name)
-        started = self._session.clock()
-        delay = self.waits.first_delay
+        poll = self._poll()
         while True:
             matches = [
                 str(d["id"])
@@ -394,10 +406,9 @@ class WebDeploymentAdapter:
             ]
             if len(matches) == 1:
                 return matches[0]
-            if self._session.clock() - started >= self.waits.listing_lag:
+            if poll.expired(self.waits.listing_lag):
                 return None
-            await self._session.sleep(delay)
-            delay = min(delay * 2, self.waits.max_delay)
+            await poll.wait()
 
     async def _delete_configuration(self, config_id: str) -> None:
         try:
@@ -409,19 +420,17 @@ class WebDeploymentAdapter:
         )
 
     async def _until_gone(self, path: str, what: str, object_id: str) -> None:
-        started = self._session.clock()
-        delay = self.waits.first_delay
+        poll = self._poll()
         while True:
             try:
                 await self._session.request("GET", path)
             except NotFoundError:
                 return
-            if self._session.clock() - started >= self.waits.deleted:
+            if poll.expired(self.waits.deleted):
                 raise WaitError(
                     f"{what} {object_id} was still there {self.waits.deleted:g} s after its delete"
                 )
-            await self._session.sleep(delay)
-            delay = min(delay * 2, self.waits.max_delay)
+            await poll.wait()
 
     async def _write(self, send: Callable[[], Awaitable[Any]]) -> dict[str, Any]:
         """A write, with "feature is not yet implemented" turned into one line naming the field."""
