@@ -22,6 +22,8 @@ from click.core import ParameterSource
 
 from reconciler.artifacts import DEFAULT_OUT_DIR, file_safe
 from reconciler.cli.app import global_options, sandbox_option
+from reconciler.cli.options import DEFAULT_PATH as DEFAULT_PATH
+from reconciler.cli.options import env_option as env_option
 from reconciler.environments import (
     Environment,
     connection_env,
@@ -39,7 +41,6 @@ from reconciler.planner.thresholds import (
 )
 from reconciler.render.diagnostics import ordered
 
-DEFAULT_PATH = "channels"
 MAX_OWNER_LENGTH = 256  # a customAttributes value holds at most 256 characters
 
 
@@ -137,18 +138,6 @@ def owner_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[...,
         callback=check_owner,
         help=help_text,
     )
-
-
-def env_option(command: Callable[..., Any]) -> Callable[..., Any]:
-    """``--env NAME`` (or RECONCILER_ENV): the environment file environments/NAME.yaml."""
-    return click.option(
-        "--env",
-        "env_name",
-        envvar="RECONCILER_ENV",
-        metavar="NAME",
-        help="Use environments/NAME.yaml: its region, owner and ${var.X} variables; "
-        "env RECONCILER_ENV.",
-    )(command)
 
 
 def chosen_environment(env_name: str | None) -> Environment | None:

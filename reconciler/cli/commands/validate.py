@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from reconciler.cli.app import EXIT_FAILURE, EXIT_OK, cli
-from reconciler.cli.inputs import DEFAULT_PATH, env_option
+from reconciler.cli.options import DEFAULT_PATH, env_option
 from reconciler.environments import load_environment, spec_context
 from reconciler.errors import SpecError, UsageError
 from reconciler.render.diagnostics import RENDERERS, Checked
