@@ -208,7 +208,10 @@ class WebDeploymentKind(ResourceKind):
         if facts.get("latestVersion") is None:
             return True  # nothing published yet: the apply publishes version 1
         if facts.get("servedVersion") not in (None, facts.get("latestVersion")):
-            return True  # published out of band and not served: republish the spec on top
+            # Published since the served version (out of band, or a rollback): moving the
+            # deployment to the latest version is enough when that version already says what
+            # the spec says; otherwise the spec is published on top of it.
+            return not self._latest_matches(wanted, current, facts)
         config_changed = wanted.get("configuration", {}) != current.get("configuration", {})
         named = wanted.get("name") != current.get("name") or wanted.get(
             "description", current.get("description")
@@ -225,6 +228,19 @@ class WebDeploymentKind(ResourceKind):
                 "it first, or drop configurationVersion)"
             )
         return ""
+
+    def _latest_matches(
+        self, wanted: Mapping[str, Any], current: Mapping[str, Any], facts: Mapping[str, Any]
+    ) -> bool:
+        latest = facts.get("latestConfiguration")
+        if not isinstance(latest, dict):
+            return False
+        desired = wanted.get("configuration", {})
+        view = rules.managed_view(desired, rules.normalise_configuration(latest))
+        same_names = wanted.get("name") == current.get("name") and wanted.get(
+            "description", current.get("description")
+        ) == current.get("description")
+        return bool(view == desired and same_names)
 
     def live_notes(self, resource: LiveResource) -> tuple[str, ...]:
         facts = resource.body.get(LIVE)

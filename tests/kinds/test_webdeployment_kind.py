@@ -136,3 +136,16 @@ def test_the_marker_is_read_from_the_description() -> None:
     assert WEB_DEPLOYMENT.owner_of(live().body) == "reconciler"
     unowned = {**live().body, "description": "hand made"}
     assert WEB_DEPLOYMENT.owner_of(unowned) is None
+
+
+def test_a_rollback_to_an_older_version_moves_back_without_publishing_again() -> None:
+    rolled_back = live(served="1", latest="2", defaultLanguage="de", languages=["en-us", "de"])
+    rolled_back.body[LIVE]["latestConfiguration"] = {
+        "languages": ["en-us"],
+        "defaultLanguage": "en-us",
+    }
+    (action,) = plan([spec()], [rolled_back]).actions
+    assert action.kind is ActionKind.UPDATE
+    paths = {c.path: (c.before, c.after) for c in action.changes}
+    assert paths["deployment.configurationVersion"] == ("1", "latest")
+    assert "configuration.version" not in paths, "version 2 already says what the spec says"

@@ -242,6 +242,11 @@ def test_a_deployment_moved_to_another_version_is_drift(
         assert "Sales EU" in capsys.readouterr().out
         assert run(["apply", "--yes"]) == 0
         assert served_version(app, "Sales EU")["messenger"]["styles"]["primaryColor"] == "#222222"
+        # Version 2 already says what the spec says: the deployment moves back to it, and no
+        # version 3 is published for nothing.
+        assert deployment_named(app, "Sales EU")["configuration"]["version"] == "2"
+        versions = [v["version"] for v in configuration_named(app, "Sales EU")["versions"]]
+        assert versions == ["1", "2"]
         capsys.readouterr()
         assert run(["drift"]) == 0, capsys.readouterr().out
 

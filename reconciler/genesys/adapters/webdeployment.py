@@ -475,6 +475,12 @@ class WebDeploymentAdapter:
         latest = served_version
         if draft_differs or served is None or _edited_since(draft, served):
             latest = await self._latest(config_id, tolerate_missing=True)
+        latest_content: dict[str, Any] | None = None
+        if served is not None and latest not in (None, served_version):
+            # Published since the served version (out of band, or a rollback): the plan needs
+            # its content to tell "move to it" from "publish the spec on top of it".
+            newest = await self._version(config_id, latest)
+            latest_content = _content(newest) if newest is not None else None
         named = deployment if deployment is not None else config
         body: dict[str, Any] = {
             "name": str(named.get("name", "")),
@@ -494,6 +500,7 @@ class WebDeploymentAdapter:
             "configurationId": config_id or None,
             "servedVersion": served_version,
             "latestVersion": latest,
+            "latestConfiguration": latest_content,
             "draftDiffers": draft_differs,
         }
         revision = "|".join(
