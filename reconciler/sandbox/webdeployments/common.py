@@ -3,11 +3,16 @@ and reading a JSON body into a cleaned object or a 400 ErrorBody."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from reconciler.sandbox.lag import ListingLag
+from reconciler.sandbox.routing import KindRoute, RouteContext
 from reconciler.sandbox.validation import parse_json
 from reconciler.sandbox.webdeployments.fields import Issues, Obj
 from reconciler.sandbox.wire import MAX_BODY_BYTES, Detail, Reply, SandboxRequest, problem
+
+if TYPE_CHECKING:
+    from reconciler.sandbox.state import SandboxState
 
 CONFIGURATION_KIND = "webDeploymentConfiguration"
 DEPLOYMENT_KIND = "webDeployment"
@@ -65,3 +70,16 @@ def conflict_name(what: str, name: str, holder: dict[str, Any]) -> Reply:
         entity_name=str(holder.get("name", "")),
     )
     return problem(409, "general.conflict", f"A {what} named {name!r} already exists.", [detail])
+
+
+class TimedRoute(KindRoute):
+    """A Web Deployments route whose objects change state on the clock: the knobs, the listing
+    lag, and when each object becomes readable, Active, and gone after a delete."""
+
+    def __init__(self, state: SandboxState, ctx: RouteContext) -> None:
+        super().__init__(state, ctx)
+        self.knobs = ctx.config.webdeployments
+        self.lag = ListingLag(ctx.config.listing_lag_seconds)
+        self._readable_at: dict[str, float] = {}
+        self._active_at: dict[str, float] = {}
+        self._deleting: dict[str, tuple[float, dict[str, Any]]] = {}

@@ -16,14 +16,14 @@ import copy
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from reconciler.sandbox.lag import ListingLag
-from reconciler.sandbox.routing import Call, Endpoint, KindRoute, RouteContext
+from reconciler.sandbox.routing import Call, Endpoint
 from reconciler.sandbox.webdeployments.common import (
     CONFIGURATION_KIND,
     CONFIGURATIONS,
     DEPLOYMENT_KIND,
     DRAFT,
     SANDBOX_USER,
+    TimedRoute,
     conflict_name,
     invalid,
     not_found,
@@ -34,7 +34,7 @@ from reconciler.sandbox.webdeployments.schema import CONFIGURATION, with_default
 from reconciler.sandbox.wire import Detail, Reply, problem
 
 if TYPE_CHECKING:
-    from reconciler.sandbox.state import SandboxState
+    pass
 
 WHAT = "web deployment configuration"
 
@@ -78,18 +78,10 @@ def _rule_problems(body: dict[str, Any]) -> list[Detail]:
     return []
 
 
-class ConfigurationRoutes(KindRoute):
+class ConfigurationRoutes(TimedRoute):
     """C1-C8 over the configuration slice; reads the deployment slice for C8 and publish."""
 
     kinds: ClassVar[tuple[str, ...]] = (CONFIGURATION_KIND,)
-
-    def __init__(self, state: SandboxState, ctx: RouteContext) -> None:
-        super().__init__(state, ctx)
-        self.knobs = ctx.config.webdeployments
-        self.lag = ListingLag(ctx.config.listing_lag_seconds)
-        self._readable_at: dict[str, float] = {}
-        self._active_at: dict[str, float] = {}
-        self._deleting: dict[str, tuple[float, dict[str, Any]]] = {}
 
     def endpoints(self) -> Sequence[Endpoint]:
         one = f"{CONFIGURATIONS}/{{id}}"

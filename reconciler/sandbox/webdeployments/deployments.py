@@ -17,8 +17,7 @@ import copy
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from reconciler.sandbox.lag import ListingLag
-from reconciler.sandbox.routing import Call, Endpoint, KindRoute, RouteContext
+from reconciler.sandbox.routing import Call, Endpoint
 from reconciler.sandbox.webdeployments.common import (
     CONFIGURATION_KIND,
     CONFIGURATIONS,
@@ -30,6 +29,7 @@ from reconciler.sandbox.webdeployments.common import (
     SANDBOX_USER,
     SUPPORTED_CONTENT,
     SUPPORTED_CONTENT_KIND,
+    TimedRoute,
     conflict_name,
     invalid,
     not_found,
@@ -42,7 +42,7 @@ from reconciler.sandbox.webdeployments.supported_content import DEFAULT_PROFILE_
 from reconciler.sandbox.wire import Detail, Reply, problem
 
 if TYPE_CHECKING:
-    from reconciler.sandbox.state import SandboxState
+    pass
 
 WHAT = "web deployment"
 SNIPPET = (
@@ -64,18 +64,10 @@ def _expand(call: Call) -> set[str]:
     return {part.strip().casefold() for part in raw.split(",") if part.strip()}
 
 
-class DeploymentRoutes(KindRoute):
+class DeploymentRoutes(TimedRoute):
     """D1-D5 over the deployment slice; reads configurations, flows and supported content."""
 
     kinds: ClassVar[tuple[str, ...]] = (DEPLOYMENT_KIND,)
-
-    def __init__(self, state: SandboxState, ctx: RouteContext) -> None:
-        super().__init__(state, ctx)
-        self.knobs = ctx.config.webdeployments
-        self.lag = ListingLag(ctx.config.listing_lag_seconds)
-        self._readable_at: dict[str, float] = {}
-        self._active_at: dict[str, float] = {}
-        self._deleting: dict[str, tuple[float, dict[str, Any]]] = {}
 
     def endpoints(self) -> Sequence[Endpoint]:
         one = f"{DEPLOYMENTS}/{{id}}"
