@@ -50,6 +50,7 @@ from reconciler.errors import PlanError
 from reconciler.events import channel_event, reconcile_completed
 from reconciler.executor import ActionResult, ActionStatus, ExecuteOptions, Executor
 from reconciler.interpolate import SpecContext
+from reconciler.ledger import OwnedBackend, read_ledger
 from reconciler.model import Spec
 from reconciler.planner import Action, ActionKind, Plan, PlanOptions, spec_digest, targeted
 from reconciler.planner.redact import restore, split_path
@@ -278,6 +279,10 @@ async def apply_with_backend(
     audit_path = request.audit_log or default_audit_path(key, environment)
     probe_writable(request.out_dir, "to --out", folder=True)
     probe_writable(audit_path, "the audit log")
+    # Kinds without a marker: ownership is what this owner's audit log records (fail closed).
+    backend = OwnedBackend(
+        backend, request.options.owner, read_ledger(audit_path, request.options.owner)
+    )
     outbox = getattr(sink, "outbox", None)
     if outbox is not None:
         probe_writable(outbox.path, "the webhook outbox")
@@ -354,7 +359,7 @@ async def apply_with_backend(
                 # Durably queued before the success is recorded: no kill between the two
                 # loses the event (the outbox holds it; the next run sends it).
                 await state.queue(sink, event, stop)
-            audit.action({"runId": run_id, **result.to_json()})
+            audit.action({"runId": run_id, **result.to_json(), "owner": request.options.owner})
             hooks.finished(result, done, len(executable), backend.pacing_wait_seconds)
             state.note_auth(result, stop)
             if event is not None and event.webhook_id in state.queued:

@@ -24,6 +24,7 @@ from reconciler.backend import Backend
 from reconciler.errors import ConfigError, NotFoundError, ReconcilerError
 from reconciler.events import Event, drift_detected
 from reconciler.interpolate import SpecContext
+from reconciler.ledger import OwnedBackend, read_ledger
 from reconciler.model import LiveResource, Spec
 from reconciler.planner import ActionKind, Plan, PlanOptions, ReportKind, build_plan
 from reconciler.planner.redact import WritePaths, write_only_paths
@@ -200,7 +201,12 @@ def run_plan(
 
     async def fetch() -> tuple[Plan, DeliveryOutcome | None]:
         try:
-            async with open_backend(settings, transport=transport, read_only=True) as backend:
+            async with open_backend(settings, transport=transport, read_only=True) as opened:
+                ledger_path = request.audit_log or default_audit_path(
+                    file_safe(chosen or opened.environment), opened.environment
+                )
+                owner = request.options.owner
+                backend = OwnedBackend(opened, owner, read_ledger(ledger_path, owner))
                 listing = None
                 checked: Sequence[Spec]
                 if specs is None:

@@ -104,6 +104,10 @@ class Reference:
     label: str = ""
 
 
+#: The ownership strategies a kind may choose (``ResourceKind.ownership``).
+OWNERSHIP_STRATEGIES = ("marker", "ledger", "singleton")
+
+
 class ResourceKind:
     """The declaration of one kind. Subclasses set the class attributes and may override the
     methods; the defaults suit a flat object with a ``name`` and a ``description``."""
@@ -132,6 +136,17 @@ class ResourceKind:
     ambiguous_is_error: ClassVar[bool] = False
     #: Keys of a spec document that are the tool's and never part of the body sent.
     spec_only_keys: ClassVar[tuple[str, ...]] = ("kind",)
+    #: How this owner knows an object is its own (``OWNERSHIP_STRATEGIES``): ``marker``, a
+    #: marker inside the object (``owner_of`` reads it); ``ledger``, the object has no
+    #: free-text field, so what this owner created or adopted is recorded in the
+    #: environment's audit log and read back at plan time (``reconciler.ledger``): without
+    #: that record an object is never updated or deleted without ``--adopt``; ``singleton``,
+    #: one object per org that always exists: the spec that declares it owns it, and it is
+    #: never created or deleted.
+    ownership: ClassVar[str] = "marker"
+    #: The stem ``import`` starts this kind's file names with ("supported-content-"); the
+    #: default kind's files are named after the object alone.
+    file_prefix: ClassVar[str] = ""
 
     def schema(self) -> dict[str, Any]:
         """The JSON Schema of a spec document (by default the package resource)."""

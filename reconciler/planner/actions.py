@@ -160,6 +160,10 @@ class Action:
     notes: tuple[str, ...] = ()
     #: For an update that renames the object (``renamedFrom``): the name it has now.
     previous_name: str | None = None
+    #: The actions of the plan this one runs after, as ``kind 'name'`` ("supportedContent
+    #: 'Images only'"): a write after the writes of what it names, a delete after the deletes
+    #: of what names it. Apply's phases follow the kinds' ``depends_on``; this says why.
+    after: tuple[str, ...] = ()
 
     def sort_key(self) -> tuple[str, str, int, str]:
         return (self.resource_kind, self.key, KIND_ORDER[self.kind], self.channel_id or "")

@@ -214,6 +214,8 @@ def action_json(action: Action, write_only: WritePaths = frozenset()) -> dict[st
         doc["pending_refs"] = [ref.to_json() for ref in action.pending_refs]
     if action.previous_name is not None:
         doc["previous_name"] = action.previous_name
+    if action.after:
+        doc["after"] = list(action.after)
     return doc
 
 
@@ -265,6 +267,7 @@ def action_from_json(doc: Mapping[str, Any], format_version: str = FORMAT_VERSIO
         redacted=tuple(doc.get("redacted", ())),
         notes=tuple(str(n) for n in doc.get("notes", ())),
         previous_name=doc.get("previous_name"),
+        after=tuple(str(a) for a in doc.get("after", ())),
         resource_kind=resource_kind,
         pending_refs=tuple(
             PendingRef(
