@@ -44,8 +44,10 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from reconciler import kinds
-from reconciler.artifacts import write_atomic
+from reconciler.artifacts import file_safe, write_atomic
+from reconciler.audit.paths import default_audit_path
 from reconciler.errors import UsageError
+from reconciler.ledger import OwnedBackend, read_ledger
 from reconciler.model import LiveResource
 from reconciler.planner.targets import matches
 from reconciler.spec.loader import load_specs
@@ -68,6 +70,8 @@ class ImportRequest:
     owner: str = "reconciler"
     overwrite: bool = False
     environment_name: str | None = None  # --env, for the header
+    #: The audit log whose ledger says which markerless objects are this owner's.
+    ledger: Path | None = None  # default: the environment's audit log
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -105,6 +109,15 @@ def slug(name: str) -> str:
     return text[:MAX_SLUG].rstrip("-") or "channel"
 
 
+def file_stem(resource: LiveResource) -> str:
+    """The file-name stem of an imported object: its kind's prefix (none for the default kind)
+    and its name's slug (``supported-content-images-only``); a singleton's is the prefix."""
+    kind = kinds.get(resource.kind)
+    if kind.ownership == "singleton":
+        return kind.file_prefix or slug(resource.name)
+    return f"{kind.file_prefix}{slug(resource.name)}"
+
+
 def escape_references(value: Any) -> Any:
     """Every ``${`` in strings written ``$${``, so loading gives the value back unchanged."""
     if isinstance(value, str):
@@ -116,11 +129,53 @@ def escape_references(value: Any) -> Any:
     return value
 
 
-def channel_document(resource: LiveResource) -> CommentedMap:
-    """The spec document of a live object: normalised, escaped, in its kind's key order
-    (``kind:`` first, for any kind but the default)."""
+#: Names of the objects a reference may point at, by target: ``{target: {id: name}}``, and the
+#: names that more than one object of the target holds (those stay ids).
+Names = Mapping[str, Mapping[str, str]]
+
+
+def target_names(
+    live: Sequence[LiveResource], catalog: Mapping[str, Sequence[tuple[str, str]]]
+) -> dict[str, dict[str, str]]:
+    """``{target: {id: name}}`` for every name that exactly one object of the target holds:
+    live objects of registered kinds (by the kind's identity) and the catalogue's entries."""
+    groups: dict[str, dict[str, list[tuple[str, str]]]] = {}
+    for resource in live:
+        groups.setdefault(resource.kind, {}).setdefault(resource.key, []).append(
+            (resource.id, resource.name)
+        )
+    for target, entries in catalog.items():
+        for object_id, name in entries:
+            groups.setdefault(target, {}).setdefault(name, []).append((object_id, name))
+    names: dict[str, dict[str, str]] = {}
+    for target, by_name in groups.items():
+        for holders in by_name.values():
+            if len({i for i, _ in holders}) == 1:
+                names.setdefault(target, {})[holders[0][0]] = holders[0][1]
+    return names
+
+
+def with_names(kind_name: str, body: dict[str, Any], names: Names) -> dict[str, Any]:
+    """``body`` with each reference by id written by name, when that name is unique."""
+    for ref in kinds.get(kind_name).references:
+        parent: Any = body
+        for part in ref.path[:-1]:
+            parent = parent.get(part) if isinstance(parent, dict) else None
+        value = parent.get(ref.path[-1]) if isinstance(parent, dict) else None
+        if isinstance(value, dict) and isinstance(value.get("id"), str):
+            name = names.get(ref.target, {}).get(value["id"])
+            if name is not None:
+                parent[ref.path[-1]] = {"name": name}
+    return body
+
+
+def channel_document(resource: LiveResource, names: Names | None = None) -> CommentedMap:
+    """The spec document of a live object: normalised, references by name where the name is
+    unique (``names``), escaped, in its kind's key order (``kind:`` first, for any kind but
+    the default)."""
     kind = kinds.get(resource.kind)
-    body = escape_references(kind.import_document(resource.body))
+    document = with_names(resource.kind, kind.import_document(resource.body), names or {})
+    body = escape_references(document)
     order = dict(kind.import_order)
     if resource.kind != kinds.DEFAULT_KIND:
         body = {"kind": resource.kind, **body}
@@ -265,7 +320,7 @@ def decide(
                 hint = " (--overwrite re-imports it)" if single else ""
                 skipped.append((channel.name, f"already described in {described}{hint}"))
             continue
-        stem = slug(channel.name)
+        stem = file_stem(channel)
         path, number = request.out_dir / f"{stem}.yaml", 1
         while path.as_posix().casefold() in taken or path.exists():
             number += 1
@@ -276,7 +331,10 @@ def decide(
 
 
 def write_files(
-    planned: Sequence[tuple[LiveResource, Path, bool]], environment: str, now: datetime
+    planned: Sequence[tuple[LiveResource, Path, bool]],
+    environment: str,
+    now: datetime,
+    names: Names | None = None,
 ) -> list[ImportedFile]:
     """Render every file first, then write them (atomically, one by one)."""
     texts = [
@@ -285,7 +343,7 @@ def write_files(
             path,
             replaced,
             render_document(
-                channel_document(ch),
+                channel_document(ch, names),
                 [schema_line(ch.kind, path), *header_lines(ch, environment, now)],
             ),
         )
@@ -311,17 +369,28 @@ def run_import(
     from reconciler.genesys.factory import open_backend
     from reconciler.planning import list_kinds
 
-    async def fetch() -> tuple[str, list[LiveResource]]:
-        async with open_backend(settings, transport=transport) as backend:
-            return backend.environment, await list_kinds(backend, kinds.names(), required=())
+    async def fetch() -> tuple[str, list[LiveResource], dict[str, dict[str, str]]]:
+        async with open_backend(settings, transport=transport) as opened:
+            ledger = request.ledger or default_audit_path(
+                file_safe(request.environment_name or opened.environment), opened.environment
+            )
+            backend = OwnedBackend(opened, request.owner, read_ledger(ledger, request.owner))
+            live = await list_kinds(backend, kinds.names(), required=())
+            catalog: dict[str, list[tuple[str, str]]] = {}
+            for name in sorted({r.kind for r in live}):
+                if kinds.get(name).references:
+                    entries = await backend.adapter(name).catalog()
+                    for target, listed in entries.items():
+                        catalog.setdefault(target, []).extend(listed)
+            return backend.environment, live, target_names(live, catalog)
 
-    label, live = asyncio.run(fetch())
+    label, live, names = asyncio.run(fetch())
     environment = (
         label if request.environment_name is None else (f"{request.environment_name} ({label})")
     )
     planned, skipped, considered = decide(live, request)
     moment = datetime.now(timezone.utc) if now is None else now
-    written = write_files(planned, environment, moment)
+    written = write_files(planned, environment, moment, names)
     return ImportResult(
         environment=environment,
         written=tuple(written),
