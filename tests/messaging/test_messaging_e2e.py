@@ -239,7 +239,8 @@ def test_profiles_settings_defaults_and_a_deployment_through_their_whole_life(
         write("defaults.yaml", DEFAULTS.format(profile="Default"))
         assert run(["plan", "--prune"]) == 0
         shown = capsys.readouterr().out
-        assert "not deleted" in shown and "web deployment 'Shop'" in shown
+        assert "not deleted" in shown
+        assert "web deployment 'Shop'" in shown
         assert run(["apply", "--yes", "--prune", "--max-delete-pct", "100"]) == 1
         capsys.readouterr()
         assert "Pictures and PDF" in profiles(app)
@@ -272,7 +273,8 @@ def test_profiles_settings_defaults_and_a_deployment_through_their_whole_life(
         assert "messaging-setting-standard.yaml" in names
         assert "web-deployment-shop.yaml" in names
         shop_spec = Path("imported/web-deployment-shop.yaml").read_text()
-        assert "name: Images only" in shop_spec and "name: Sales Inbound Message" in shop_spec
+        assert "name: Images only" in shop_spec
+        assert "name: Sales Inbound Message" in shop_spec
         assert run(["validate", "imported"]) == 0
         capsys.readouterr()
         clean_plan(capsys, "imported")
@@ -302,7 +304,8 @@ def test_an_unowned_profile_of_a_specs_name_is_a_conflict_and_untouched(
         log = log if log.exists() else next(Path("audit").glob("*.jsonl"))
         records = [json.loads(line) for line in log.read_text().splitlines()]
         adopted = [r["record"] for r in records if r["kind"] == "action"]
-        assert adopted[-1]["kind"] == "adopt" and adopted[-1]["owner"] == "reconciler"
+        assert adopted[-1]["kind"] == "adopt"
+        assert adopted[-1]["owner"] == "reconciler"
 
 
 def test_a_reference_to_a_spec_left_out_by_target_names_both_files(
@@ -313,5 +316,6 @@ def test_a_reference_to_a_spec_left_out_by_target_names_both_files(
     with sandbox(monkeypatch):
         assert run(["plan", "--target", "Shop"]) == 1
         err = capsys.readouterr().err
-        assert "channels/shop.yaml" in err and "channels/pictures.yaml" in err
+        assert "channels/shop.yaml" in err
+        assert "channels/pictures.yaml" in err
         assert "left out of this plan" in err

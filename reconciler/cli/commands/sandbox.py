@@ -30,6 +30,7 @@ from reconciler.sandbox import (
     WebDeploymentKnobs,
     serve_in_thread,
 )
+from reconciler.sandbox.messaging_knobs import MessagingKnobs
 from reconciler.sandbox.webdeployments.knobs import DELETE_IN_USE, FEATURES
 
 _PROBABILITY = click.FloatRange(0.0, 1.0)
@@ -178,6 +179,13 @@ def sandbox() -> None:
     help="Web Deployments: a configuration block the org lacks (repeatable); enabling it is a "
     "400 'feature is not yet implemented'.",
 )
+@click.option(
+    "--sc-max-profiles",
+    type=click.IntRange(min=1),
+    default=MessagingKnobs().max_supported_content,
+    show_default=True,
+    help="Messaging: the org's cap on supported-content profiles; a create beyond it is a 400.",
+)
 def serve(
     host: str,
     port: int,
@@ -203,6 +211,7 @@ def serve(
     wd_unique_names: bool,
     wd_strict: bool,
     wd_unavailable: tuple[str, ...],
+    sc_max_profiles: int,
 ) -> int:
     """Serve the emulator over HTTP on 127.0.0.1 until Ctrl-C or SIGTERM.
 
@@ -239,6 +248,7 @@ def serve(
             strict_fields=wd_strict,
             unavailable_features=frozenset(wd_unavailable),
         ),
+        messaging=MessagingKnobs(max_supported_content=sc_max_profiles),
     )
     if not is_loopback_host(host):
         raise UsageError(
