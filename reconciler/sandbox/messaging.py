@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from reconciler.sandbox.lag import ListingLag
@@ -28,7 +28,11 @@ from reconciler.sandbox.webdeployments.common import (
 )
 from reconciler.sandbox.webdeployments.fields import Enum, Int, Issues, List, Obj, Str
 from reconciler.sandbox.webdeployments.paging import number_page
-from reconciler.sandbox.webdeployments.supported_content import DEFAULTS_KIND, defaults_of
+from reconciler.sandbox.webdeployments.supported_content import (
+    DEFAULTS_KIND,
+    FRESH_DEFAULTS,
+    defaults_of,
+)
 from reconciler.sandbox.wire import Detail, Reply, problem
 
 if TYPE_CHECKING:
@@ -95,6 +99,11 @@ class MessagingSettingRoutes(KindRoute):
             ),
             Endpoint(THREADING_TIMELINE, {"GET": self.timeline, "PUT": self.put_timeline}),
         ]
+
+    @classmethod
+    def seed(cls) -> Mapping[str, Iterable[Mapping[str, Any]]]:
+        """A fresh org: no messaging setting; the seeded "Default" profile is its default."""
+        return {SETTING_KIND: (), DEFAULTS_KIND: (dict(FRESH_DEFAULTS),)}
 
     @property
     def settings(self) -> dict[str, dict[str, Any]]:

@@ -159,6 +159,8 @@ class WebDeploymentAdapter:
             await poll.wait()
 
     async def catalog(self) -> Mapping[str, Sequence[tuple[str, str]]]:
+        """The flows a deployment may name. Supported-content profiles are a kind of their own
+        (``kind: supportedContent``): the planner resolves them from that kind's listing."""
         flows = await page_number_listing(
             self._session,
             FLOWS,
@@ -168,15 +170,7 @@ class WebDeploymentAdapter:
             params={"type": FLOW_TYPE},
             max_pages=self._max_pages,
         )
-        profiles = await page_number_listing(
-            self._session,
-            SUPPORTED_CONTENT,
-            _entry,
-            item_id=lambda e: e[0],
-            page_size=100,
-            max_pages=self._max_pages,
-        )
-        return {"flow": flows, "supportedContent": profiles}
+        return {"flow": flows}
 
     # -- writing ------------------------------------------------------------------------
 

@@ -92,13 +92,17 @@ SEED_PROFILES = (
 )
 
 
+#: The defaults record of a fresh org.
+FRESH_DEFAULTS = {"id": DEFAULTS_ID, "supportedContentId": DEFAULT_PROFILE_ID}
+
+
 def defaults_of(state: SandboxState) -> dict[str, Any]:
     """The org's defaults record (created on first use): which profile and setting are the
     defaults, and the threading timeline."""
     slice_ = state.objects(DEFAULTS_KIND)
     record = slice_.get(DEFAULTS_ID)
     if record is None:
-        record = slice_[DEFAULTS_ID] = {"id": DEFAULTS_ID, "supportedContentId": DEFAULT_PROFILE_ID}
+        record = slice_[DEFAULTS_ID] = dict(FRESH_DEFAULTS)
     return record
 
 
