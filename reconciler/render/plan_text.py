@@ -143,7 +143,9 @@ def drift_summary_line(plan: Plan) -> str:
     in_sync = plan.summary["noop"]
     if not total:
         return f"No drift: {in_sync} channel{'s' if in_sync != 1 else ''} in sync."
-    parts = ", ".join(f"{counts[kind]} {label.split(' (')[0]}" for kind, label in drift_labels(counts))
+    parts = ", ".join(
+        f"{counts[kind]} {label.split(' (')[0]}" for kind, label in drift_labels(counts)
+    )
     return (
         f"Drift: {total} channel{'s' if total != 1 else ''} drifted ({parts}); {in_sync} in sync."
     )

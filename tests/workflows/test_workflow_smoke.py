@@ -350,7 +350,9 @@ def _audit_branch(github: FakeGitHub, content: str) -> None:
     """The origin the fake gh reads `contents/...?ref=` from, with the audit branch on it."""
     origin, seed = github.dir / "origin.git", github.dir / "seed"
     subprocess.run(["git", "init", "-q", "--bare", str(origin)], check=True, timeout=30)
-    subprocess.run(["git", "init", "-q", "-b", "reconciler-audit", str(seed)], check=True, timeout=30)
+    subprocess.run(
+        ["git", "init", "-q", "-b", "reconciler-audit", str(seed)], check=True, timeout=30
+    )
     (seed / "audit").mkdir()
     (seed / "audit" / "dev.jsonl").write_text(content)
     for args in (
