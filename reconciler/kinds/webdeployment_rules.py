@@ -501,6 +501,10 @@ def _languages(spec: ChannelSpec) -> Iterator[Diagnostic]:
     configuration = _block(spec, "configuration")
     languages = configuration.get("languages")
     default = configuration.get("defaultLanguage")
+    if _at(configuration, "messenger", "enabled") is True and (
+        "languages" not in configuration or "defaultLanguage" not in configuration
+    ):
+        return  # the schema requires both for an enabled Messenger, and says so
     if "defaultLanguage" in configuration and "languages" not in configuration:
         message = "give languages beside defaultLanguage (the two are managed together)"
         yield _problem(spec, ["configuration", "defaultLanguage"], message, "languages-pair")
