@@ -67,6 +67,10 @@ DEPLOYMENT_SERVER_FIELDS: tuple[str, ...] = (
     "lastModifiedUser",
 )
 
+#: Deployment statuses a spec may ask for and a write may send; ``Pending``, ``Error`` and
+#: ``Deleting`` are the server's own states, never sent back.
+WRITABLE_STATUSES: tuple[str, ...] = ("Active", "Inactive")
+
 #: Read-only parts of a deployment's references: only ``id`` (and a configuration's ``version``)
 #: are the client's to write.
 REFERENCE_SERVER_FIELDS: Mapping[str, tuple[str, ...]] = {

@@ -470,3 +470,21 @@ def test_a_deployment_moved_back_to_a_version_like_the_spec_is_still_drift(
         assert run(["drift"]) == 2
         report = capsys.readouterr().out
         assert 'deployment.configurationVersion: "1" -> "latest"' in report
+
+
+def test_an_inactive_spec_applies_and_plans_clean_then_goes_active_again(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_spec(workdir, "sales.yaml", spec_text("Sales EU", status="Inactive"))
+    with wd_sandbox(monkeypatch) as app:
+        assert run(["apply", "--yes"]) == 0, capsys.readouterr().out
+        assert deployment_named(app, "Sales EU")["status"] == "Inactive"
+        capsys.readouterr()
+        assert run(["plan", "--detailed-exitcode"]) == 0, capsys.readouterr().out
+
+        write_spec(workdir, "sales.yaml", spec_text("Sales EU", status="Active"))
+        assert run(["plan", "--detailed-exitcode"]) == 2
+        assert 'deployment.status: "Inactive" -> "Active"' in capsys.readouterr().out
+        assert run(["apply", "--yes"]) == 0, capsys.readouterr().out
+        assert deployment_named(app, "Sales EU")["status"] == "Active"
+        assert run(["plan", "--detailed-exitcode"]) == 0, capsys.readouterr().out

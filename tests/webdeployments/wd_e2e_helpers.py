@@ -100,6 +100,8 @@ def spec_text(
     flow: str = "Sales Inbound Message",
     profile: str | None = IMAGES_ONLY,
     description: str | None = None,
+    status: str | None = None,
+    side_space: int = 20,
 ) -> str:
     lines = [
         "kind: webDeployment",
@@ -112,13 +114,15 @@ def spec_text(
         "    enabled: true",
         f'    styles: {{primaryColor: "{colour}"}}',
         '    launcherButton: {visibility: "On"}',
-        "  position: {alignment: Right, sideSpace: 20, bottomSpace: 12}",
+        f"  position: {{alignment: Right, sideSpace: {side_space}, bottomSpace: 12}}",
         "deployment:",
         f"  allowedDomains: [{', '.join(domains)}]",
         f"  flow: {{name: {flow}}}",
     ]
     if profile is not None:
         lines.append(f"  supportedContent: {{name: {profile}}}")
+    if status is not None:
+        lines.append(f"  status: {status}")
     return "\n".join(lines) + "\n"
 
 
