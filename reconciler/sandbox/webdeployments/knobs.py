@@ -42,7 +42,8 @@ class WebDeploymentKnobs:
     with status ``Inactive`` goes Inactive at once and stops serving D6, otherwise the server
     ignores the written Inactive and keeps its status (the contract leaves it open);
     ``strict_fields`` unknown or read-only body fields get 400 instead of being ignored;
-    ``unavailable_features`` configuration blocks (``FEATURES``) the org lacks: enabling one is a 400 "feature is not yet implemented".
+    ``unavailable_features`` configuration blocks (``FEATURES``) the org lacks: enabling one
+    is a 400 "feature is not yet implemented".
     """
 
     config_draft_activate_s: float = 2.0
