@@ -277,6 +277,25 @@ def _join(left: Json, right: Json) -> Json:
     return right
 
 
+def changed_paths(old: Json, new: Json, *, depth: int = 2) -> list[str]:
+    """The dotted paths, at most ``depth`` keys deep, where two normalised configuration
+    bodies differ (``messenger.styles`` for a changed ``messenger.styles.primaryColor``),
+    sorted. Lists and scalars are compared whole."""
+    if not (isinstance(old, dict) and isinstance(new, dict)):
+        return [] if old == new else [""]
+    found: list[str] = []
+    for key in sorted({*old, *new}):
+        if key in old and key in new and old[key] == new[key]:
+            continue
+        inner = (
+            changed_paths(old.get(key), new.get(key), depth=depth - 1)
+            if depth > 1 and isinstance(old.get(key), dict) and isinstance(new.get(key), dict)
+            else [""]
+        )
+        found.extend(f"{key}.{rest}" if rest else key for rest in inner)
+    return found
+
+
 def overlay(live: Json, desired: Json) -> Json:
     """``desired`` written over ``live``: the body of a read-modify-write (a deep copy).
 

@@ -488,3 +488,49 @@ def test_an_inactive_spec_applies_and_plans_clean_then_goes_active_again(
         assert run(["apply", "--yes"]) == 0, capsys.readouterr().out
         assert deployment_named(app, "Sales EU")["status"] == "Active"
         assert run(["plan", "--detailed-exitcode"]) == 0, capsys.readouterr().out
+
+
+def test_an_unpublished_draft_edit_is_not_published_by_an_apply_of_another_field(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_spec(workdir, "sales.yaml", spec_text("Sales EU"))
+    with wd_sandbox(monkeypatch) as app:
+        assert run(["apply", "--yes"]) == 0
+        record = configuration_named(app, "Sales EU")
+        # An admin edits a field the spec never names (the home screen) and does not publish.
+        draft = {
+            k: v
+            for k, v in record["draft"].items()
+            if k not in ("id", "version", "status", "selfUri", "dateCreated", "dateModified")
+        }
+        draft["messenger"] = dict(
+            draft["messenger"], homeScreen={"enabled": True, "logoUrl": "https://x.example/l.png"}
+        )
+        put = app.direct("PUT", f"{CONFIGURATIONS}/{record['id']}/versions/draft", draft)
+        assert put.status == 200, put.payload
+        capsys.readouterr()
+
+        # Nothing the spec says changed: no drift, but the report names the unpublished edit.
+        assert run(["drift", "--format", "json"]) == 0
+        (note,) = json.loads(capsys.readouterr().out)["actions"][0]["notes"]
+        assert "unpublished changes to `messenger.homeScreen`" in note
+        assert "this plan publishes nothing" in note
+
+        # The spec changes another field: the apply publishes, and discards the draft's edit.
+        write_spec(workdir, "sales.yaml", spec_text("Sales EU", side_space=40))
+        discarded = "the unpublished draft's `messenger.homeScreen` will be discarded"
+        assert run(["plan", "--detailed-exitcode"]) == 2
+        assert discarded in capsys.readouterr().out
+        for output_format in ("markdown", "json"):
+            assert run(["plan", "--format", output_format]) == 0
+            out = capsys.readouterr().out
+            assert discarded in out.replace("\\`", "`"), output_format
+        assert run(["apply", "--yes"]) == 0, capsys.readouterr().out
+
+        served = served_version(app, "Sales EU")
+        assert served["version"] == "2"
+        assert served["position"]["sideSpace"] == 40
+        assert "homeScreen" not in served["messenger"]  # as version 1 had it: not at all
+        assert "homeScreen" not in configuration_named(app, "Sales EU")["draft"]["messenger"]
+        capsys.readouterr()
+        assert run(["plan", "--detailed-exitcode"]) == 0, capsys.readouterr().out

@@ -219,10 +219,16 @@ class WebDeploymentAdapter:
                 )
             version = pinned
         elif WEB_DEPLOYMENT.publishes(wanted, current, facts):
-            draft = await self._draft_json(config_id)
+            # Publish publishes the draft: write it from what customers are served plus the
+            # spec, so an unpublished edit of the draft never goes live unreviewed. Only a
+            # configuration never published has nothing but its draft to start from.
+            reviewed = facts.get("servedVersion") or facts.get("latestVersion")
+            base = await self._version(config_id, reviewed) if reviewed else None
+            if base is None:
+                base = await self._draft_json(config_id)
             sent = rules.overlay(
-                rules.strip_server_fields_configuration(draft),
-                _configuration_fields(body, owner, str(draft.get("description", ""))),
+                rules.strip_server_fields_configuration(base),
+                _configuration_fields(body, owner, str(base.get("description", ""))),
             )
             await self._write(
                 lambda: self._session.request(
@@ -498,6 +504,14 @@ class WebDeploymentAdapter:
             # its content to tell "move to it" from "publish the spec on top of it".
             newest = await self._version(config_id, latest)
             latest_content = _content(newest) if newest is not None else None
+        unpublished: list[str] = []
+        reviewed = latest_content if latest_content is not None else served_content
+        if draft_differs and draft_content is not None and reviewed is not None:
+            # The draft's edits since the newest published version: nobody published them.
+            unpublished = rules.changed_paths(
+                rules.normalise_configuration(reviewed),
+                rules.normalise_configuration(draft_content),
+            )
         named = deployment if deployment is not None else config
         body: dict[str, Any] = {
             "name": str(named.get("name", "")),
@@ -519,6 +533,7 @@ class WebDeploymentAdapter:
             "latestVersion": latest,
             "latestConfiguration": latest_content,
             "draftDiffers": draft_differs,
+            "draftChanges": unpublished,
         }
         revision = "|".join(
             (
