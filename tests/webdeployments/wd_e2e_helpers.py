@@ -39,6 +39,9 @@ SALES_FLOW = flow_object("Sales Inbound Message")["id"]
 SUPPORT_FLOW = flow_object("Support Inbound Message")["id"]
 OLD_SUPPORT_FLOW = flow_object("Support Inbound Message (old)")["id"]
 IMAGES_ONLY = "Images only"
+#: How the org behaves where the contract leaves it open, applied over every ``wd_sandbox``'s
+#: knobs (set per test by the ``org_variant`` fixture; the contract's answers when empty).
+VARIANT: dict[str, object] = {}
 
 
 class LoggingApp(SandboxApp):
@@ -83,7 +86,7 @@ def wd_sandbox(
         rate_limit_per_minute=0,
         listing_lag_seconds=listing_lag_seconds,
         faults=faults or FaultPlan(),
-        webdeployments=knobs,
+        webdeployments=knobs.replace(**VARIANT),
     )
     app = LoggingApp(config, state)
     with serve_in_thread(app) as server:
