@@ -12,12 +12,15 @@ listing cannot describe an object):
 Writes, in the contract's order, every wait on the session's injected clock (§8.4):
 
 - create: C2 the configuration, wait for its draft to be Active, C7 publish, D2 the deployment
-  on that version; ``settle`` then waits for the deployment to be Active.
-- update: read-modify-write of the draft from the live object (C6: fields this tool does not
-  model survive), publish only when the plan said so (the desired configuration differs from
-  the one served, or the deployment does not serve the latest version), then a
-  read-modify-write PUT of the deployment onto the new version (D4); a pair without a
-  deployment gets one (D2).
+  on that version; ``settle`` then waits for the deployment to have the status the spec asks
+  for (Active unless it says Inactive), and an Error ends the wait at once.
+- update: publish only when the plan said so (the desired configuration differs from the one
+  served, or the deployment does not serve the latest version). Publish publishes the draft,
+  so the draft is first written (C6) from the version customers are served plus the spec:
+  fields this tool does not model survive, and an unpublished edit of the draft is discarded,
+  never published unreviewed. Then a read-modify-write PUT of the deployment onto the new
+  version (D4), never sending back a server status (Pending, Error, Deleting); a pair without
+  a deployment gets one (D2).
 - delete: D5, wait until D3 is 404, then C8 when no other deployment uses the configuration,
   and wait until C5 is 404.
 
@@ -299,7 +302,11 @@ class WebDeploymentAdapter:
         deployment_id = facts.get("deploymentId")
         if not deployment_id:
             return resource
-        target = str(facts.get(SETTLE_TO) or "Active")
+        # The status the write asked for; an object found rather than written (after a lost
+        # answer) is waited for in the stable status it has, else Active.
+        shown = (resource.body.get("deployment") or {}).get("status")
+        fallback = shown if shown in rules.WRITABLE_STATUSES else "Active"
+        target = str(facts.get(SETTLE_TO) or fallback)
         path = f"{DEPLOYMENTS}/{_id(str(deployment_id))}"
         poll = self._poll()
         last = "not readable yet"
