@@ -16,11 +16,11 @@ Writes, in the contract's order, every wait on the session's injected clock (§8
   for (Active unless it says Inactive), and an Error ends the wait at once.
 - update: publish only when the plan said so (the desired configuration differs from the one
   served, or the deployment does not serve the latest version). Publish publishes the draft,
-  so the draft is first written (C6) from the version customers are served plus the spec:
+  so the draft is first written from the version customers are served plus the spec:
   fields this tool does not model survive, and an unpublished edit of the draft is discarded,
   never published unreviewed. Then a read-modify-write PUT of the deployment onto the new
-  version (D4), never sending back a server status (Pending, Error, Deleting); a pair without
-  a deployment gets one (D2).
+  version, never sending back a server status (Pending, Error, Deleting); a pair without
+  a deployment gets one.
 - delete: D5, wait until D3 is 404, then C8 when no other deployment uses the configuration,
   and wait until C5 is 404.
 
