@@ -170,6 +170,12 @@ def sandbox() -> None:
 )
 @click.option("--wd-unique-names", is_flag=True, help="Web Deployments: duplicate names get 409.")
 @click.option(
+    "--wd-inactive-ignored",
+    is_flag=True,
+    help="Web Deployments: a deployment written with status Inactive keeps its status "
+    "(default: it is deactivated).",
+)
+@click.option(
     "--wd-strict",
     is_flag=True,
     help="Web Deployments: unknown or read-only body fields get 400 (default: ignored).",
@@ -205,6 +211,7 @@ def serve(
     wd_sticky_cursor: bool,
     wd_delete_in_use: str,
     wd_unique_names: bool,
+    wd_inactive_ignored: bool,
     wd_strict: bool,
     wd_unavailable: tuple[str, ...],
 ) -> int:
@@ -240,6 +247,7 @@ def serve(
             sticky_last_cursor=wd_sticky_cursor,
             delete_in_use=wd_delete_in_use,
             unique_names=wd_unique_names,
+            inactive_deactivates=not wd_inactive_ignored,
             strict_fields=wd_strict,
             unavailable_features=frozenset(wd_unavailable),
         ),
