@@ -372,7 +372,9 @@ def run_import(
     async def fetch() -> tuple[str, list[LiveResource], dict[str, dict[str, str]]]:
         async with open_backend(settings, transport=transport) as opened:
             ledger = request.ledger or default_audit_path(
-                file_safe(request.environment_name or opened.environment), opened.environment
+                file_safe(request.environment_name or settings.environment),
+                settings.environment,
+                sandbox=settings.is_sandbox,
             )
             backend = OwnedBackend(opened, request.owner, read_ledger(ledger, request.owner))
             live = await list_kinds(backend, kinds.names(), required=())
@@ -385,9 +387,8 @@ def run_import(
             return backend.environment, live, target_names(live, catalog)
 
     label, live, names = asyncio.run(fetch())
-    environment = (
-        label if request.environment_name is None else (f"{request.environment_name} ({label})")
-    )
+    name = request.environment_name
+    environment = label if name is None or name == label else f"{name} ({label})"
     planned, skipped, considered = decide(live, request)
     moment = datetime.now(timezone.utc) if now is None else now
     written = write_files(planned, environment, moment, names)
