@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CREDENTIALS
 
 from reconciler.cli import run
 from reconciler.sandbox import (
@@ -28,6 +27,9 @@ from reconciler.sandbox import (
 from reconciler.sandbox.webdeployments.supported_content import DEFAULT_PROFILE_ID
 
 pytestmark = [pytest.mark.socket, pytest.mark.usefixtures("short_waits")]
+
+#: The client the emulator accepts (the ``workdir`` fixture sets the same pair).
+CREDENTIALS = ("cid-messaging-e2e", "sek-messaging-e2e-OKAPI")
 
 LAG = 0.3
 SC = "/api/v2/conversations/messaging/supportedcontent"
