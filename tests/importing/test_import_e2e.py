@@ -152,7 +152,7 @@ def test_import_adopt_goes_through_the_audited_apply(
         # The adopted profiles' ownership is audit/dev.jsonl's ledger, which a plan reads only
         # as its environment's own log: here they stay conflicts (fail closed).
         assert run(["plan", "--out", "out"]) == 0
-        assert summary("out/plan.json") == {"noop": 53}
+        assert summary("out/plan.json") == {"noop": 51, "conflict": 2}
         capsys.readouterr()
 
 
