@@ -241,7 +241,12 @@ async def prepare_plan(
     """The plan to execute: the saved one if it still holds (and, with ``plan_key``, is
     signed with it), else a fresh one."""
     if request.plan_path is None:
-        plan = await plan_against(specs, backend, options=request.options, now=now)
+        from reconciler.spec.validate import excluded_specs
+
+        excluded = excluded_specs(list(request.paths), request.context)
+        plan = await plan_against(
+            specs, backend, options=request.options, now=now, excluded=excluded
+        )
     else:
         plan = read_plan(request.plan_path, plan_key=plan_key)
         chosen = request.context.environment if request.context is not None else None

@@ -144,9 +144,11 @@ async def plan_against(
     report: ReportKind = ReportKind.PLAN,
     write_only: WritePaths | None = None,
     listing: Listing | None = None,
+    excluded: Sequence[Spec] = (),
 ) -> Plan:
     """One listing per kind in play (or ``listing``, made while the specs were checked), then
-    the pure planner. Apply reuses this to plan afresh."""
+    the pure planner. Apply reuses this to plan afresh. ``excluded``: the specs
+    ``x-environments`` left out (a reference to one is a plan error)."""
     live, catalog = await read_live(backend, specs, listing)
     return build_plan(
         specs,
@@ -157,6 +159,7 @@ async def plan_against(
         write_only=write_only_of(kinds_in_play(specs)) if write_only is None else write_only,
         report=report,
         catalog=catalog,
+        excluded=excluded,
     )
 
 
@@ -177,7 +180,7 @@ def run_plan(
     cancelled. With ``specs`` (already checked by the caller), the listing comes after.
     """
     from reconciler.genesys.factory import open_backend
-    from reconciler.spec.validate import load_valid_specs
+    from reconciler.spec.validate import excluded_specs, load_valid_specs
 
     moment = datetime.now(timezone.utc) if now is None else now
     chosen = request.context.environment if request.context is not None else None
@@ -220,6 +223,7 @@ def run_plan(
                 plan = await plan_against(
                     checked,
                     backend,
+                    excluded=excluded_specs(list(request.paths), request.context),
                     options=request.options,
                     now=moment,
                     report=request.report,

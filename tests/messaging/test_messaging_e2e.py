@@ -267,8 +267,8 @@ def test_profiles_settings_defaults_and_a_deployment_through_their_whole_life(
         # Import of the whole org (adopting what is not this owner's) validates and plans clean.
         app.direct("PUT", f"{SC}/default", {"id": DEFAULT_PROFILE_ID})
         code = run(["import", "--out-dir", "imported", "--adopt", "--yes"])
-        out = capsys.readouterr()
-        assert code == 0, out.out + out.err
+        result = capsys.readouterr()
+        assert code == 0, result.out + result.err
         names = sorted(p.name for p in Path("imported").iterdir())
         assert "messaging-defaults.yaml" in names
         assert "supported-content-images-only.yaml" in names
@@ -321,3 +321,16 @@ def test_a_reference_to_a_spec_left_out_by_target_names_both_files(
         assert "channels/shop.yaml" in err
         assert "channels/pictures.yaml" in err
         assert "left out of this plan" in err
+
+    # The same through x-environments: the profile is prod's only, the deployment dev's too.
+    Path("environments").mkdir()
+    Path("environments/dev.yaml").write_text("owner: reconciler\n", encoding="utf-8")
+    write(
+        "pictures.yaml",
+        PROFILE.format(name="Pictures", renamed="x-environments: [prod]\n"),
+    )
+    with sandbox(monkeypatch):
+        assert run(["plan", "--env", "dev"]) == 1
+        err = capsys.readouterr().err
+        assert "channels/shop.yaml" in err
+        assert "channels/pictures.yaml" in err
