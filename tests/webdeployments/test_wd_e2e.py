@@ -67,12 +67,12 @@ def test_a_dozen_specs_under_faults_and_lag_each_create_one_pair_serving_version
     org_variant: dict[str, object],
 ) -> None:
     write_dozen(workdir)
-    faults = FaultPlan(seed=7, error_5xx=0.05, drop_after_commit=0.05, retry_after_seconds=0)
+    faults = FaultPlan(seed=1335, error_5xx=0.05, drop_after_commit=0.05, retry_after_seconds=0)
     with wd_sandbox(monkeypatch, faults=faults, listing_lag_seconds=LAG) as app:
         code = run(["apply", "--yes", "--parallelism", "4"])
         out = capsys.readouterr()
-        # Seed 7 draws its first drops where the creates' writes are (the listings of the
-        # messaging kinds come first, so the seed depends on them).
+        # Seed 1335 draws a drop in 17 of the first 180 requests (5% each, as for any seed):
+        # whichever of them the concurrent creates' writes meet, some are lost answers.
         assert app.stats.faults["drop"] >= 1, app.stats.faults
         assert sum(app.stats.faults[code] for code in ("502", "503", "504")) >= 1
         # A create whose answer was lost may fail its action (never repeated blindly); the
