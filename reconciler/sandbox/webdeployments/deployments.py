@@ -128,6 +128,7 @@ class DeploymentRoutes(TimedRoute):
             render=lambda deployment: self._render(deployment, call.now, expand),
             keep=("expand",),
             sticky=self.knobs.sticky_last_cursor,
+            cap=self.knobs.max_page_size,
         )
 
     def get(self, call: Call) -> Reply:
@@ -229,6 +230,8 @@ class DeploymentRoutes(TimedRoute):
         out["configuration"] = configuration
         if "pushIntegrations" in body:
             out["pushIntegrations"] = body["pushIntegrations"]
+        if status == "Inactive" and not self.knobs.inactive_deactivates:
+            status = None  # this org ignores a written Inactive: the status stays as it is
         out["status"] = status if status in WRITABLE_STATUSES else None
         return out
 
