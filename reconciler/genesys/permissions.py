@@ -38,6 +38,15 @@ class Need:
     any_of: bool = False
     #: OAuth scope of a user-context grant (the read-only scope for a GET).
     scope: str = ""
+    #: The kind whose adapter sends it; ``target``: the reference target it lists (flows...),
+    #: read only when a spec names one by name.
+    kind: str = ""
+    target: str = ""
+
+    @property
+    def probe(self) -> bool:
+        """Whether one cheap request (a GET of a listing, ``pageSize=1``) checks it."""
+        return self.method == "GET" and "{" not in self.template
 
     @property
     def writes(self) -> bool:
@@ -56,6 +65,7 @@ _CONFIGS = "/api/v2/webdeployments/configurations"
 _DEPLOYMENTS = "/api/v2/webdeployments/deployments"
 _CHANNELS = "/api/v2/webmessaging/channels"
 _WD_READ, _WD_WRITE = "webdeployments:readonly", "webdeployments"
+_WD, _CH = "webDeployment", "channel"
 
 #: Every request the tool sends, most literal templates first (``versions/draft`` before
 #: ``versions/{version}``).
@@ -66,6 +76,7 @@ NEEDS: tuple[Need, ...] = (
         purpose="list the web deployment configurations",
         permissions=("webDeployments:configuration:view",),
         scope=_WD_READ,
+        kind=_WD,
     ),
     Need(
         method="POST",
@@ -73,6 +84,7 @@ NEEDS: tuple[Need, ...] = (
         purpose="create a web deployment configuration",
         permissions=("webDeployments:configuration:add",),
         scope=_WD_WRITE,
+        kind=_WD,
     ),
     Need(
         method="GET",
@@ -80,6 +92,7 @@ NEEDS: tuple[Need, ...] = (
         purpose="list a configuration's versions",
         permissions=("webDeployments:configuration:view",),
         scope=_WD_READ,
+        kind=_WD,
     ),
     Need(
         method="GET",
@@ -87,6 +100,7 @@ NEEDS: tuple[Need, ...] = (
         purpose="read a configuration's draft",
         permissions=("webDeployments:configuration:view",),
         scope=_WD_READ,
+        kind=_WD,
     ),
     Need(
         method="PUT",
@@ -94,6 +108,7 @@ NEEDS: tuple[Need, ...] = (
         purpose="write a configuration's draft",
         permissions=("webDeployments:configuration:edit",),
         scope=_WD_WRITE,
+        kind=_WD,
     ),
     Need(
         method="POST",
@@ -101,6 +116,7 @@ NEEDS: tuple[Need, ...] = (
         purpose="publish a configuration's draft",
         permissions=("webDeployments:configuration:edit", "webDeployments:configuration:add"),
         scope=_WD_WRITE,
+        kind=_WD,
     ),
     Need(
         method="GET",
@@ -108,6 +124,7 @@ NEEDS: tuple[Need, ...] = (
         purpose="read a published configuration version",
         permissions=("webDeployments:configuration:view",),
         scope=_WD_READ,
+        kind=_WD,
     ),
     Need(
         method="DELETE",
@@ -115,6 +132,7 @@ NEEDS: tuple[Need, ...] = (
         purpose="delete a web deployment configuration",
         permissions=("webDeployments:configuration:delete",),
         scope=_WD_WRITE,
+        kind=_WD,
     ),
     Need(
         method="GET",
@@ -122,6 +140,7 @@ NEEDS: tuple[Need, ...] = (
         purpose="list the web deployments",
         permissions=("webDeployments:deployment:view",),
         scope=_WD_READ,
+        kind=_WD,
     ),
     Need(
         method="POST",
@@ -129,6 +148,7 @@ NEEDS: tuple[Need, ...] = (
         purpose="create a web deployment",
         permissions=("webDeployments:deployment:add",),
         scope=_WD_WRITE,
+        kind=_WD,
     ),
     Need(
         method="GET",
@@ -136,6 +156,7 @@ NEEDS: tuple[Need, ...] = (
         purpose="read a web deployment",
         permissions=("webDeployments:deployment:view",),
         scope=_WD_READ,
+        kind=_WD,
     ),
     Need(
         method="PUT",
@@ -143,6 +164,7 @@ NEEDS: tuple[Need, ...] = (
         purpose="update a web deployment",
         permissions=("webDeployments:deployment:edit",),
         scope=_WD_WRITE,
+        kind=_WD,
     ),
     Need(
         method="DELETE",
@@ -150,6 +172,7 @@ NEEDS: tuple[Need, ...] = (
         purpose="delete a web deployment",
         permissions=("webDeployments:deployment:delete",),
         scope=_WD_WRITE,
+        kind=_WD,
     ),
     Need(
         method="GET",
@@ -158,6 +181,8 @@ NEEDS: tuple[Need, ...] = (
         permissions=("architect:flow:view",),
         any_of=True,
         scope="architect:readonly",
+        kind=_WD,
+        target="flow",
     ),
     Need(
         method="GET",
@@ -165,6 +190,8 @@ NEEDS: tuple[Need, ...] = (
         purpose="list the supported content profiles (to resolve a profile named by name)",
         permissions=("messaging:supportedContent:view",),
         scope="messaging:readonly",
+        kind=_WD,
+        target="supportedContent",
     ),
     # The tutorial's channels API: no real org serves it, so it has no Genesys permission.
     Need(
@@ -172,25 +199,35 @@ NEEDS: tuple[Need, ...] = (
         template=_CHANNELS,
         purpose="list the tutorial channels",
         permissions=(),
+        kind=_CH,
     ),
-    Need(method="POST", template=_CHANNELS, purpose="create a tutorial channel", permissions=()),
+    Need(
+        method="POST",
+        template=_CHANNELS,
+        purpose="create a tutorial channel",
+        permissions=(),
+        kind=_CH,
+    ),
     Need(
         method="GET",
         template=f"{_CHANNELS}/{{id}}",
         purpose="read a tutorial channel",
         permissions=(),
+        kind=_CH,
     ),
     Need(
         method="PUT",
         template=f"{_CHANNELS}/{{id}}",
         purpose="update a tutorial channel",
         permissions=(),
+        kind=_CH,
     ),
     Need(
         method="DELETE",
         template=f"{_CHANNELS}/{{id}}",
         purpose="delete a tutorial channel",
         permissions=(),
+        kind=_CH,
     ),
 )
 
@@ -220,6 +257,16 @@ def need_of_template(method: str, template: str) -> Need | None:
         if need.method == method.upper() and need.template == template:
             return need
     return None
+
+
+def probes(kind_names: Iterable[str], targets: Iterable[str] = ()) -> list[Need]:
+    """The cheap listings that check what these kinds (and these reference targets) need."""
+    wanted, named = set(kind_names), set(targets)
+    return [
+        need
+        for need in NEEDS
+        if need.probe and need.kind in wanted and (not need.target or need.target in named)
+    ]
 
 
 def permissions_of(needs: Iterable[Need]) -> set[str]:
