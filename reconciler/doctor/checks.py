@@ -178,9 +178,16 @@ async def check_org(
                 "doctor --write-probe tries it on a scratch pair",
             )
     live: list[LiveResource] = []
-    if readable and in_play:
+    blocked = any(f.status is Status.BLOCK for f in found.findings)
+    if readable and in_play and not blocked:
         live = await check_plan(backend, request, specs, found, now)
         check_unknown_fields(live, found)
+    elif in_play:
+        found.add(
+            "plan",
+            Status.INFO,
+            "conflicts and live fields not checked: a plan needs what the BLOCK lines above lack",
+        )
     if WEB in in_play or request.write_probe:
         from reconciler.doctor import questions
 

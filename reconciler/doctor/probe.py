@@ -55,16 +55,18 @@ def probe_description(now: datetime) -> str:
 
 
 class Pair:
-    """What the probe has created so far (what the cleanup must remove)."""
+    """What the probe has created so far (what the cleanup must remove). A create whose answer
+    an interruption cut off is found by the pair's ``name`` instead."""
 
-    def __init__(self) -> None:
+    def __init__(self, name: str) -> None:
+        self.name = name
         self.configurations: list[str] = []
         self.deployment: str | None = None
 
 
 async def write_probe(backend: GenesysBackend, found: Collector, now: datetime) -> None:
     name = probe_name()
-    pair = Pair()
+    pair = Pair(name)
     codes: dict[str, int] = {}
     found.settle("scratch pair", f"{name} (being made)")
     try:
@@ -250,16 +252,52 @@ async def _cleanup(backend: GenesysBackend, pair: Pair, codes: dict[str, int]) -
 
 
 async def _remove_all(backend: GenesysBackend, pair: Pair, codes: dict[str, int]) -> str:
+    """The deployments first (those the probe knows of, and any listed under its name or on
+    its configurations: a create cut off by an interruption has no id here), then the
+    configurations; a configuration still in use (a deployment the listing showed late) is
+    tried again for a bounded time."""
     problems: list[str] = []
-    if pair.deployment is not None:
-        code = await remove_pair(backend, pair.deployment, None, problems)
-        if code:
-            codes["delete deployment"] = code
-    for config_id in list(pair.configurations):
-        code = await remove_pair(backend, None, config_id, problems)
-        if code:
-            codes.setdefault("delete configuration", code)
+    for _ in range(3):  # bounded: each round deletes what is known and listed
+        deployments, configurations = await _named(backend, pair)
+        if not deployments and not configurations:
+            return ""
+        problems = []
+        for deployment_id in deployments:
+            code = await remove_pair(backend, deployment_id, None, problems)
+            if code:
+                codes.setdefault("delete deployment", code)
+        for config_id in configurations:
+            code = await remove_pair(backend, None, config_id, problems)
+            if code:
+                codes.setdefault("delete configuration", code)
+        pair.deployment, pair.configurations = None, []
+    # A listing that lags shows deleted objects again (their deletes answer 404): only the
+    # last round's problems count.
     return "; ".join(problems)
+
+
+async def _named(backend: GenesysBackend, pair: Pair) -> tuple[list[str], list[str]]:
+    """Ids of the pair's deployments and configurations: known ones, and those listed under
+    its name with the probe's marker (or, for deployments, on its configurations)."""
+    from reconciler.doctor.questions import _all, _is_probe
+
+    configurations = list(pair.configurations)
+    deployments = [pair.deployment] if pair.deployment else []
+    try:
+        listed_c = await _all(backend, CONFIGURATIONS, showOnlyPublished="false")
+        listed_d = await _all(backend, DEPLOYMENTS)
+    except ReconcilerError:
+        return deployments, configurations
+    for config in listed_c:
+        if _is_probe(config) and config.get("name") == pair.name:
+            configurations.append(str(config.get("id")))
+    configs = set(configurations)
+    for deployment in listed_d:
+        ref = deployment.get("configuration") or {}
+        on_ours = isinstance(ref, dict) and str(ref.get("id")) in configs
+        if on_ours or (_is_probe(deployment) and deployment.get("name") == pair.name):
+            deployments.append(str(deployment.get("id")))
+    return list(dict.fromkeys(deployments)), list(dict.fromkeys(configurations))
 
 
 async def remove_pair(
