@@ -256,9 +256,7 @@ async def prepare_plan(
         chosen = request.context.environment if request.context is not None else None
         check_saved_plan(plan, specs, backend.environment, chosen)
         plan = with_write_only_values(plan, specs)
-        live, _catalog = await read_live(
-            backend, specs, managed=managed, environment=env_name
-        )
+        live, _catalog = await read_live(backend, specs, managed=managed, environment=env_name)
         stale = stale_channels(plan, live)
         if stale:
             raise PlanError(

@@ -129,9 +129,7 @@ def named_references(specs: Sequence[Spec]) -> dict[str, dict[str, list[Spec]]]:
     return found
 
 
-async def read_catalog(
-    backend: Backend, specs: Sequence[Spec]
-) -> dict[str, list[tuple[str, str]]]:
+async def read_catalog(backend: Backend, specs: Sequence[Spec]) -> dict[str, list[tuple[str, str]]]:
     """The catalogue of what the specs name by name, read only for the targets named so."""
     catalog: dict[str, list[tuple[str, str]]] = {}
     for name, targets in sorted(named_references(specs).items()):

@@ -411,7 +411,9 @@ def check_unknown_fields(live: Sequence[LiveResource], found: Collector) -> None
         found.add("schema", Status.OK, f"every field of the {len(live)} live object(s) is known")
 
 
-def unknown_paths(value: Any, node: Mapping[str, Any], root: Mapping[str, Any], at: str) -> list[str]:
+def unknown_paths(
+    value: Any, node: Mapping[str, Any], root: Mapping[str, Any], at: str
+) -> list[str]:
     """Dotted paths in ``value`` that ``node`` (a JSON Schema, local ``$ref`` followed) does
     not declare; lists are followed through ``items``. Bounded by the value's depth."""
     node = _resolved(node, root)

@@ -161,7 +161,9 @@ async def leftovers(backend: GenesysBackend, found: Collector, *, remove: bool) 
         await remove_pair(backend, str(deployment.get("id")), None)
     for config in ours_c:
         await remove_pair(backend, None, str(config.get("id")))
-    found.add("leftovers", Status.INFO, f"removed an earlier probe's scratch objects: {', '.join(names)}")
+    found.add(
+        "leftovers", Status.INFO, f"removed an earlier probe's scratch objects: {', '.join(names)}"
+    )
 
 
 def _is_probe(entity: Any) -> bool:

@@ -83,7 +83,9 @@ def render_text(report: Report) -> str:
         lines.append(line)
     if report.settled:
         lines.append("Settled for this org:")
-        lines.extend(f"  {question}: {_shown(answer)}" for question, answer in report.settled.items())
+        lines.extend(
+            f"  {question}: {_shown(answer)}" for question, answer in report.settled.items()
+        )
     count = len(report.blocking)
     lines.append(
         f"{count} problem(s) block an apply; fix the BLOCK lines above and run doctor again."

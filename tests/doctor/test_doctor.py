@@ -62,7 +62,8 @@ def test_doctor_on_the_default_emulator_settles_the_contract_defaults(
     }
     assert settled["scratch pair"].endswith(": created and removed")
     checks = {(f["check"], f["status"]) for f in report["findings"]}
-    assert ("permission", "ok") in checks and ("plan", "ok") in checks
+    assert ("permission", "ok") in checks
+    assert ("plan", "ok") in checks
 
 
 def test_doctor_on_the_other_variant_settles_each_alternative(
@@ -183,11 +184,12 @@ def test_a_declared_kind_the_org_lacks_is_a_warning_and_never_read_otherwise(
 ) -> None:
     write(workdir / "channels/web.yaml", web_spec("Shop"))
     with served(monkeypatch, channels_api=False) as app:
-        code, report = doctor(capsys)
+        code, _ = doctor(capsys)
         assert app.requests_to("/api/v2/webmessaging/") == []
         write(workdir / "environments/prod.yaml", "kinds: [channel, webDeployment]\n")
         code_env, report_env = doctor(capsys, "--env", "prod")
-    assert code == 0 and code_env == 0
+    assert code == 0
+    assert code_env == 0
     (warning,) = [f for f in report_env["findings"] if f["status"] == "warn"]
     assert "kinds: channel, but the org has no such API" in warning["message"]
 

@@ -68,7 +68,9 @@ def test_sigterm_during_the_write_probe_removes_the_scratch_pair(tmp_path: Path)
         url = read_line(server).strip().rsplit(" ", 1)[-1]
         assert url.startswith("http://127.0.0.1:"), url
         env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("GENESYS_", "RECONCILER_"))},
+            **{
+                k: v for k, v in os.environ.items() if not k.startswith(("GENESYS_", "RECONCILER_"))
+            },
             "GENESYS_API_URL": url,
             "GENESYS_LOGIN_URL": url,
             "GENESYS_CLIENT_ID": "doctor-test",

@@ -113,7 +113,9 @@ def test_an_unknown_kind_in_an_environment_is_a_file_line_error(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     write(workdir / "channels/ch.yaml", CHANNEL_SPEC.format(name="Support"))
-    write(workdir / "environments/dev.yaml", "region: sandbox\nkinds:\n  - channel\n  - webDeploy\n")
+    write(
+        workdir / "environments/dev.yaml", "region: sandbox\nkinds:\n  - channel\n  - webDeploy\n"
+    )
     assert run(["plan", "--env", "dev"]) == 1
     err = capsys.readouterr().err
     assert "environments/dev.yaml:4:5: kinds[1]: unknown kind 'webDeploy'; known kinds:" in err

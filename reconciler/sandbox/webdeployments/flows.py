@@ -16,8 +16,8 @@ from typing import Any, ClassVar
 
 from reconciler.sandbox.routing import Call, Endpoint, KindRoute
 from reconciler.sandbox.webdeployments.common import FLOW_KIND, FLOWS, not_found
-from reconciler.sandbox.webdeployments.paging import bad_parameter, number_page
 from reconciler.sandbox.webdeployments.knobs import WebDeploymentKnobs
+from reconciler.sandbox.webdeployments.paging import bad_parameter, number_page
 from reconciler.sandbox.wire import Reply
 
 FLOW_TYPES = (
