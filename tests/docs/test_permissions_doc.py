@@ -17,10 +17,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "doctor"))
 
-from doctor_helpers import CHANNEL_SPEC, CREDENTIALS, served, web_spec, write  # noqa: E402
+from doctor_helpers import CHANNEL_SPEC, CREDENTIALS, served, web_spec, write
 
-from reconciler.cli import run  # noqa: E402
-from reconciler.genesys.permissions import Need, need_of_template  # noqa: E402
+from reconciler.cli import run
+from reconciler.genesys.permissions import Need, need_of_template
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "permissions.md"
 PERMISSION = re.compile(r"`([A-Za-z]+:[A-Za-z]+:[a-z]+)`")
@@ -71,7 +71,10 @@ def observed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, set[Need]]:
             app.stats.reset()
             assert run(["apply", "--yes"]) == 0
             write(root / "channels/web.yaml", web_spec("Shop", extra=profile + "description: x\n"))
-            write(root / "channels/support.yaml", CHANNEL_SPEC.format(name="Support") + "description: x\n")
+            write(
+                root / "channels/support.yaml",
+                CHANNEL_SPEC.format(name="Support") + "description: x\n",
+            )
             assert run(["apply", "--yes"]) == 0
             (root / "channels/web.yaml").unlink()
             (root / "channels/support.yaml").unlink()
@@ -125,4 +128,3 @@ def test_the_roles_are_the_union_of_their_commands(observed: dict[str, set[Need]
     reads = {p for c in ("plan", "drift") for n in observed[c] for p in n.permissions}
     assert reads <= writing  # apply plans afresh first
     assert all(p.endswith(":view") for p in role("Read-only role"))
-

@@ -119,3 +119,16 @@ def test_an_unknown_kind_in_an_environment_is_a_file_line_error(
     assert run(["plan", "--env", "dev"]) == 1
     err = capsys.readouterr().err
     assert "environments/dev.yaml:4:5: kinds[1]: unknown kind 'webDeploy'; known kinds:" in err
+
+
+def test_a_write_refused_in_apply_names_the_permission_and_the_spec(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(workdir / "channels/web.yaml", web_spec("Shop"))
+    with served(monkeypatch, denied=frozenset({"webDeployments:deployment:add"})):
+        assert run(["apply", "--yes"]) == 1
+    out = capsys.readouterr().out
+    (line,) = [line for line in out.splitlines() if line.startswith("FAILED")]
+    assert "create web deployment Shop" in line
+    assert "POST /api/v2/webdeployments/deployments was refused (HTTP 403)" in line
+    assert "lacks webDeployments:deployment:add (to create a web deployment" in line
