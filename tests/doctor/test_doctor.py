@@ -257,3 +257,22 @@ def test_knobs_reject_bad_values() -> None:
         WebDeploymentKnobs(flows_name_filter="fuzzy")
     with pytest.raises(ConfigError, match="max_page_size"):
         WebDeploymentKnobs(max_page_size=0)
+
+
+def test_the_adapter_does_not_depend_on_what_a_read_settles(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Pages of two, no DRAFT in the versions listing, an exact-only flows name filter: three
+    # pairs apply, and the next plan is clean.
+    for name in ("Shop", "Help", "News"):
+        write(workdir / f"channels/{name.lower()}.yaml", web_spec(name))
+    knobs = INSTANT.replace(max_page_size=2, versions_list_draft=False, flows_name_filter="exact")
+    with served(monkeypatch, knobs=knobs) as app:
+        assert run(["apply", "--yes"]) == 0, capsys.readouterr().err
+        capsys.readouterr()
+        assert run(["plan", "--detailed-exitcode"]) == 0, capsys.readouterr().out
+        capsys.readouterr()
+        code, report = doctor(capsys)
+    assert len(app.state.objects("webDeployment")) == 3
+    assert code == 0
+    assert report["settled"]["largest cursor page (pageSize)"] == 2
