@@ -149,6 +149,9 @@ class DeploymentRoutes(TimedRoute):
         deployment = self.records.get(deployment_id)
         if deployment is None or call.now < self._readable_at.get(deployment_id, call.now):
             return not_found(WHAT, deployment_id)
+        if deployment.get("status") == "Inactive":
+            # Deactivated: the Messenger is not served (the answer itself is an assumption).
+            return problem(404, "not.found", f"The deployment {deployment_id!r} is inactive.")
         rendered = self._render(deployment, call.now, {"configuration"})
         served = rendered.pop("configuration")
         rendered["configuration"] = copy.deepcopy(deployment["configuration"])

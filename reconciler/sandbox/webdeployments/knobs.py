@@ -41,8 +41,8 @@ class WebDeploymentKnobs:
     ``sticky_last_cursor`` the last cursor page repeats its ``after`` in ``nextUri``;
     ``delete_in_use`` ``refuse`` (409) or ``allow`` (dependent deployments turn ``Error``);
     ``unique_names`` duplicate names get 409; ``inactive_deactivates`` a deployment written
-    with status ``Inactive`` goes Inactive at once and stops serving D6, otherwise the server
-    ignores the written Inactive and keeps its status (the contract leaves it open);
+    with status ``Inactive`` goes Inactive at once and its Messenger is no longer served;
+    otherwise the server ignores the written Inactive and keeps its status (left open);
     ``strict_fields`` unknown or read-only body fields get 400 instead of being ignored;
     ``unavailable_features`` configuration blocks (``FEATURES``) the org lacks: enabling one
     is a 400 "feature is not yet implemented".
