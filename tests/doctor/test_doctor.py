@@ -276,3 +276,39 @@ def test_the_adapter_does_not_depend_on_what_a_read_settles(
     assert len(app.state.objects("webDeployment")) == 3
     assert code == 0
     assert report["settled"]["largest cursor page (pageSize)"] == 2
+
+
+def test_two_live_pairs_of_a_specs_name_block_as_ambiguous(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(workdir / "channels/web.yaml", web_spec("Shop"))
+    with served(monkeypatch) as app:
+        for _ in range(2):  # names are not unique on this org: an admin made two
+            made = app.direct(
+                "POST",
+                "/api/v2/webdeployments/configurations",
+                {"name": "Shop", "languages": ["en-us"], "defaultLanguage": "en-us"},
+            )
+            assert made.status == 200, made.payload
+        code, report = doctor(capsys)
+    assert code == 1
+    (block,) = blocks(report)
+    assert block["check"] in ("plan", "conflict")
+    assert "Shop" in block["message"]
+    assert block["fix"]
+
+
+def test_doctor_without_the_write_probe_never_writes(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(workdir / "channels/web.yaml", web_spec("Shop"))
+    write(workdir / "channels/ch.yaml", CHANNEL_SPEC.format(name="Support"))
+    with served(monkeypatch) as app:
+        assert run(["apply", "--yes"]) == 0, capsys.readouterr().err
+        capsys.readouterr()
+        app.log.clear()
+        code, report = doctor(capsys)
+    assert code == 0, blocks(report)
+    writes = [e for e in app.log if e[0] != "GET" and e[1] != "/oauth/token"]
+    assert writes == []
+    assert "no conflicts; a plan now would be: 2 noop" in {f["message"] for f in report["findings"]}
