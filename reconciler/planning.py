@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -105,6 +106,65 @@ async def list_all(
     return Listing(live=live, unserved=unserved, listed=frozenset(chosen))
 
 
+async def prelist(backend: Backend, names: Iterable[str]) -> Listing:
+    """``list_all`` of kinds listed before the specs are checked: a kind whose listing is
+    refused (403) is left unlisted, so that ``read_live`` lists it again once the specs are
+    known and its error names the spec that needs it."""
+    live: list[LiveResource] = []
+    unserved: dict[str, ReconcilerError] = {}
+    listed: set[str] = set()
+    for name in kinds.ordered(names):
+        try:
+            live.extend(await backend.adapter(name).list())
+        except (NotFoundError, ConfigError) as exc:
+            unserved[name] = exc
+        except PermissionDeniedError:
+            continue
+        listed.add(name)
+    return Listing(live=live, unserved=unserved, listed=frozenset(listed))
+
+
+#: Top-level lines of a block-style spec document: its ``kind:``, ``name:`` and
+#: ``x-environments:`` (a document limited to some environments is never guessed).
+_KIND_LINE = re.compile(r"^kind:[ \t]*[\"']?([A-Za-z][A-Za-z0-9]*)[\"']?[ \t]*(?:#.*)?$", re.M)
+_NAME_LINE = re.compile(r"^name:", re.M)
+_LIMITED = re.compile(r"^x-environments:", re.M)
+_DOCUMENT_START = re.compile(r"^---(?:[ \t].*)?$", re.M)
+#: Files larger than this are not scanned (the loader refuses them anyway).
+_SCAN_LIMIT = 1 << 20
+
+
+def likely_kinds(paths: Iterable[Path]) -> set[str]:
+    """The registered kinds the spec files plainly use, read before the specs are checked so
+    their listings can run meanwhile: a block-style document's top-level ``kind:`` line, or,
+    without one, the default kind when it has a top-level ``name:``. A document limited by
+    ``x-environments`` counts for nothing; anything unusual (flow style, unreadable) is left
+    to the check, after which the kinds it uses are listed. Never more than the specs use,
+    unless a document is invalid (and then the run stops before any plan)."""
+    from reconciler.spec.loader import discover
+
+    found: set[str] = set()
+    known = set(kinds.names())
+    files, _problems = discover(paths)
+    for _shown, path in files:
+        try:
+            if path.stat().st_size > _SCAN_LIMIT:
+                continue
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeError):
+            continue
+        for document in _DOCUMENT_START.split(text):
+            if _LIMITED.search(document):
+                continue
+            named = _KIND_LINE.search(document)
+            if named is not None:
+                if named.group(1) in known:
+                    found.add(named.group(1))
+            elif _NAME_LINE.search(document):
+                found.add(kinds.DEFAULT_KIND)
+    return found
+
+
 def needed_by_kind(name: str, specs: Sequence[Spec], environment: str | None) -> str:
     """Who needs the listing of kind ``name``: its first spec (and how many more), or the
     environment file that declares the kind."""
@@ -167,7 +227,15 @@ async def read_live(
     A 403 is one line naming the permission and the spec (or environment) that needs it.
     """
     used = {spec.kind for spec in specs}
+    in_play = set(kinds_in_play(specs, managed))
     done = listing or Listing(live=[], unserved={})
+    # A kind listed early that the checked specs turn out not to use is dropped: --prune must
+    # never see the objects of a kind no spec and no kinds: entry names.
+    done = Listing(
+        live=[r for r in done.live if r.kind in in_play],
+        unserved={k: e for k, e in done.unserved.items() if k in in_play},
+        listed=done.listed & in_play,
+    )
     missing = [name for name in kinds_in_play(specs, managed) if name not in done.listed]
     more = await list_all(
         backend, missing, needed_by=lambda kind: needed_by_kind(kind, specs, environment)
@@ -240,10 +308,10 @@ def run_plan(
     )
 
     async def checked_while_listing(backend: Backend) -> tuple[Sequence[Spec], Listing]:
-        # Only the kinds the environment declares can be listed before the specs are known.
-        listing = asyncio.ensure_future(
-            list_all(backend, managed, needed_by=lambda kind: needed_by_kind(kind, (), chosen))
-        )
+        # Before the specs are checked, only the kinds that are surely in play are listed:
+        # the environment's and those the spec files plainly name (``likely_kinds``).
+        sure = {*managed, *await asyncio.to_thread(likely_kinds, request.paths)}
+        listing = asyncio.ensure_future(prelist(backend, sure))
         try:
             checked = await asyncio.to_thread(
                 load_valid_specs, list(request.paths), request.context

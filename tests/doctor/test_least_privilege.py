@@ -132,3 +132,30 @@ def test_a_write_refused_in_apply_names_the_permission_and_the_spec(
     assert "create web deployment Shop" in line
     assert "POST /api/v2/webdeployments/deployments was refused (HTTP 403)" in line
     assert "lacks webDeployments:deployment:add (to create a web deployment" in line
+
+
+def test_a_spec_limited_to_another_environment_does_not_make_its_kind_read(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(workdir / "channels/web.yaml", web_spec("Shop"))
+    write(
+        workdir / "channels/prod-only.yaml",
+        CHANNEL_SPEC.format(name="Support") + "x-environments: [prod]\n",
+    )
+    write(workdir / "environments/dev.yaml", "owner: reconciler\n")
+    write(workdir / "environments/prod.yaml", "owner: reconciler\n")
+    with served(monkeypatch, channels_api=False) as app:
+        assert run(["plan", "--env", "dev"]) == 0, capsys.readouterr().err
+        assert app.requests_to(CHANNELS_PATH) == []
+        assert run(["plan", "--env", "prod"]) == 1  # prod has the channel spec: it needs the API
+    assert "404" in capsys.readouterr().err
+    assert app.requests_to(CHANNELS_PATH)
+
+
+def test_the_spec_files_kinds_are_listed_while_the_specs_are_checked(tmp_path: Path) -> None:
+    from reconciler.planning import likely_kinds
+
+    write(tmp_path / "a.yaml", "kind: webDeployment\nname: A\n---\nname: B\n")
+    write(tmp_path / "b.yaml", "name: C\nx-environments: [prod]\n---\n{kind: channel, name: D}\n")
+    assert likely_kinds([tmp_path / "a.yaml"]) == {"webDeployment", "channel"}
+    assert likely_kinds([tmp_path / "b.yaml"]) == set()  # left to the check
