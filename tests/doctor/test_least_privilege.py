@@ -159,3 +159,41 @@ def test_the_spec_files_kinds_are_listed_while_the_specs_are_checked(tmp_path: P
     write(tmp_path / "b.yaml", "name: C\nx-environments: [prod]\n---\n{kind: channel, name: D}\n")
     assert likely_kinds([tmp_path / "a.yaml"]) == {"webDeployment", "channel"}
     assert likely_kinds([tmp_path / "b.yaml"]) == set()  # left to the check
+
+
+def test_a_kind_listed_early_that_no_spec_uses_is_dropped_before_planning() -> None:
+    import asyncio
+
+    from reconciler.model import LiveResource, SourceRef, Spec
+    from reconciler.planning import Listing, read_live
+
+    class Adapter:
+        def __init__(self, kind: str) -> None:
+            self.kind = kind
+
+        async def list(self) -> list[LiveResource]:
+            return [LiveResource(kind=self.kind, id=f"{self.kind}-1", revision="1", body={})]
+
+        async def catalog(self, targets: object) -> dict[str, list[tuple[str, str]]]:
+            return {}
+
+    class Backend:
+        environment = "test"
+
+        def adapter(self, kind: str) -> Adapter:
+            return Adapter(kind)
+
+    spec = Spec(
+        name="Shop",
+        body={"name": "Shop", "deployment": {"flow": {"id": "f-1"}}},
+        source=SourceRef(file="channels/web.yaml", line=1, col=1),
+        kind="webDeployment",
+    )
+    early = Listing(
+        live=[LiveResource(kind="channel", id="c-1", revision="1", body={"name": "Old"})],
+        unserved={},
+        listed=frozenset({"channel"}),
+    )
+    live, catalog = asyncio.run(read_live(Backend(), [spec], early))  # type: ignore[arg-type]
+    assert [(r.kind, r.id) for r in live] == [("webDeployment", "webDeployment-1")]
+    assert catalog == {}
