@@ -291,6 +291,9 @@ async def apply_with_backend(
     executable = [a for a in plan.actions if a.executable]
     sources = {(a.resource_kind, a.key): a.source or "" for a in plan.actions}
     changed = {(a.resource_kind, a.key): tuple(c.path for c in a.changes) for a in plan.actions}
+    impacts = {
+        (a.resource_kind, a.key): [i.to_json() for i in a.impacts] for a in plan.actions
+    }
     deleted_revision = {
         (a.resource_kind, a.key): a.live.revision
         for a in plan.actions
@@ -350,6 +353,7 @@ async def apply_with_backend(
                     resource_kind=result.resource_kind,
                     details=result.details,
                     revision=revision,
+                    impacts=impacts.get(key, ()),
                 )
                 # Durably queued before the success is recorded: no kill between the two
                 # loses the event (the outbox holds it; the next run sends it).
