@@ -55,6 +55,7 @@ from reconciler.planner import Action, ActionKind, Plan, PlanOptions, spec_diges
 from reconciler.planner.redact import restore, split_path
 from reconciler.planner.staleness import stale_channels
 from reconciler.planning import plan_against, read_live
+from reconciler.policies import NO_POLICIES, Policies, approved, unapproved
 from reconciler.run_control import Signals, apply_lock, probe_writable
 from reconciler.webhooks import (
     DeliveryOutcome,
@@ -90,6 +91,14 @@ class ApplyRequest:
     #: Seconds the end of a run waits for webhook deliveries; the rest wait in the outbox
     #: (None: ``DEFAULT_WEBHOOK_BUDGET``).
     webhook_budget: float | None = None
+    #: ``--allow-impact``: impact codes approved for this run (an ``approve`` policy of the
+    #: environment holds back every other one it names).
+    allowed_impacts: tuple[str, ...] = ()
+
+    @property
+    def policies(self) -> Policies:
+        found = self.context.policies if self.context is not None else None
+        return found if isinstance(found, Policies) else NO_POLICIES
 
 
 class ApplyHooks(Protocol):
@@ -254,7 +263,24 @@ async def prepare_plan(
                 "it was made): " + "; ".join(stale) + "; run plan again"
             )
     check_plan(plan, expect_digest=request.expect_digest, force=request.force)
+    check_approvals(plan, request.policies, request.allowed_impacts)
     return plan
+
+
+def check_approvals(plan: Plan, policies: Policies, allowed: Sequence[str]) -> None:
+    """Refuse a plan with a customer impact that an ``approve`` policy names, unless
+    ``--allow-impact`` approves its code (saved plans too: impacts are assessed again)."""
+    missing = unapproved(policies, plan.changes, allowed)
+    if not missing:
+        return
+    codes = sorted({item.impact.code for item in missing})
+    flags = " ".join(f"--allow-impact {code}" for code in codes)
+    rules = ", ".join(sorted({item.policy.label for item in missing}))
+    raise PlanError(
+        f"refusing the plan: {len(missing)} change(s) need approval by policy {rules}: "
+        + "; ".join(item.describe() for item in missing)
+        + f"; nothing was applied. Approve them with {flags} (recorded in the audit log)"
+    )
 
 
 async def apply_with_backend(
@@ -291,9 +317,7 @@ async def apply_with_backend(
     executable = [a for a in plan.actions if a.executable]
     sources = {(a.resource_kind, a.key): a.source or "" for a in plan.actions}
     changed = {(a.resource_kind, a.key): tuple(c.path for c in a.changes) for a in plan.actions}
-    impacts = {
-        (a.resource_kind, a.key): [i.to_json() for i in a.impacts] for a in plan.actions
-    }
+    impacts = {(a.resource_kind, a.key): [i.to_json() for i in a.impacts] for a in plan.actions}
     deleted_revision = {
         (a.resource_kind, a.key): a.live.revision
         for a in plan.actions
@@ -308,7 +332,11 @@ async def apply_with_backend(
             argv=request.argv,
             plan_digest=plan.digest,
             env=env,
-            extra={"planSummary": plan.summary, "savedPlan": request.plan_path is not None},
+            extra={
+                "planSummary": plan.summary,
+                "savedPlan": request.plan_path is not None,
+                **approval_record(plan, request),
+            },
         )
         await recover(audit, backend, sink, state, environment, run_id, wall_clock)
         earlier = asyncio.ensure_future(sink.resend_pending(frozenset(state.queued)))
@@ -422,6 +450,17 @@ async def apply_with_backend(
     )
     write_atomic(request.out_dir / "apply.json", apply_json_text(result))
     return result
+
+
+def approval_record(plan: Plan, request: ApplyRequest) -> dict[str, Any]:
+    """What the run-start audit line says of ``--allow-impact`` (beside its actor): the codes
+    given and each impact they approved."""
+    if not request.allowed_impacts:
+        return {}
+    return {
+        "allowedImpacts": list(request.allowed_impacts),
+        "impactApprovals": approved(request.policies, plan.changes, request.allowed_impacts),
+    }
 
 
 def files_key(request: ApplyRequest, environment: str) -> str:

@@ -228,6 +228,8 @@ class ResourceKind:
     #: Lists of domains (host names) in a spec, as paths from the body's root: the policy
     #: ``allowDomains`` checks these.
     domain_fields: ClassVar[tuple[tuple[str, ...], ...]] = ()
+    #: Flags of a spec that, when true, allow every domain (``allowDomains`` refuses them).
+    all_domains_fields: ClassVar[tuple[tuple[str, ...], ...]] = ()
 
     def schema(self) -> dict[str, Any]:
         """The JSON Schema of a spec document (by default the package resource)."""

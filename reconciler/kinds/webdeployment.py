@@ -148,6 +148,7 @@ class WebDeploymentKind(ResourceKind):
     ambiguous_is_error: ClassVar[bool] = True
     impact_codes: ClassVar[Mapping[str, str]] = IMPACT_CODES
     domain_fields: ClassVar[tuple[tuple[str, ...], ...]] = (DOMAINS,)
+    all_domains_fields: ClassVar[tuple[tuple[str, ...], ...]] = (("deployment", "allowAllDomains"),)
 
     # -- ownership ------------------------------------------------------------------------
 

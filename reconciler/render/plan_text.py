@@ -151,7 +151,9 @@ def impact_summary_line(plan: Plan) -> str:
     count = len(plan.impacted)
     if not count:
         return ""
-    return f"{count} change{'s' if count != 1 else ''} affect{'' if count != 1 else 's'} live customers."
+    if count == 1:
+        return "1 change affects live customers."
+    return f"{count} changes affect live customers."
 
 
 def note_lines(plan: Plan) -> list[str]:

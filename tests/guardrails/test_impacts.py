@@ -63,7 +63,10 @@ def test_a_deleted_deployment() -> None:
 
 def test_a_create_replacing_a_deleted_deployment_of_a_like_name() -> None:
     plan = make_plan([deployment_spec("Sales Europe")], [live_pair("Sales EU")], prune=True)
-    assert codes(plan) == {"Sales EU": ["deployment-deleted"], "Sales Europe": ["snippet-id-changed"]}
+    assert codes(plan) == {
+        "Sales EU": ["deployment-deleted"],
+        "Sales Europe": ["snippet-id-changed"],
+    }
     (create,) = [a for a in plan.actions if a.kind.value == "create"]
     assert "'Sales EU'" in create.impacts[0].message
     assert "renamedFrom" in create.impacts[0].message
@@ -117,7 +120,8 @@ def test_session_settings(wanted: dict[str, Any], live: dict[str, Any], code: st
 def test_a_routine_change_has_no_impact() -> None:
     wanted = {"messenger": {"styles": {"primaryColor": "#112233"}}}
     plan = make_plan([deployment_spec(configuration=wanted)], [live_pair()])
-    assert plan.changes and codes(plan) == {}
+    assert plan.changes
+    assert codes(plan) == {}
 
 
 def three_impacts() -> Plan:
