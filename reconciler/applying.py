@@ -51,6 +51,7 @@ from reconciler.events import channel_event, reconcile_completed
 from reconciler.executor import ActionResult, ActionStatus, ExecuteOptions, Executor
 from reconciler.interpolate import SpecContext
 from reconciler.model import Spec
+from reconciler.notices import ApplyOutcome, Notice, apply_notice, run_url
 from reconciler.planner import Action, ActionKind, Plan, PlanOptions, spec_digest, targeted
 from reconciler.planner.redact import restore, split_path
 from reconciler.planner.staleness import stale_channels
@@ -64,6 +65,7 @@ from reconciler.webhooks import (
     default_outbox_path,
     from_env,
 )
+from reconciler.webhooks.notify import NoticeSender, notice_sender
 
 if TYPE_CHECKING:
     import httpx
@@ -94,6 +96,9 @@ class ApplyRequest:
     #: ``--allow-impact``: impact codes approved for this run (an ``approve`` policy of the
     #: environment holds back every other one it names).
     allowed_impacts: tuple[str, ...] = ()
+    #: ``notices:`` of the --env file (Slack and Teams), and that file's name for messages.
+    notices: Mapping[str, Any] = field(default_factory=dict)
+    notices_file: str = ""
 
     @property
     def policies(self) -> Policies:
@@ -296,9 +301,11 @@ async def apply_with_backend(
     wall_clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
     env: Mapping[str, str] | None = None,
     signals: Signals | None = None,
+    notices: NoticeSender | None = None,
 ) -> ApplyResult:
     """Steps 2 to 4 of the module docstring, on an open backend and sink (``signals``: which
-    one stopped the run, for apply.json)."""
+    one stopped the run, for apply.json; ``notices``: Slack and Teams, told of a failed or
+    unfinished run and of applied changes with customer impact)."""
     environment = backend.environment
     key = files_key(request, environment)
     audit_path = request.audit_log or default_audit_path(key, environment)
@@ -428,6 +435,11 @@ async def apply_with_backend(
         outcomes += await bounded(
             [(completed, asyncio.ensure_future(sink.emit(completed)))], budget
         )
+        if notices is not None:
+            link = run_url(os.environ if env is None else env)
+            notice = apply_notice(notice_outcome(partial), link=link)
+            if notice is not None:
+                outcomes += await send_bounded(notices, notice, budget)
         for outcome in outcomes:
             if outcome.state is not DeliveryState.SKIPPED:  # no WEBHOOK_URL: nothing to record
                 audit.webhook(outcome)
@@ -450,6 +462,57 @@ async def apply_with_backend(
     )
     write_atomic(request.out_dir / "apply.json", apply_json_text(result))
     return result
+
+
+def notice_outcome(result: ApplyResult) -> ApplyOutcome:
+    """What a Slack or Teams notice says of a run: its counts, what went wrong, and the
+    applied changes that affected live customers."""
+    by_key = {(a.resource_kind, a.key): a for a in result.plan.actions}
+    problems: list[str] = []
+    impacts: list[str] = []
+    for item in result.results:
+        label = kinds.get(item.resource_kind).label
+        action = by_key.get((item.resource_kind, kinds.get(item.resource_kind).identity(item.name)))
+        if item.status is ActionStatus.FAILED:
+            problems.append(f"{item.kind.value} {label} {item.name!r} failed: {item.error}")
+        elif item.succeeded and action is not None:
+            impacts.extend(
+                f"{item.kind.value} {label} {item.name!r}: [{i.code}] {i.message}"
+                for i in action.impacts
+            )
+    for conflict in result.conflicts:
+        label = kinds.get(conflict.resource_kind).label
+        problems.append(f"not applied: conflict {label} {conflict.name!r}: {conflict.reason}")
+    if result.halted:
+        problems.append(result.halted)
+    return ApplyOutcome(
+        run_id=result.run_id,
+        environment=result.plan.environment,
+        status=result.status,
+        succeeded=result.succeeded,
+        failed=result.failed,
+        not_started=sum(1 for r in result.results if r.status is ActionStatus.SKIPPED),
+        problems=tuple(problems),
+        impacts=tuple(impacts),
+    )
+
+
+async def send_bounded(
+    sender: NoticeSender, notice: Notice, budget: float
+) -> list[DeliveryOutcome]:
+    """Send a notice within the delivery budget; past it, it stays pending in the outbox."""
+    try:
+        return await asyncio.wait_for(sender.send(notice), timeout=max(budget, 0.001))
+    except asyncio.TimeoutError:
+        return [
+            DeliveryOutcome(
+                webhook_id=notice.notice_id(target.service),
+                event_type=f"notice.{notice.topic}",
+                state=DeliveryState.PENDING,
+                error=f"delivery time budget ({budget:.0f} s) spent; kept in the outbox",
+            )
+            for target in sender.targets
+        ]
 
 
 def approval_record(plan: Plan, request: ApplyRequest) -> dict[str, Any]:
@@ -485,6 +548,9 @@ def run_apply(
 
     specs = load_valid_specs(list(request.paths), request.context)
     key = files_key(request, settings.environment)
+    outbox_path = request.outbox or default_outbox_path(key)
+    # Slack and Teams URLs are checked before any write, as WEBHOOK_URL is.
+    notices = notice_sender(request.notices, env, outbox_path, file=request.notices_file)
 
     async def main() -> ApplyResult:
         signals = Signals()
@@ -503,6 +569,7 @@ def run_apply(
                         abort=signals.abort,
                         env=env,
                         signals=signals,
+                        notices=notices,
                     )
             finally:
                 await sink.aclose()

@@ -270,6 +270,8 @@ def apply(
         argv=tuple(sys.argv[1:]),
         context=inputs.context,
         allowed_impacts=tuple(dict.fromkeys(allow_impacts)),
+        notices=inputs.environment.notices if inputs.environment is not None else {},
+        notices_file=inputs.environment.file if inputs.environment is not None else "",
     )
     settings = resolve_settings(inputs.connection_env, sandbox=inputs.sandbox)
     hooks = TerminalHooks(

@@ -110,6 +110,8 @@ def _execute(inputs: PlanningInputs, report: ReportKind) -> PlanResult:
         out_dir=inputs.out_dir,
         report=report,
         context=inputs.context,
+        notices=inputs.environment.notices if inputs.environment is not None else {},
+        notices_file=inputs.environment.file if inputs.environment is not None else "",
     )
     try:
         settings = resolve_settings(inputs.connection_env, sandbox=inputs.sandbox)
@@ -161,6 +163,18 @@ def _report(result: PlanResult, *, output_format: str, level: int, policies: Any
             f"written, so it is NOT kept: {result.webhook.error}",
             err=True,
         )
+    for notice in result.notices:
+        if notice.state is DeliveryState.PENDING:
+            click.echo(
+                f"warning: the {notice.event_type} notice was not delivered ({notice.error}); "
+                "it is kept in the outbox for 'reconciler webhooks redeliver'",
+                err=True,
+            )
+        elif notice.state is DeliveryState.UNRECORDED:
+            click.echo(
+                f"warning: the {notice.event_type} notice could not be kept: {notice.error}",
+                err=True,
+            )
     if result.webhook is not None and result.webhook.state is DeliveryState.PENDING:
         click.echo(
             "warning: the drift.detected webhook was not delivered; it is kept in the outbox "
