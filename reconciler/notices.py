@@ -114,7 +114,7 @@ def slack_payload(notice: Notice) -> dict[str, Any]:
     if notice.run_url:
         context += f" · <{slack_escape(notice.run_url)}|View the run>"
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": context}]})
-    return {"text": summary, "blocks": blocks}
+    return {"text": slack_escape(summary), "blocks": blocks}
 
 
 def teams_payload(notice: Notice) -> dict[str, Any]:

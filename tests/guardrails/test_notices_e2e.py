@@ -143,3 +143,28 @@ def test_an_unset_url_variable_fails_before_any_write(
     assert "TEAM_SLACK_URL, which is not set" in err
     assert "Traceback" not in err
     assert list(org.state.objects("webDeployment").values()) == []
+
+
+def test_applied_changes_with_customer_impact_are_told_with_their_notes(
+    workdir: Path,
+    org: SandboxApp,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    write(workdir, "environments/prod.yaml", ENV)
+    both = "[shop.example.com, www.example.com]"
+    write(workdir, "channels/sales.yaml", spec_text("Sales EU", domains=both))
+    with notice_receiver(first_status=200) as receiver:
+        point_at(monkeypatch, receiver)
+        assert run(["apply", "--env", "prod", "--yes"]) == 0
+        assert receiver.messages == []  # a routine create: nothing to tell
+        write(workdir, "channels/sales.yaml", spec_text("Sales EU"))
+        code = run(["apply", "--env", "prod", "--yes"])
+        out = capsys.readouterr()
+    assert code == 0, out.err
+    (slack,) = receiver.accepted("slack")
+    (teams,) = receiver.accepted("teams")
+    assert slack["text"].endswith("1 applied change affected live customers")
+    assert "[domains-removed]" in slack_text(slack)
+    assert "www.example.com" in slack_text(slack)
+    assert "[domains-removed]" in teams_card(teams)["body"][1]["text"]  # type: ignore[index]

@@ -109,10 +109,8 @@ def test_an_impact_needing_approval_is_refused_then_applied_and_recorded(
     with contextlib.contextmanager(serve)(Receiver(SECRET)) as receiver:
         monkeypatch.setenv("WEBHOOK_URL", receiver.url)
         monkeypatch.setenv("WEBHOOK_SECRET", SECRET)
-        code = run(
-            ["apply", "--env", "prod", "--prune", "--yes", *safety]
-            + ["--allow-impact", "deployment-deleted"]
-        )
+        approve = ["--allow-impact", "deployment-deleted"]
+        code = run(["apply", "--env", "prod", "--prune", "--yes", *safety, *approve])
         out = capsys.readouterr()
         assert code == 0, out.out + out.err
         events = [json.loads(d.body) for d in receiver.accepted()]
