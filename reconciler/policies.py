@@ -215,7 +215,7 @@ def _check(policy: Policy, spec: Spec) -> list[Diagnostic]:
         present, value = _lookup(spec.body, policy.path)
         if present and (not policy.has_value or value == policy.value):
             said = f"must not be {_show(policy.value)}" if policy.has_value else "must not be set"
-            return [_breach(spec, parts, policy, f"{policy.field} {said} in this environment")]
+            return [_breach(spec, parts, policy, f"{said} in this environment")]
         return []
     if policy.rule == "require":
         present, _value = _lookup(spec.body, policy.path)
@@ -238,7 +238,7 @@ def _check_domains(policy: Policy, spec: Spec) -> list[Diagnostic]:
     for path in kind.all_domains_fields:
         present, value = _lookup(spec.body, path)
         if present and value is True:
-            text = f"{'.'.join(path)}: true allows every domain; only {allowed} are allowed here"
+            text = f"true allows every domain; only domains under {allowed} are allowed here"
             found.append(_breach(spec, list(path), policy, text))
     for path in kind.domain_fields:
         present, values = _lookup(spec.body, path)

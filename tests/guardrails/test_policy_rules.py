@@ -66,7 +66,7 @@ def test_each_rule_breach_names_the_spec_line(tmp_path: Path) -> None:
     channels = (root / "channels").as_posix()
     assert any(
         line.startswith(f"{channels}/open.yaml:7:")
-        and "deployment.allowAllDomains must not be true" in line
+        and "deployment.allowAllDomains: must not be true" in line
         and "'no-open-deployments'" in line
         and "production deployments list their websites" in line
         for line in found
