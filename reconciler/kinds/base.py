@@ -172,12 +172,11 @@ def _dig(value: Any, parts: Sequence[str]) -> Any:
 
 def likely_renamed(name: str, deleted: Sequence[str]) -> str | None:
     """The deleted name that ``name`` most likely replaces (a rename made without
-    ``renamedFrom``): the only one deleted, or one whose letters and digits are alike (the same
-    once case and punctuation are ignored, one inside the other, or a close spelling)."""
+    ``renamedFrom``): one whose letters and digits are alike (the same once case and
+    punctuation are ignored, one inside the other, or a close spelling); None when no deleted
+    name is."""
     if not deleted:
         return None
-    if len(deleted) == 1:
-        return deleted[0]
 
     def letters(text: str) -> str:
         return "".join(ch for ch in identity_key(text) if ch.isalnum())

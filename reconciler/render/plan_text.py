@@ -137,13 +137,15 @@ def drift_summary_line(plan: Plan) -> str:
     )
 
 
-#: Marks an impact note in every rendering (text, markdown, notices).
+#: Marks an impact note in plan.md and notices (UTF-8 files and payloads).
 IMPACT_MARK = "⚠ customer impact"
+#: The same mark on a terminal, in ASCII: a console's code page may lack the sign.
+IMPACT_MARK_TEXT = "!! customer impact"
 
 
-def impact_lines(action: Action) -> list[str]:
-    """``⚠ customer impact [code]: message`` per impact of one action."""
-    return [f"{IMPACT_MARK} [{impact.code}]: {impact.message}" for impact in action.impacts]
+def impact_lines(action: Action, mark: str = IMPACT_MARK_TEXT) -> list[str]:
+    """``!! customer impact [code]: message`` per impact of one action."""
+    return [f"{mark} [{impact.code}]: {impact.message}" for impact in action.impacts]
 
 
 def impact_summary_line(plan: Plan) -> str:
@@ -205,7 +207,7 @@ def render_plan_text(plan: Plan, *, color: bool = False) -> str:
         lines.append(unspecified_line(plan))
     lines.extend(note_lines(plan))
     if impact_summary_line(plan):
-        lines.append(paint(f"{IMPACT_MARK}: {impact_summary_line(plan)}", "1;31", color))
+        lines.append(paint(f"{IMPACT_MARK_TEXT}: {impact_summary_line(plan)}", "1;31", color))
     lines.append(paint(drift_summary_line(plan) if drift else summary_line(plan), "1", color))
     if plan.unsafe:
         lines.append(paint(unsafe_line(plan), "1;31", color))

@@ -139,10 +139,10 @@ def test_text_shows_each_note_under_its_action_and_counts_them() -> None:
     text = render_plan_text(three_impacts())
     lines = text.splitlines()
     head = next(i for i, line in enumerate(lines) if '"Sales EU"' in line and "update" in line)
-    assert any("⚠ customer impact [domains-removed]" in line for line in lines[head : head + 6])
-    assert "⚠ customer impact [messaging-off]" in text
-    assert "⚠ customer impact [deployment-deleted]" in text
-    assert "⚠ customer impact: 3 changes affect live customers." in text
+    assert any("!! customer impact [domains-removed]" in line for line in lines[head : head + 6])
+    assert "!! customer impact [messaging-off]" in text
+    assert "!! customer impact [deployment-deleted]" in text
+    assert "!! customer impact: 3 changes affect live customers." in text
 
 
 def test_markdown_marks_each_note_and_the_summary_counts_them() -> None:
@@ -181,3 +181,8 @@ def test_every_code_a_kind_gives_is_declared() -> None:
         for impact in action.impacts:
             assert impact.code in declared
     assert declared["deployment-deleted"][0] == "webDeployment"
+
+
+def test_an_unrelated_create_beside_a_delete_is_no_rename() -> None:
+    plan = make_plan([deployment_spec("Careers")], [live_pair("Sales EU")], prune=True)
+    assert codes(plan) == {"Sales EU": ["deployment-deleted"]}

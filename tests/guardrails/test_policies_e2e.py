@@ -89,7 +89,7 @@ def test_an_impact_needing_approval_is_refused_then_applied_and_recorded(
     code = run(["plan", "--env", "prod", "--prune"])
     out = capsys.readouterr()
     assert code == 0
-    assert "⚠ customer impact [deployment-deleted]" in out.out
+    assert "!! customer impact [deployment-deleted]" in out.out
     assert "Approval needed: 1 change(s) with impact deployment-deleted ('Beta')" in out.out
     assert "--allow-impact deployment-deleted" in out.out
 
