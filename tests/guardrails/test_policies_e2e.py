@@ -9,12 +9,14 @@ import contextlib
 import json
 from pathlib import Path
 
+import jsonschema
 import pytest
 from conftest import OPEN_SPEC, deployments, spec_text, write
 from webhook_receiver import SECRET, Receiver, serve
 
 from reconciler.cli import run
 from reconciler.sandbox import SandboxApp
+from reconciler.spec.schema import kind_schema
 
 pytestmark = pytest.mark.socket
 
@@ -117,6 +119,7 @@ def test_an_impact_needing_approval_is_refused_then_applied_and_recorded(
     assert deployments(org) == ["Alpha"]
     (deleted,) = [e for e in events if e["type"] == "channel.deleted"]
     assert deleted["data"]["impacts"][0]["code"] == "deployment-deleted"
+    jsonschema.validate(deleted, kind_schema("event.schema.json"))
 
     lines = [json.loads(line) for line in Path("audit/prod.jsonl").read_text().splitlines()]
     starts = [line["record"] for line in lines if line["kind"] == "run.start"]
