@@ -106,8 +106,9 @@ def load_environment(name: str, root: Path = ENVIRONMENTS_DIR) -> Environment:
         problems.extend(check_environment(documents[0]))
     if not problems and documents:
         items = documents[0].body.get("policies") or []
-        policies, found = parse_policies(items, documents[0].positions, shown)
-        problems.extend(found)
+        if items:
+            policies, found = parse_policies(items, documents[0].positions, shown)
+            problems.extend(found)
     if problems or not documents:
         problems.sort(key=Diagnostic.sort_key)
         count = len(problems)
