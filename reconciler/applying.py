@@ -551,6 +551,11 @@ def run_apply(
     outbox_path = request.outbox or default_outbox_path(key)
     # Slack and Teams URLs are checked before any write, as WEBHOOK_URL is.
     notices = notice_sender(request.notices, env, outbox_path, file=request.notices_file)
+    if request.audit_log is None:  # the embedded sandbox's log stays under .reconciler/
+        request = dataclasses.replace(
+            request,
+            audit_log=default_audit_path(key, settings.environment, sandbox=settings.is_sandbox),
+        )
 
     async def main() -> ApplyResult:
         signals = Signals()

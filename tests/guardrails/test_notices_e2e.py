@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import spec_text, write
+from guardrail_e2e import spec_text, write
 from notice_receiver import NoticeReceiver, notice_receiver
 
 from reconciler.cli import run

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import OPEN_SPEC, deployments, spec_text, write
+from guardrail_e2e import OPEN_SPEC, deployments, spec_text, write
 from webhook_receiver import SECRET, Receiver, serve
 
 from reconciler.cli import run

@@ -36,7 +36,6 @@ from reconciler.cli.commands.plan import use_color, warn_unmatched
 from reconciler.cli.inputs import PlanningInputs, planning_inputs, spec_errors_reported
 from reconciler.errors import UsageError
 from reconciler.executor import ActionResult, ActionStatus
-from reconciler.genesys.settings import resolve_settings
 from reconciler.kinds.base import printable
 from reconciler.planner import Action, Plan, partial_note
 from reconciler.render.plan_text import render_plan_text
@@ -273,7 +272,7 @@ def apply(
         notices=inputs.environment.notices if inputs.environment is not None else {},
         notices_file=inputs.environment.file if inputs.environment is not None else "",
     )
-    settings = resolve_settings(inputs.connection_env, sandbox=inputs.sandbox)
+    settings = inputs.settings()
     hooks = TerminalHooks(
         assume_yes=yes,
         interactive=interactive,
