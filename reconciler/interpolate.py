@@ -51,6 +51,9 @@ class SpecContext:
     process_env: Mapping[str, str] = field(default_factory=dict)
     #: The kinds the environment file declares it manages (``kinds:``): always read.
     managed_kinds: frozenset[str] = frozenset()
+    #: The environment's ``policies:`` (``reconciler.policies.Policies``): checked with the
+    #: specs, so a breach is a diagnostic at the spec's file:line:col.
+    policies: Any = None
 
 
 def looks_secret(name: str) -> bool:
