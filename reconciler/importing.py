@@ -72,6 +72,7 @@ class ImportRequest:
     environment_name: str | None = None  # --env, for the header
     #: The audit log whose ledger says which markerless objects are this owner's.
     ledger: Path | None = None  # default: the environment's audit log
+    kinds: frozenset[str] = frozenset()  # the --env file's kinds: (none: every kind)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -367,7 +368,10 @@ def run_import(
 ) -> ImportResult:
     """List the org once, decide, then write the files."""
     from reconciler.genesys.factory import open_backend
-    from reconciler.planning import list_kinds
+    from reconciler.planning import list_all
+
+    # The environment's kinds: when it declares them, no other API is asked.
+    chosen = request.kinds or frozenset(kinds.names())
 
     async def fetch() -> tuple[str, list[LiveResource], dict[str, dict[str, str]]]:
         async with open_backend(settings, transport=transport) as opened:
@@ -377,11 +381,14 @@ def run_import(
                 sandbox=settings.is_sandbox,
             )
             backend = OwnedBackend(opened, request.owner, read_ledger(ledger, request.owner))
-            live = await list_kinds(backend, kinds.names(), required=())
+            live = (await list_all(backend, chosen)).live
             catalog: dict[str, list[tuple[str, str]]] = {}
             for name in sorted({r.kind for r in live}):
-                if kinds.get(name).references:
-                    entries = await backend.adapter(name).catalog()
+                targets = {
+                    ref.target for ref in kinds.get(name).references if not kinds.known(ref.target)
+                }
+                if targets:
+                    entries = await backend.adapter(name).catalog(frozenset(targets))
                     for target, listed in entries.items():
                         catalog.setdefault(target, []).extend(listed)
             return backend.environment, live, target_names(live, catalog)

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from reconciler.kinds.base import Reference, copy_json
+from reconciler.kinds.base import ChangeView, Impact, Reference, copy_json
 from reconciler.kinds.ledger import OWNER, LedgerKind, project
 
 KIND = "messagingDefaults"
@@ -63,6 +63,40 @@ class MessagingDefaultsKind(LedgerKind):
         "threadingTimeline": ("defaultTimeoutMinutes", "settings"),
     }
     file_prefix: ClassVar[str] = "messaging-defaults"
+
+    impact_codes: ClassVar[Mapping[str, str]] = {
+        "default-profile-changed": (
+            "messaging integrations created from now on without a profile get another "
+            "supported-content profile (what customers may send)"
+        ),
+        "default-setting-changed": (
+            "integrations without a messaging setting of their own behave by another one "
+            "(typing indicators, stories)"
+        ),
+        "threading-timeline-changed": (
+            "how long a returning customer's messages join their earlier conversation changes"
+        ),
+    }
+
+    def impacts(self, change: ChangeView) -> tuple[Impact, ...]:
+        found = []
+        for key, code, what in (
+            ("supportedContent", "default-profile-changed", "the default supported content"),
+            ("messagingSetting", "default-setting-changed", "the default messaging setting"),
+        ):
+            if change.change_of(f"{key}.id") is not None or change.change_of(key) is not None:
+                found.append(Impact(code=code, message=f"changes {what} of the org"))
+        if change.change_of("threadingTimeline") is not None or any(
+            path.startswith("threadingTimeline.") for path in change.changes
+        ):
+            found.append(
+                Impact(
+                    code="threading-timeline-changed",
+                    message="changes the threading timeline: a returning customer's messages "
+                    "join their earlier conversation for a different time",
+                )
+            )
+        return tuple(found)
 
     def identity(self, name: str) -> str:
         return IDENTITY

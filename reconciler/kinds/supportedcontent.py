@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from reconciler.kinds.base import ChangeView, Impact
 from reconciler.kinds.ledger import OWNER, LedgerKind
 
 KIND = "supportedContent"
@@ -54,6 +55,37 @@ class SupportedContentKind(LedgerKind):
     def canonical_set_item(self, item: Any) -> Any:
         """Media types ignore letter case (RFC 2046): compared in lower case."""
         return item.lower() if isinstance(item, str) else item
+
+    impact_codes: ClassVar[Mapping[str, str]] = {
+        "media-types-removed": (
+            "customers of the deployments (or the org default) that use the profile can no "
+            "longer send, or receive, a media type they could"
+        ),
+    }
+
+    def impacts(self, change: ChangeView) -> tuple[Impact, ...]:
+        """Media types leaving a profile that deployments or the defaults use."""
+        if change.verb not in ("update", "adopt") or not change.used_by:
+            return ()
+        removed = []
+        for direction in DIRECTIONS:
+            moved = change.change_of(f"mediaTypes.allow.{direction}")
+            if moved is None or not isinstance(moved[0], list):
+                continue
+            after = moved[1] if isinstance(moved[1], list) else []
+            gone = sorted(set(moved[0]) - set(after))
+            if gone:
+                removed.append(f"{direction} {', '.join(gone)}")
+        if not removed:
+            return ()
+        users = ", ".join(change.used_by)
+        return (
+            Impact(
+                code="media-types-removed",
+                message=f"removes {'; '.join(removed)} from a profile in use by {users}: "
+                "customers there can no longer send or receive those",
+            ),
+        )
 
     def event_details(self, resource: Any) -> dict[str, Any]:
         allow = (resource.body.get("mediaTypes") or {}).get("allow") or {}

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler import kinds
+from reconciler.kinds.base import Impact
 from reconciler.model import LiveResource
 from reconciler.planner.normalise import content_sha256
 
@@ -164,6 +165,12 @@ class Action:
     #: 'Images only'"): a write after the writes of what it names, a delete after the deletes
     #: of what names it. Apply's phases follow the kinds' ``depends_on``; this says why.
     after: tuple[str, ...] = ()
+    #: For a write of an object others refer to: who uses it now (``web deployment 'Shop'
+    #: (id ...)``), for its kind's impacts; shown with the action, kept out of the digest.
+    used_by: tuple[str, ...] = ()
+    #: What the change does to live customers (``ResourceKind.impacts``): derived from the
+    #: action and the plan, so kept out of the digest and computed again when a plan is read.
+    impacts: tuple[Impact, ...] = ()
 
     def sort_key(self) -> tuple[str, str, int, str]:
         return (self.resource_kind, self.key, KIND_ORDER[self.kind], self.channel_id or "")

@@ -44,6 +44,7 @@ from reconciler.planner.actions import (
     PendingRef,
 )
 from reconciler.planner.diff import field_changes
+from reconciler.planner.impacts import assess
 from reconciler.planner.normalise import canonical_json, sha256_digest
 from reconciler.planner.plan import Plan, PlanOptions, ReportKind, live_digest
 from reconciler.planner.redact import WritePaths, redacted_paths
@@ -411,6 +412,26 @@ def _protect_used(actions: list[Action], live: Sequence[LiveResource]) -> list[A
     return kept
 
 
+def _with_users(actions: list[Action], live: Sequence[LiveResource]) -> list[Action]:
+    """Each update or adoption of an object that other kinds refer to says who uses it now."""
+    referred = {ref.target for name in kinds.names() for ref in kinds.get(name).references}
+    by_id = {a.channel_id: a for a in actions if a.channel_id}
+    live_by_id = {(r.kind, r.id): r for r in live}
+    result = []
+    for action in actions:
+        resource = live_by_id.get((action.resource_kind, action.channel_id or ""))
+        if (
+            resource is not None
+            and action.resource_kind in referred
+            and action.kind in (ActionKind.UPDATE, ActionKind.ADOPT)
+        ):
+            users = _users(resource, live, by_id)
+            if users:
+                action = dataclasses.replace(action, used_by=tuple(users))
+        result.append(action)
+    return result
+
+
 def _ordering_notes(
     actions: list[Action],
     specs: Sequence[Spec],
@@ -559,8 +580,9 @@ def build_plan(
                     )
                 )
     actions = _protect_used(actions, all_live)
+    actions = _with_users(actions, all_live)
     actions = _ordering_notes(actions, specs, declared, all_live)
-    actions = _lookalike_notes(_rename_hints(actions))
+    actions = assess(_lookalike_notes(_rename_hints(actions)))
     rank = {name: i for i, name in enumerate(kinds.ordered(kinds.names()))}
     actions.sort(key=lambda a: (rank.get(a.resource_kind, len(rank)), *a.sort_key()))
     verdicts = [a.kind for a in actions]

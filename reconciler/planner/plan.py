@@ -29,6 +29,7 @@ from reconciler.planner.actions import (
     LiveFingerprint,
     PendingRef,
 )
+from reconciler.planner.impacts import assess
 from reconciler.planner.normalise import sha256_digest
 from reconciler.planner.redact import WritePaths, redact
 from reconciler.planner.thresholds import Thresholds
@@ -123,6 +124,11 @@ class Plan:
         return tuple(a for a in self.actions if a.kind in CHANGES)
 
     @property
+    def impacted(self) -> tuple[Action, ...]:
+        """The changes that affect live customers (each with its ``impacts``)."""
+        return tuple(a for a in self.actions if a.impacts)
+
+    @property
     def has_changes(self) -> bool:
         return any(a.kind in CHANGES for a in self.actions)
 
@@ -162,6 +168,10 @@ class Plan:
                 doc["source"] = action.source
             if action.notes:
                 doc["notes"] = list(action.notes)
+            if action.impacts:
+                doc["impacts"] = [impact.to_json() for impact in action.impacts]
+            if action.used_by:
+                doc["used_by"] = list(action.used_by)
             drift = self.drift_of(action)
             if self.report is ReportKind.DRIFT and drift is not None:
                 doc["drift"] = drift.value
@@ -190,6 +200,10 @@ class Plan:
         if self.env_name is not None:
             document["env"] = self.env_name
         return document
+
+
+#: Keys of an action in plan.json that are for people, not part of the digest.
+_OUTSIDE_DIGEST = ("source", "drift", "notes", "impacts", "used_by")
 
 
 def format_time(moment: datetime) -> str:
@@ -275,6 +289,7 @@ def action_from_json(doc: Mapping[str, Any], format_version: str = FORMAT_VERSIO
         source=doc.get("source"),
         redacted=tuple(doc.get("redacted", ())),
         notes=tuple(str(n) for n in doc.get("notes", ())),
+        used_by=tuple(str(u) for u in doc.get("used_by", ())),
         previous_name=doc.get("previous_name"),
         after=tuple(str(a) for a in doc.get("after", ())),
         resource_kind=resource_kind,
@@ -317,7 +332,8 @@ def plan_from_json(doc: Mapping[str, Any]) -> Plan:
             thresholds=Thresholds.from_json(options["thresholds"]),
             targets=tuple(doc.get("targets", ())),
         ),
-        actions=tuple(action_from_json(a, version) for a in doc["actions"]),
+        # Impacts are assessed again, never taken from the file: approval depends on them.
+        actions=tuple(assess(action_from_json(a, version) for a in doc["actions"])),
         spec_digest=str(doc["spec_digest"]),
         live_digest=str(doc["live_digest"]),
         managed_count=int(doc["managed_count"]),
@@ -340,7 +356,11 @@ def _v1_digest(actions: Iterable[Mapping[str, Any]]) -> str:
     """A format-1 plan's digest: its own action documents, minus source and drift."""
     return sha256_digest(
         [
-            {k: v for k, v in a.items() if k not in ("source", "drift", "notes")}
+            {
+                k: v
+                for k, v in a.items()
+                if k not in ("source", "drift", "notes", "impacts", "used_by")
+            }
             for a in actions
             if a["kind"] != ActionKind.NOOP.value
         ]

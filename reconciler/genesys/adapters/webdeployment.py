@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -163,19 +163,23 @@ class WebDeploymentAdapter:
                 return None
             await poll.wait()
 
-    async def catalog(self) -> Mapping[str, Sequence[tuple[str, str]]]:
-        """The flows a deployment may name. Supported-content profiles are a kind of their own
-        (``kind: supportedContent``): the planner resolves them from that kind's listing."""
-        flows = await page_number_listing(
-            self._session,
-            FLOWS,
-            _entry,
-            item_id=lambda e: e[0],
-            page_size=100,
-            params={"type": FLOW_TYPE},
-            max_pages=self._max_pages,
-        )
-        return {"flow": flows}
+    async def catalog(self, targets: Collection[str]) -> Mapping[str, Sequence[tuple[str, str]]]:
+        """The flows a deployment names by name, read only when a spec does (``targets``):
+        listing flows needs a permission a plan by ids does not. Supported-content profiles
+        are a kind of their own (``kind: supportedContent``): the planner lists that kind
+        instead, once."""
+        found: dict[str, Sequence[tuple[str, str]]] = {}
+        if "flow" in targets:
+            found["flow"] = await page_number_listing(
+                self._session,
+                FLOWS,
+                _entry,
+                item_id=lambda e: e[0],
+                page_size=100,
+                params={"type": FLOW_TYPE},
+                max_pages=self._max_pages,
+            )
+        return found
 
     # -- writing ------------------------------------------------------------------------
 
