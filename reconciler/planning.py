@@ -82,16 +82,17 @@ def kinds_in_play(specs: Sequence[Spec], managed: Iterable[str] = ()) -> list[st
     was removed). No other kind: an org is never asked for an API nothing here needs (a real
     org has no tutorial channels API).
 
-    References between kinds widen it: a kind a spec names an object of by name is read (the
-    name resolves to a live object of it), and so is every kind that can refer to a kind in
-    play (a profile still used by a deployment or the defaults is never deleted: its users
-    must be known)."""
-    chosen = {*managed, *(spec.kind for spec in specs)}
+    References between kinds widen it: every kind that can refer to a kind the specs or the
+    environment manage is read (a profile still used by a deployment or the defaults is never
+    deleted: its users must be known), and so is a kind a spec names an object of by name (the
+    name resolves to a live object of it)."""
+    owned = {*managed, *(spec.kind for spec in specs)}
+    chosen = set(owned)
+    for name in kinds.names():
+        if any(ref.target in owned for ref in kinds.get(name).references):
+            chosen.add(name)
     for targets in named_references(specs).values():
         chosen.update(target for target in targets if kinds.known(target))
-    for name in kinds.names():
-        if any(ref.target in chosen for ref in kinds.get(name).references):
-            chosen.add(name)
     return kinds.ordered(chosen)
 
 
