@@ -306,6 +306,7 @@ async def plan_against(
         report=report,
         catalog=catalog,
         excluded=excluded,
+        prune_kinds=frozenset({*managed, *(spec.kind for spec in specs)}),
     )
 
 

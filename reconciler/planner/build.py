@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -491,13 +491,16 @@ def build_plan(
     report: ReportKind = ReportKind.PLAN,
     catalog: Catalog | None = None,
     excluded: Sequence[Spec] = (),
+    prune_kinds: Collection[str] | None = None,
 ) -> Plan:
     """Decide every action, sort them, and assess the thresholds.
 
     With ``options.targets``, only the specs and live objects whose names match are
     considered (digests, thresholds and pruning included): the plan is partial.
     ``excluded``: specs left out by ``x-environments``; a reference to one (or to a spec
-    ``--target`` leaves out) is a plan error naming both files.
+    ``--target`` leaves out) is a plan error naming both files. ``prune_kinds``: the kinds
+    whose objects are this plan's to count and prune (the specs' and the environment's);
+    other live objects (read for references) are never deleted. None: every kind.
     """
     if not options.owner:
         raise PlanError("the owner id must not be empty")
@@ -560,6 +563,7 @@ def build_plan(
         r
         for r in live
         if r.managed_by == options.owner
+        and (prune_kinds is None or r.kind in prune_kinds or (r.kind, r.key) in seen)
         # a singleton is this owner's only while a spec declares it
         and (kinds.get(r.kind).ownership != "singleton" or (r.kind, r.key) in seen)
     ]

@@ -176,6 +176,9 @@ def test_profiles_settings_defaults_and_a_deployment_through_their_whole_life(
     workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     write("pictures.yaml", PROFILE.format(name="Pictures", renamed=""))
+    # A second profile stays declared throughout: a plan prunes only the kinds its specs (or
+    # the environment's kinds:) manage.
+    write("spare.yaml", PROFILE.format(name="Spare", renamed=""))
     write("standard.yaml", SETTING)
     write("defaults.yaml", DEFAULTS.format(profile="Pictures"))
     write("shop.yaml", DEPLOYMENT.format(profile="Pictures"))
@@ -198,7 +201,7 @@ def test_profiles_settings_defaults_and_a_deployment_through_their_whole_life(
         code, out = converge(["apply", "--yes"], capsys)
         assert code == 0, out
         assert sum(app.stats.faults[c] for c in ("502", "503", "504", "drop")) >= 1
-        assert sorted(profiles(app)) == ["Default", "Images only", "Pictures"]
+        assert sorted(profiles(app)) == ["Default", "Images only", "Pictures", "Spare"]
         pictures = profiles(app)["Pictures"]
         assert {m["type"] for m in pictures["mediaTypes"]["allow"]["inbound"]} == {
             "image/*",
