@@ -337,3 +337,38 @@ def test_a_reference_to_a_spec_left_out_by_target_names_both_files(
         err = capsys.readouterr().err
         assert "channels/shop.yaml" in err
         assert "channels/pictures.yaml" in err
+
+
+def test_profile_writes_are_signed_events_and_audited_with_their_owner(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from webhook_receiver import SECRET, Receiver, serve
+
+    write("pictures.yaml", PROFILE.format(name="Pictures", renamed=""))
+    write("standard.yaml", SETTING)
+    with (
+        sandbox(monkeypatch) as app,
+        contextlib.contextmanager(serve)(Receiver(SECRET)) as receiver,
+    ):
+        monkeypatch.setenv("WEBHOOK_URL", receiver.url)
+        monkeypatch.setenv("WEBHOOK_SECRET", SECRET)
+        assert run(["apply", "--yes"]) == 0
+        events = [json.loads(d.body) for d in receiver.accepted()]
+        assert all(d.verified for d in receiver.deliveries)
+        provisioned = {
+            e["data"]["channelName"]: e["data"]
+            for e in events
+            if e["type"] == "channel.provisioned"
+        }
+        assert provisioned["Pictures"]["kind"] == "supportedContent"
+        assert provisioned["Pictures"]["details"]["inbound"] == ["application/pdf", "image/*"]
+        assert provisioned["Pictures"]["channelId"] == profiles(app)["Pictures"]["id"]
+        assert provisioned["Standard"]["kind"] == "messagingSetting"
+    capsys.readouterr()
+    log = next(Path(".").glob("**/audit/*.jsonl"))
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    written = [r["record"] for r in records if r["kind"] == "action"]
+    assert {(r["resource_kind"], r["owner"]) for r in written} == {
+        ("supportedContent", "reconciler"),
+        ("messagingSetting", "reconciler"),
+    }
