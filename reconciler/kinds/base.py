@@ -220,6 +220,11 @@ class ResourceKind:
         """Facts of a written object that its webhook event carries beyond id and name."""
         return {}
 
+    def shown_body(self, desired: Mapping[str, Any]) -> dict[str, Any]:
+        """A create's body as a plan shows it: what the spec says, without the ownership
+        marker and without values the tool adds that a spec may not write itself."""
+        return self.without_owner(desired)
+
     def import_document(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """The spec document ``import`` writes for a live body (marker and server fields
         gone), before key ordering."""
