@@ -54,6 +54,7 @@ from reconciler.model import LiveResource
 from reconciler.planner.actions import Action, ActionKind, LiveFingerprint
 from reconciler.planner.diff import field_changes
 from reconciler.planner.normalise import canonical_json
+from reconciler.waits import WaitCancelled, subject, waited
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
@@ -202,7 +203,7 @@ class Executor:
         ceiling = min(
             options.backoff_cap_seconds, options.backoff_seconds * 2 ** (round_number - 2)
         )
-        await self._sleep(self._rng.uniform(0.0, ceiling))
+        await waited(self._sleep(self._rng.uniform(0.0, ceiling)), "a backoff before retrying")
 
     async def run(
         self,
@@ -239,7 +240,8 @@ class Executor:
                 else:
                     ready = _with_refs(action, made)
                     intent = await before_write(ready) if before_write is not None else ""
-                    result = await self._execute_abortable(ready, abort)
+                    with subject(f"{kinds.get(action.resource_kind).label} {action.name!r}"):
+                        result = await self._execute_abortable(ready, abort)
                     if intent:
                         result = dataclasses.replace(result, intent_id=intent)
                 if on_result is not None:
@@ -292,7 +294,9 @@ class Executor:
                 outcome.auth_refused = isinstance(exc, AuthenticationError) or isinstance(
                     exc.__cause__, AuthenticationError
                 )
-                outcome.unsettled = isinstance(exc, OutcomeStillUnknown)
+                # Stopped in a wait between two writes (a web deployment's configuration made,
+                # its deployment not yet): the next apply settles its intent against the org.
+                outcome.unsettled = isinstance(exc, (OutcomeStillUnknown, WaitCancelled))
                 if isinstance(exc, ApiError) and exc.correlation_id:
                     outcome.extra_correlation_ids.append(exc.correlation_id)
         elapsed_ms = (self._clock() - started) * 1000.0
@@ -329,7 +333,12 @@ class Executor:
         else:
             raise ActionFailed(f"{action.kind.value} is not an executable action")
         if outcome.channel is not None and not outcome.error:
-            outcome.channel = await self._adapter(action).settle(outcome.channel)
+            try:
+                outcome.channel = await self._adapter(action).settle(outcome.channel)
+            except WaitCancelled:  # written; the run stopped before it was ready
+                outcome.note = (
+                    "written; the run stopped before it was ready: the next plan checks it"
+                )
         return outcome
 
     # -- create ---------------------------------------------------------------------------

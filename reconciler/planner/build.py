@@ -187,22 +187,34 @@ def _lookalike_notes(actions: list[Action]) -> list[Action]:
     return noted
 
 
-def _rename_hints(actions: list[Action]) -> list[Action]:
-    """A note on each create whose kind also has deletes in the plan: it may be a rename."""
+def _rename_hints(
+    actions: list[Action], unspecified: Sequence[tuple[str, str]] = ()
+) -> list[Action]:
+    """A note on each create whose kind also has deletes in the plan, or (without
+    ``--prune``) managed objects no spec describes: it may be a rename."""
     deleted: dict[str, list[str]] = defaultdict(list)
     for action in actions:
         if action.kind is ActionKind.DELETE:
             deleted[action.resource_kind].append(action.name)
-    if not deleted:
+    left: dict[str, list[str]] = defaultdict(list)
+    for kind_name, name in unspecified:
+        left[kind_name].append(name)
+    if not deleted and not left:
         return actions
     hinted = []
     for action in actions:
         names = deleted.get(action.resource_kind)
-        if action.kind is ActionKind.CREATE and names:
+        leftover = left.get(action.resource_kind)
+        if action.kind is ActionKind.CREATE and (names or leftover):
             label = kinds.get(action.resource_kind).label
-            listed = ", ".join(repr(n) for n in sorted(names))
+            if names:
+                listed = ", ".join(repr(n) for n in sorted(names))
+                found = f"this plan also deletes {label} {listed}"
+            else:
+                listed = ", ".join(repr(n) for n in sorted(leftover or ()))
+                found = f"no spec describes the managed {label} {listed} (--prune would delete it)"
             note = (
-                f"this plan also deletes {label} {listed}; if this spec renames one of them, "
+                f"{found}; if this spec renames one of them, "
                 f"add 'renamedFrom: [<old name>]' to it, so the {label} is renamed in place "
                 "and keeps its id"
             )
@@ -331,6 +343,12 @@ def build_plan(
             action = dataclasses.replace(action, previous_name=previous)
         actions.append(action)
     managed = [r for r in live if r.managed_by == options.owner]
+    described = seen | claimed.keys()
+    unspecified = (
+        ()
+        if options.prune
+        else tuple(sorted((r.kind, r.name) for r in managed if (r.kind, r.key) not in described))
+    )
     if options.prune:
         for resource in managed:
             if (resource.kind, resource.key) not in seen | claimed.keys():
@@ -345,7 +363,7 @@ def build_plan(
                         resource_kind=resource.kind,
                     )
                 )
-    actions = _lookalike_notes(_rename_hints(actions))
+    actions = _lookalike_notes(_rename_hints(actions, unspecified))
     actions.sort(key=Action.sort_key)
     verdicts = [a.kind for a in actions]
     reasons = unsafe_reasons(
@@ -365,4 +383,5 @@ def build_plan(
         unsafe_reasons=reasons,
         report=report,
         write_only=write_only,
+        unspecified=unspecified,
     )

@@ -60,5 +60,7 @@ def test_artifacts_schemas_and_imported_specs_get_ordinary_modes(
         *sorted((workdir / "imported").rglob("*.yaml")),
     ]
     assert len(written) > 4
-    modes = {p.relative_to(workdir).as_posix(): oct(stat.S_IMODE(p.stat().st_mode)) for p in written}
+    modes = {
+        p.relative_to(workdir).as_posix(): oct(stat.S_IMODE(p.stat().st_mode)) for p in written
+    }
     assert set(modes.values()) == {"0o644"}, modes

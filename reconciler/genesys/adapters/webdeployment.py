@@ -38,6 +38,7 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote
 
+from reconciler import waits as progress
 from reconciler.backend import CreateSafety
 from reconciler.errors import (
     ApiError,
@@ -87,17 +88,20 @@ class _Poll:
     """Polling on the session's clock: waits that double from ``first_delay`` up to
     ``max_delay``, and a deadline measured from the first look (contract §8.4)."""
 
-    def __init__(self, session: GenesysSession, waits: Waits) -> None:
+    def __init__(self, session: GenesysSession, waits: Waits, what: str) -> None:
         self._session = session
         self._waits = waits
         self._started = session.clock()
         self._delay = waits.first_delay
+        self._what = what  # for the progress lines of a long wait
+        self._since = progress.started()
 
     def expired(self, deadline: float) -> bool:
         return self._session.clock() - self._started >= deadline
 
     async def wait(self) -> None:
-        await self._session.sleep(self._delay)
+        sleep = self._session.sleep(self._delay)
+        await progress.waited(sleep, self._what, since=self._since)
         self._delay = min(self._delay * 2, self._waits.max_delay)
 
 
@@ -112,8 +116,8 @@ class WebDeploymentAdapter:
         self._max_pages = max_pages
         self.waits = waits or Waits()
 
-    def _poll(self) -> _Poll:
-        return _Poll(self._session, self.waits)
+    def _poll(self, what: str) -> _Poll:
+        return _Poll(self._session, self.waits, what)
 
     # -- reading ------------------------------------------------------------------------
 
@@ -149,7 +153,7 @@ class WebDeploymentAdapter:
     async def find(self, name: str) -> LiveResource | None:
         """The pair with this name, waiting out listing lag for a bounded time."""
         key = WEB_DEPLOYMENT.identity(name)
-        poll = self._poll()
+        poll = self._poll(f"web deployment {name!r} to be listed")
         while True:
             for pair in await self.list():
                 if pair.key == key:
@@ -285,7 +289,7 @@ class WebDeploymentAdapter:
         if not deployment_id:
             return resource
         path = f"{DEPLOYMENTS}/{_id(str(deployment_id))}"
-        poll = self._poll()
+        poll = self._poll("its deployment to become Active")
         last = "not readable yet"
         while True:
             try:
@@ -330,7 +334,7 @@ class WebDeploymentAdapter:
     async def _find_configuration(self, name: str, owner: str) -> str | None:
         """The one configuration of this name and owner, waiting out listing lag."""
         key = WEB_DEPLOYMENT.identity(name)
-        poll = self._poll()
+        poll = self._poll("its configuration to be listed")
         while True:
             matches = [
                 str(d["id"])
@@ -351,7 +355,7 @@ class WebDeploymentAdapter:
         settled by reading the versions (an extra version is harmless, a missing one is not).
         """
         path = f"{_config_path(config_id)}/versions/draft"
-        poll = self._poll()
+        poll = self._poll("its configuration draft to become Active, to publish it")
         before = await self._latest(config_id, tolerate_missing=True)
         while True:
             status = "not readable yet"
@@ -395,7 +399,7 @@ class WebDeploymentAdapter:
         """The one deployment of this name and owner on ``config_id``, waiting out listing lag
         (the configuration alone is listed meanwhile: it is not the deployment)."""
         key = WEB_DEPLOYMENT.identity(name)
-        poll = self._poll()
+        poll = self._poll("its deployment to be listed")
         while True:
             matches = [
                 str(d["id"])
@@ -420,7 +424,7 @@ class WebDeploymentAdapter:
         )
 
     async def _until_gone(self, path: str, what: str, object_id: str) -> None:
-        poll = self._poll()
+        poll = self._poll(f"its {what} to be deleted")
         while True:
             try:
                 await self._session.request("GET", path)
