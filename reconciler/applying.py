@@ -368,7 +368,7 @@ async def apply_with_backend(
         async def on_result(result: ActionResult) -> None:
             nonlocal done, running
             done += 1
-            if result.status is not ActionStatus.SKIPPED:
+            if result.intent_id:  # it had started (before_write ran for it)
                 running -= 1
             event = None
             if result.succeeded and result.channel_id:

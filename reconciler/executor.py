@@ -54,7 +54,7 @@ from reconciler.model import LiveResource
 from reconciler.planner.actions import Action, ActionKind, LiveFingerprint
 from reconciler.planner.diff import field_changes
 from reconciler.planner.normalise import canonical_json
-from reconciler.waits import WaitCancelled, subject, waited
+from reconciler.waits import WaitCancelled, has_written, subject, waited
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
@@ -289,14 +289,24 @@ class Executor:
         with record_calls() as calls:
             try:
                 outcome = await self._dispatch(action)
+            except WaitCancelled as exc:
+                if not has_written():  # stopped before its first write: nothing was sent
+                    return ActionResult(
+                        kind=action.kind,
+                        name=action.name,
+                        status=ActionStatus.SKIPPED,
+                        channel_id=action.channel_id,
+                        note=f"not started: the run was interrupted ({exc}, before any write)",
+                        resource_kind=action.resource_kind,
+                    )
+                outcome = _Outcome(channel_id=action.channel_id, error=str(exc))
+                outcome.unsettled = True  # the next apply settles it against the org
             except ReconcilerError as exc:
                 outcome = _Outcome(channel_id=action.channel_id, error=str(exc))
                 outcome.auth_refused = isinstance(exc, AuthenticationError) or isinstance(
                     exc.__cause__, AuthenticationError
                 )
-                # Stopped in a wait between two writes (a web deployment's configuration made,
-                # its deployment not yet): the next apply settles its intent against the org.
-                outcome.unsettled = isinstance(exc, (OutcomeStillUnknown, WaitCancelled))
+                outcome.unsettled = isinstance(exc, OutcomeStillUnknown)
                 if isinstance(exc, ApiError) and exc.correlation_id:
                     outcome.extra_correlation_ids.append(exc.correlation_id)
         elapsed_ms = (self._clock() - started) * 1000.0

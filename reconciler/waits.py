@@ -5,8 +5,9 @@ webhook retry) is awaited through ``waited``. While an apply runs, a ``WaitBoard
 current board (``watching``): ``current()`` lists the waits in progress for the progress lines
 (``reconciler.applying`` prints one at most every interval, off a terminal), and ``stop()``
 ends every wait at once with ``WaitCancelled``, a ``ReconcilerError``, so a first Ctrl-C never
-sits out a 60 s rate-limit pause or a 3-minute activation. Only waits are cut: a request in
-flight is never cancelled here.
+sits out a 60 s rate-limit pause or a 3-minute activation. Only waits are cut, and only
+those before an object's first write or after its last (``waited``): a request in flight,
+or the rest of a half-written object, is never cancelled here.
 
 Without a board (plan, import, tests of the client) ``waited`` is a plain ``await``. The board
 is a context variable, so each asyncio task sees the board of the run that started it; the
@@ -88,8 +89,16 @@ class WaitBoard:
         self.stopped.set()
 
 
+@dataclass(slots=True)
+class Subject:
+    """The object a task works on, and whether the task has sent it a write yet."""
+
+    label: str
+    wrote: bool = False
+
+
 _BOARD: ContextVar[WaitBoard | None] = ContextVar("reconciler_wait_board", default=None)
-_SUBJECT: ContextVar[str] = ContextVar("reconciler_wait_subject", default="")
+_SUBJECT: ContextVar[Subject | None] = ContextVar("reconciler_wait_subject", default=None)
 
 
 @contextlib.contextmanager
@@ -103,13 +112,27 @@ def watching(board: WaitBoard) -> Iterator[WaitBoard]:
 
 
 @contextlib.contextmanager
-def subject(label: str) -> Iterator[None]:
-    """Name the object this task works on ("web deployment 'Sales EU'") in its waits."""
-    token = _SUBJECT.set(label)
+def subject(label: str) -> Iterator[Subject]:
+    """Name the object this task works on ("web deployment 'Sales EU'") in its waits, and
+    track whether it sent a write (tasks it starts share the record)."""
+    current = Subject(label)
+    token = _SUBJECT.set(current)
     try:
-        yield
+        yield current
     finally:
         _SUBJECT.reset(token)
+
+
+def wrote() -> None:
+    """The current task sent a write to its object (the session calls it for every write)."""
+    current = _SUBJECT.get()
+    if current is not None:
+        current.wrote = True
+
+
+def has_written() -> bool:
+    current = _SUBJECT.get()
+    return current is not None and current.wrote
 
 
 def started() -> float | None:
@@ -125,17 +148,31 @@ def stopping() -> bool:
     return board is not None and board.stopped.is_set()
 
 
-async def waited(awaitable: Awaitable[Any], what: str, *, since: float | None = None) -> None:
+async def waited(
+    awaitable: Awaitable[Any], what: str, *, since: float | None = None, final: bool = False
+) -> None:
     """Await ``awaitable`` (a sleep) as a wait for ``what``; ``WaitCancelled`` when the run is
-    stopping, before it or during it."""
+    stopping, before it or during it.
+
+    A wait between two writes to one object (the draft to publish after its configuration was
+    created, the rate limit before the deployment's write) is never cut: stopping there would
+    leave half an object. Cut are waits before an object's first write, and ``final`` ones
+    that come after its last (waiting for Active, webhook retries).
+    """
     board = _BOARD.get()
+    current = _SUBJECT.get()
+    label = current.label if current is not None else ""
     if board is None:
         await awaitable
+        return
+    if not final and current is not None and current.wrote:
+        with board.entry(label, what, since):
+            await awaitable
         return
     if board.stopped.is_set():
         _discard(awaitable)
         raise WaitCancelled(f"stopped while waiting for {what}")
-    with board.entry(_SUBJECT.get(), what, since):
+    with board.entry(label, what, since):
         sleeper = asyncio.ensure_future(awaitable)
         stopper = asyncio.ensure_future(board.stopped.wait())
         try:

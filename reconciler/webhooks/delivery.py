@@ -192,7 +192,7 @@ async def deliver(
                 delay = max(delay, min(wait, policy.max_delay))
             what = f"a retry of webhook event {event.type.value} ({error})"
             try:
-                await waited(sleep(delay), what, since=since)
+                await waited(sleep(delay), what, since=since, final=True)
             except WaitCancelled:  # the run is stopping: the outbox keeps it pending
                 break
     return DeliveryOutcome(

@@ -113,7 +113,7 @@ def test_a_plan_right_after_apply_has_no_changes_and_a_second_apply_writes_nothi
         assert run(["plan", "--detailed-exitcode"]) == 0, capsys.readouterr().out
         writes = write_count(app)
         assert run(["apply", "--yes"]) == 0
-        assert "Applying 0 action(s)" in capsys.readouterr().out
+        assert "Nothing to apply" in capsys.readouterr().out
         assert write_count(app) == writes
         assert all(len(r["versions"]) == 1 for r in configurations(app))
 

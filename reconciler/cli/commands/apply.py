@@ -9,10 +9,11 @@ flight; the next apply settles them.
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import click
@@ -34,7 +35,7 @@ from reconciler.cli.app import (
 )
 from reconciler.cli.commands.plan import plan_as_text, use_color, warn_unmatched
 from reconciler.cli.inputs import PlanningInputs, planning_inputs, spec_errors_reported
-from reconciler.errors import UsageError
+from reconciler.errors import ConfigError, UsageError
 from reconciler.executor import ActionResult, ActionStatus
 from reconciler.genesys.settings import resolve_settings
 from reconciler.kinds.base import printable
@@ -49,8 +50,24 @@ SYMBOL = {
 }
 
 
-#: Seconds between two lines about a long wait off a terminal (tests set it lower).
+#: Seconds between two lines about a long wait off a terminal (RECONCILER_PROGRESS_INTERVAL).
 PROGRESS_INTERVAL = 10.0
+
+
+def progress_interval(env: Mapping[str, str]) -> float:
+    """RECONCILER_PROGRESS_INTERVAL, or ``PROGRESS_INTERVAL``; ConfigError unless > 0."""
+    raw = env.get("RECONCILER_PROGRESS_INTERVAL")
+    if raw is None or not raw.strip():
+        return PROGRESS_INTERVAL
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not (math.isfinite(value) and value > 0):
+        raise ConfigError(
+            f"RECONCILER_PROGRESS_INTERVAL must be a number of seconds above 0, got {raw!r}"
+        )
+    return value
 
 
 class TerminalHooks:
@@ -347,6 +364,7 @@ def apply(
         interactive=interactive,
         color=use_color(sys.stdout, os.environ),
         level=level,
+        progress_interval=progress_interval(os.environ),
     )
     with spec_errors_reported():
         result = run_apply(request, settings, hooks, env=os.environ)

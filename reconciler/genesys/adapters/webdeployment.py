@@ -88,20 +88,23 @@ class _Poll:
     """Polling on the session's clock: waits that double from ``first_delay`` up to
     ``max_delay``, and a deadline measured from the first look (contract §8.4)."""
 
-    def __init__(self, session: GenesysSession, waits: Waits, what: str) -> None:
+    def __init__(
+        self, session: GenesysSession, waits: Waits, what: str, *, final: bool = False
+    ) -> None:
         self._session = session
         self._waits = waits
         self._started = session.clock()
         self._delay = waits.first_delay
         self._what = what  # for the progress lines of a long wait
         self._since = progress.started()
+        self._final = final  # no write follows: a stopping run may cut it
 
     def expired(self, deadline: float) -> bool:
         return self._session.clock() - self._started >= deadline
 
     async def wait(self) -> None:
         sleep = self._session.sleep(self._delay)
-        await progress.waited(sleep, self._what, since=self._since)
+        await progress.waited(sleep, self._what, since=self._since, final=self._final)
         self._delay = min(self._delay * 2, self._waits.max_delay)
 
 
@@ -116,8 +119,8 @@ class WebDeploymentAdapter:
         self._max_pages = max_pages
         self.waits = waits or Waits()
 
-    def _poll(self, what: str) -> _Poll:
-        return _Poll(self._session, self.waits, what)
+    def _poll(self, what: str, *, final: bool = False) -> _Poll:
+        return _Poll(self._session, self.waits, what, final=final)
 
     # -- reading ------------------------------------------------------------------------
 
@@ -289,7 +292,7 @@ class WebDeploymentAdapter:
         if not deployment_id:
             return resource
         path = f"{DEPLOYMENTS}/{_id(str(deployment_id))}"
-        poll = self._poll("its deployment to become Active")
+        poll = self._poll("its deployment to become Active", final=True)
         last = "not readable yet"
         while True:
             try:
