@@ -81,7 +81,8 @@ class Child:
             if self.process.poll() is not None and not any(r.is_alive() for r in self._readers):
                 break
             time.sleep(0.02)
-        raise AssertionError(f"{text!r} never came; out={''.join(self.out)} err={''.join(self.err)}")
+        seen = f"out={''.join(self.out)} err={''.join(self.err)}"
+        raise AssertionError(f"{text!r} never came; {seen}")
 
     def finish(self, timeout: float = BOUND) -> int:
         code = self.process.wait(timeout=timeout)
