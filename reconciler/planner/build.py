@@ -35,7 +35,7 @@ from typing import Any
 from reconciler import kinds
 from reconciler.errors import PlanError
 from reconciler.kinds.base import Reference, scripts_of
-from reconciler.model import LiveResource, Spec
+from reconciler.model import LiveResource, Spec, json_path
 from reconciler.planner.actions import (
     Action,
     ActionKind,
@@ -49,6 +49,7 @@ from reconciler.planner.plan import Plan, PlanOptions, ReportKind, live_digest
 from reconciler.planner.redact import WritePaths, redacted_paths
 from reconciler.planner.targets import targeted
 from reconciler.planner.thresholds import unsafe_reasons
+from reconciler.suggest import did_you_mean, listing
 
 #: Where a catalogue entry's id and name are: targets that are not kinds (an adapter lists
 #: them), as ``{target: [(id, name), ...]}``.
@@ -267,20 +268,35 @@ def _resolve_refs(
             if not found and (ref.target, key) in planned:
                 pending.append(PendingRef(path=ref.path, kind=ref.target, name=name))
                 continue
+            existing = [r.name for (k, _), rs in live_by_key.items() if k == ref.target for r in rs]
         else:  # an object the adapter lists: its exact name, as the API spells it
             found = [e for e in catalog.get(ref.target, ()) if e[1] == name]
             label = ref.label or ref.target
+            existing = [entry_name for _, entry_name in catalog.get(ref.target, ())]
         if len(found) != 1:
             detail = (
-                f"no {label} is named {name!r}"
+                _unknown_name(label, name, existing)
                 if not found
                 else f"{len(found)} {label}s are named {name!r} (ids "
                 + ", ".join(sorted(i for i, _ in found))
                 + "); refer to one by id"
             )
-            raise PlanError(f"{_source(spec)}: {where}: {detail}")
+            here = spec.positions.get(json_path(list(ref.path)))  # the key's line
+            at = _source(spec) if here is None else f"{here.file}:{here.line}:{here.col}"
+            raise PlanError(f"{at}: {where}: {detail}")
         parent[ref.path[-1]] = {"id": found[0][0]}
     return body, tuple(pending)
+
+
+def _unknown_name(label: str, name: str, existing: Sequence[str]) -> str:
+    """``no flow is named 'Sales'; did you mean 'Sales EU'? (flows: 'A', 'B' and 3 more)``"""
+    text = f"no {label} is named {name!r}"
+    hint = did_you_mean(name, existing)
+    if hint:
+        text += f"; {hint}"
+    if existing:
+        return f"{text} ({label}s that exist: {listing(existing)})"
+    return f"{text} (the org has no {label})"
 
 
 def build_plan(
