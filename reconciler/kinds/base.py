@@ -132,6 +132,9 @@ class ResourceKind:
     ambiguous_is_error: ClassVar[bool] = False
     #: Keys of a spec document that are the tool's and never part of the body sent.
     spec_only_keys: ClassVar[tuple[str, ...]] = ("kind",)
+    #: The folder under ``import --out-dir`` where ``import`` writes this kind's files (""
+    #: for the folder itself), so two objects of one name but two kinds get two clear names.
+    import_folder: ClassVar[str] = ""
 
     def schema(self) -> dict[str, Any]:
         """The JSON Schema of a spec document (by default the package resource)."""

@@ -114,6 +114,7 @@ class WebDeploymentKind(ResourceKind):
     }
     marker_field: ClassVar[str] = rules.MARKER_KEY
     ambiguous_is_error: ClassVar[bool] = True
+    import_folder: ClassVar[str] = "web"
 
     # -- ownership ------------------------------------------------------------------------
 
