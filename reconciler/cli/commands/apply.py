@@ -37,7 +37,6 @@ from reconciler.cli.commands.plan import plan_as_text, use_color, warn_unmatched
 from reconciler.cli.inputs import PlanningInputs, planning_inputs, spec_errors_reported
 from reconciler.errors import ConfigError, UsageError
 from reconciler.executor import ActionResult, ActionStatus
-from reconciler.genesys.settings import resolve_settings
 from reconciler.kinds.base import printable
 from reconciler.planner import Action, Plan, partial_note
 from reconciler.waits import Waiting
@@ -358,7 +357,7 @@ def apply(
         argv=tuple(sys.argv[1:]),
         context=inputs.context,
     )
-    settings = resolve_settings(inputs.connection_env, sandbox=inputs.sandbox)
+    settings = inputs.settings()
     hooks = TerminalHooks(
         assume_yes=yes,
         interactive=interactive,
