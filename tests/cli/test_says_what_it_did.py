@@ -250,3 +250,26 @@ def test_the_summary_says_what_happened_when_a_conflict_is_left(
         assert run(["apply", "--yes"]) == 1  # only the conflict is left: nothing to execute
         out = capsys.readouterr().out
         assert "Apply incomplete: 1 conflict left, not applied (resolve it, then plan again)" in out
+
+
+def test_a_target_that_matches_nothing_is_still_named_when_there_is_nothing_to_do(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(workdir, "channels/kiosk.yaml", CHANNEL.format(name="Kiosk"))
+    with served(monkeypatch):
+        assert run(["apply", "--yes", "--target", "Kiosk"]) == 0
+        capsys.readouterr()
+        assert run(["apply", "--yes", "--target", "Kiosc"]) == 0
+    captured = capsys.readouterr()
+    assert "Nothing to apply" in captured.out
+    assert "warning: --target 'Kiosc' matched no spec" in captured.err
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "soon", "nan"])
+def test_a_bad_progress_interval_is_refused(value: str) -> None:
+    from reconciler.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="RECONCILER_PROGRESS_INTERVAL must be a number"):
+        apply_command.progress_interval({"RECONCILER_PROGRESS_INTERVAL": value})
+    assert apply_command.progress_interval({"RECONCILER_PROGRESS_INTERVAL": "2.5"}) == 2.5
+    assert apply_command.progress_interval({}) == 10.0

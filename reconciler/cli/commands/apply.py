@@ -111,13 +111,13 @@ class TerminalHooks:
             level = NORMAL if self.level == QUIET else self.level
             text = plan_as_text(plan, level=level, color=self.color)
             click.echo(text, nl=False, color=self.color)
+        warn_unmatched(plan)  # here: a plan with nothing to do never starts
         if not asking:
             return True
         return click.confirm("Apply these changes?", default=False, err=True)
 
     def started(self, plan: Plan, total: int) -> None:
         self._started = self.clock()
-        warn_unmatched(plan)
         if self.level == QUIET:
             if plan.options.targets:  # the plan text that says it was not shown
                 click.echo(partial_note(plan.options.targets))
