@@ -290,6 +290,11 @@ async def apply_with_backend(
     """Steps 2 to 4 of the module docstring, on an open backend and sink (``signals``: which
     one stopped the run, for apply.json)."""
     environment = backend.environment
+    running = 0  # actions whose first write is under way, for the stopping line
+    if signals is not None:
+        signals.listeners.append(
+            lambda name, now: hooks.stopping(name, running, now=now)  # at once, on the loop
+        )
     key = files_key(request, environment)
     audit_path = request.audit_log or default_audit_path(key, environment)
     probe_writable(request.out_dir, "to --out", folder=True)
@@ -325,12 +330,7 @@ async def apply_with_backend(
     state = RunState()
     budget = DEFAULT_WEBHOOK_BUDGET if request.webhook_budget is None else request.webhook_budget
     done = 0
-    running = 0  # actions whose first write is under way, for the stopping line
     board = WaitBoard(clock)
-    if signals is not None:
-        signals.listeners.append(
-            lambda name, now: hooks.stopping(name, running, now=now)  # at once, on the loop
-        )
     with (
         watching(board),
         waits_reported(board, hooks, stop),

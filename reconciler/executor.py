@@ -346,9 +346,7 @@ class Executor:
             try:
                 outcome.channel = await self._adapter(action).settle(outcome.channel)
             except WaitCancelled:  # written; the run stopped before it was ready
-                outcome.note = (
-                    "written; the run stopped before it was ready: the next plan checks it"
-                )
+                outcome.note = "written; the run stopped before it was confirmed ready"
         return outcome
 
     # -- create ---------------------------------------------------------------------------
