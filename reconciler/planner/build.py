@@ -232,8 +232,14 @@ def _check_id(spec: Spec, ref: Reference, object_id: str, catalog: Catalog) -> N
     if not any(entry[0] == object_id for entry in catalog[ref.target]):
         label = ref.label or ref.target
         raise PlanError(
-            f"{_source(spec)}: {'.'.join(ref.path)}: no {label} has the id {object_id!r}"
+            f"{_key_source(spec, ref)}: {'.'.join(ref.path)}: no {label} has the id {object_id!r}"
         )
+
+
+def _key_source(spec: Spec, ref: Reference) -> str:
+    """``file:line:col`` of the reference's key in the spec (the document's line without it)."""
+    here = spec.positions.get(json_path(list(ref.path)))
+    return _source(spec) if here is None else f"{here.file}:{here.line}:{here.col}"
 
 
 def _resolve_refs(
@@ -281,9 +287,7 @@ def _resolve_refs(
                 + ", ".join(sorted(i for i, _ in found))
                 + "); refer to one by id"
             )
-            here = spec.positions.get(json_path(list(ref.path)))  # the key's line
-            at = _source(spec) if here is None else f"{here.file}:{here.line}:{here.col}"
-            raise PlanError(f"{at}: {where}: {detail}")
+            raise PlanError(f"{_key_source(spec, ref)}: {where}: {detail}")
         parent[ref.path[-1]] = {"id": found[0][0]}
     return body, tuple(pending)
 

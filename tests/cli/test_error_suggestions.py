@@ -168,3 +168,24 @@ def test_a_bad_env_is_a_usage_error(
     for command in ("validate", "plan", "apply"):
         assert run([command, "--env", value]) == 64, command
         assert f"error: {message}" in capsys.readouterr().err
+
+
+def test_an_unknown_flow_id_names_the_line_of_its_key(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "channels/web.yaml",
+        SPEC.format(flow="x", profile="Default").replace("flow: {name: x}", "flow: {id: f-99}"),
+    )
+    specs = load_valid_specs([tmp_path / "channels"])
+    with pytest.raises(PlanError) as caught:
+        build_plan(
+            specs,
+            [],
+            options=PlanOptions(),
+            environment="dev",
+            now=NOW,
+            catalog={"flow": FLOWS, "supportedContent": PROFILES},
+        )
+    assert str(caught.value).endswith(
+        "channels/web.yaml:6:3: deployment.flow: no inbound message flow has the id 'f-99'"
+    )
