@@ -174,7 +174,9 @@ def test_an_unknown_flow_id_names_the_line_of_its_key(tmp_path: Path) -> None:
     write(
         tmp_path,
         "channels/web.yaml",
-        SPEC.format(flow="x", profile="Default").replace("flow: {name: x}", "flow: {id: f-99}"),
+        SPEC.format(flow="x", profile="Default").replace(
+            "flow: {name: x}", "flow: {id: 00000000-0000-4000-8000-000000000099}"
+        ),
     )
     specs = load_valid_specs([tmp_path / "channels"])
     with pytest.raises(PlanError) as caught:
@@ -187,5 +189,6 @@ def test_an_unknown_flow_id_names_the_line_of_its_key(tmp_path: Path) -> None:
             catalog={"flow": FLOWS, "supportedContent": PROFILES},
         )
     assert str(caught.value).endswith(
-        "channels/web.yaml:6:3: deployment.flow: no inbound message flow has the id 'f-99'"
+        "channels/web.yaml:6:3: deployment.flow: no inbound message flow has the id "
+        "'00000000-0000-4000-8000-000000000099'"
     )
