@@ -70,6 +70,7 @@ class ImportRequest:
     owner: str = "reconciler"
     overwrite: bool = False
     environment_name: str | None = None  # --env, for the header
+    kinds: frozenset[str] = frozenset()  # the --env file's kinds: (none: every kind)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -365,16 +366,23 @@ def run_import(
 ) -> ImportResult:
     """List the org once, decide, then write the files."""
     from reconciler.genesys.factory import open_backend
-    from reconciler.planning import list_kinds
+    from reconciler.planning import list_all
+
+    # The environment's kinds: when it declares them, no other API is asked.
+    chosen = request.kinds or frozenset(kinds.names())
 
     async def fetch() -> tuple[str, list[LiveResource], dict[str, list[tuple[str, str]]]]:
         async with open_backend(settings, transport=transport) as backend:
-            live = await list_kinds(backend, kinds.names(), required=())
+            live = (await list_all(backend, chosen)).live
             catalog: dict[str, list[tuple[str, str]]] = {}
             for name in kinds.ordered({r.kind for r in live}):
+                refs = kinds.get(name).references
+                targets = frozenset(r.target for r in refs if not kinds.known(r.target))
+                if not targets:
+                    continue
                 try:
-                    entries = await backend.adapter(name).catalog()
-                except ApiError:  # not readable here: its references stay by id
+                    entries = await backend.adapter(name).catalog(targets)
+                except ApiError:  # not readable here (a 403): its references stay by id
                     continue
                 for target, found in entries.items():
                     catalog.setdefault(target, []).extend(found)

@@ -247,9 +247,9 @@ def test_the_summary_says_what_happened_when_a_conflict_is_left(
         out = capsys.readouterr().out
         assert "Apply incomplete: 1 conflict left (not applied); 1 succeeded, 0 failed" in out
         assert "Apply failed" not in out
-        assert run(["apply", "--yes"]) == 1  # only the conflict is left: nothing to execute
+        assert run(["apply", "--yes"]) == 1  # only the conflict is left: still a run to audit
         out = capsys.readouterr().out
-        assert "Apply incomplete: 1 conflict left, not applied (resolve it, then plan again)" in out
+        assert "Apply incomplete: 1 conflict left (not applied); 0 succeeded, 0 failed" in out
 
 
 def test_a_target_that_matches_nothing_is_still_named_when_there_is_nothing_to_do(

@@ -237,11 +237,6 @@ def apply_summary(result: ApplyResult, *, seconds: float | None = None) -> str:
     left = f"{conflicts} conflict{'s' if conflicts != 1 else ''} left" if conflicts else ""
     if result.nothing_to_do:
         unchanged = result.plan.summary["noop"]
-        if left:
-            return (
-                f"Apply incomplete: {left}, not applied (resolve it, then plan again); nothing "
-                "else to apply, so no audit run was recorded."
-            )
         return (
             f"Nothing to apply: every spec matches its live object ({unchanged} unchanged); "
             "no audit run was recorded."
@@ -306,6 +301,14 @@ def apply_summary(result: ApplyResult, *, seconds: float | None = None) -> str:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Webhook outbox [default: .reconciler/outbox/<environment>.jsonl].",
 )
+@click.option(
+    "--allow-impact",
+    "allow_impacts",
+    multiple=True,
+    metavar="CODE",
+    help="Approve the changes with this customer-impact code that a policy of the --env file "
+    "holds back (repeatable); recorded in the audit log with the actor.",
+)
 @verbosity_options
 def apply(
     inputs: PlanningInputs,
@@ -316,6 +319,7 @@ def apply(
     parallelism: int,
     audit_log: Path | None,
     outbox: Path | None,
+    allow_impacts: tuple[str, ...],
     quiet: bool,
     verbose: bool,
 ) -> int:
@@ -341,6 +345,13 @@ def apply(
         raise UsageError(f"--plan {plan_path}: no such file")
     if expect_digest is not None and not expect_digest.startswith("sha256:"):
         raise UsageError("--expect-digest takes a digest of the form sha256:<hex>")
+    known = kinds.impact_codes()
+    for code in allow_impacts:
+        if code not in known:
+            raise UsageError(
+                f"--allow-impact {code[:60]!r}: unknown impact code; the kinds declare: "
+                + ", ".join(sorted(known))
+            )
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     if not yes and not interactive:
         raise UsageError("apply needs --yes when not run on a terminal")
@@ -356,6 +367,9 @@ def apply(
         outbox=outbox,
         argv=tuple(sys.argv[1:]),
         context=inputs.context,
+        allowed_impacts=tuple(dict.fromkeys(allow_impacts)),
+        notices=inputs.environment.notices if inputs.environment is not None else {},
+        notices_file=inputs.environment.file if inputs.environment is not None else "",
     )
     settings = inputs.settings()
     hooks = TerminalHooks(
@@ -416,7 +430,7 @@ def report_apply(
         click.echo(not_started_line(not_started), err=True)
     click.echo(apply_summary(result, seconds=seconds))
     if result.nothing_to_do:
-        return EXIT_FAILURE if result.status == "failed" else EXIT_OK
+        return EXIT_OK
     if level != QUIET:
         audit, report = (
             "-" if path is None else path.as_posix()
