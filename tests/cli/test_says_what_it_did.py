@@ -146,6 +146,7 @@ def test_the_leftover_note_names_the_objects_and_a_rename_gets_its_hint(
     workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     write(workdir, "channels/kiosk.yaml", CHANNEL.format(name="Kiosk"))
+    write(workdir, "channels/desk.yaml", CHANNEL.format(name="Desk"))  # channels stay in play
     write(workdir, "channels/web.yaml", WEB.format(name="Old site"))
     with served(monkeypatch):
         assert run(["apply", "--yes"]) == 0
