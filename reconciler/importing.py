@@ -8,8 +8,10 @@ comment naming the source environment, the channel id and the date, under a firs
 ``schemas/`` folder of the current directory (``reconciler schema KIND --out schemas/...``
 writes it), as a path relative to the file. Every ``${`` of a live
 value is written ``$${``, so variables never change an imported value. File names are slugs of
-the channel names (``Sales EU`` -> ``sales-eu.yaml``), made unique with ``-2``, ``-3``... when
-names slug alike.
+the names (``Sales EU`` -> ``sales-eu.yaml``), in the kind's ``import_folder`` (web deployments
+in ``web/``), made unique with ``-2``, ``-3``... when names of one kind slug alike. A reference
+is written by name (``flow: {name: Sales}``) when exactly one flow (object, profile) has that
+name, so the next plan resolves it to the same id; otherwise by id.
 
 Decisions:
 
@@ -46,7 +48,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from reconciler import kinds
 from reconciler.artifacts import file_safe, write_atomic
 from reconciler.audit.paths import default_audit_path
-from reconciler.errors import UsageError
+from reconciler.errors import ApiError, UsageError
 from reconciler.ledger import OwnedBackend, read_ledger
 from reconciler.model import LiveResource
 from reconciler.planner.targets import matches
@@ -81,13 +83,14 @@ class ImportedFile:
     channel_id: str
     path: Path
     replaced: bool = False
+    kind: str = kinds.DEFAULT_KIND
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ImportResult:
     environment: str
     written: tuple[ImportedFile, ...] = ()
-    skipped: tuple[tuple[str, str], ...] = ()  # (channel name, why)
+    skipped: tuple[tuple[str, str, str], ...] = ()  # (kind, name, why)
     considered: int = 0
 
     @property
@@ -110,15 +113,6 @@ def slug(name: str) -> str:
     return text[:MAX_SLUG].rstrip("-") or "channel"
 
 
-def file_stem(resource: LiveResource) -> str:
-    """The file-name stem of an imported object: its kind's prefix (none for the default kind)
-    and its name's slug (``supported-content-images-only``); a singleton's is the prefix."""
-    kind = kinds.get(resource.kind)
-    if kind.ownership == "singleton":
-        return kind.file_prefix or slug(resource.name)
-    return f"{kind.file_prefix}{slug(resource.name)}"
-
-
 def escape_references(value: Any) -> Any:
     """Every ``${`` in strings written ``$${``, so loading gives the value back unchanged."""
     if isinstance(value, str):
@@ -130,52 +124,50 @@ def escape_references(value: Any) -> Any:
     return value
 
 
-#: Names of the objects a reference may point at, by target: ``{target: {id: name}}``, and the
-#: names that more than one object of the target holds (those stay ids).
-Names = Mapping[str, Mapping[str, str]]
+#: What a reference may be written by instead of its id: {target: [(id, name), ...]}, the
+#: live objects of the kinds and the adapters' catalogues (flows, supported content).
+Names = Mapping[str, Sequence[tuple[str, str]]]
 
 
-def target_names(
-    live: Sequence[LiveResource], catalog: Mapping[str, Sequence[tuple[str, str]]]
-) -> dict[str, dict[str, str]]:
-    """``{target: {id: name}}`` for every name that exactly one object of the target holds:
-    live objects of registered kinds (by the kind's identity) and the catalogue's entries."""
-    groups: dict[str, dict[str, list[tuple[str, str]]]] = {}
+def names_index(live: Sequence[LiveResource], catalog: Names) -> dict[str, list[tuple[str, str]]]:
+    index: dict[str, list[tuple[str, str]]] = {k: list(v) for k, v in catalog.items()}
     for resource in live:
-        groups.setdefault(resource.kind, {}).setdefault(resource.key, []).append(
-            (resource.id, resource.name)
-        )
-    for target, entries in catalog.items():
-        for object_id, name in entries:
-            groups.setdefault(target, {}).setdefault(name, []).append((object_id, name))
-    names: dict[str, dict[str, str]] = {}
-    for target, by_name in groups.items():
-        for holders in by_name.values():
-            if len({i for i, _ in holders}) == 1:
-                names.setdefault(target, {})[holders[0][0]] = holders[0][1]
-    return names
+        index.setdefault(resource.kind, []).append((resource.id, resource.name))
+    return index
 
 
-def with_names(kind_name: str, body: dict[str, Any], names: Names) -> dict[str, Any]:
-    """``body`` with each reference by id written by name, when that name is unique."""
-    for ref in kinds.get(kind_name).references:
+def by_name(kind: kinds.ResourceKind, body: dict[str, Any], names: Names) -> dict[str, Any]:
+    """``body`` with each reference ``{id: X}`` written ``{name: N}`` when exactly one object
+    of its target has the name N (so plan resolves it to X again); else left by id."""
+    for ref in kind.references:
         parent: Any = body
         for part in ref.path[:-1]:
             parent = parent.get(part) if isinstance(parent, dict) else None
         value = parent.get(ref.path[-1]) if isinstance(parent, dict) else None
-        if isinstance(value, dict) and isinstance(value.get("id"), str):
-            name = names.get(ref.target, {}).get(value["id"])
-            if name is not None:
-                parent[ref.path[-1]] = {"name": name}
+        if not (isinstance(value, dict) and set(value) == {"id"}):
+            continue
+        entries = names.get(ref.target, ())
+        found = [name for object_id, name in entries if object_id == value["id"]]
+        if len(found) != 1:
+            continue
+        if kinds.known(ref.target):
+            target = kinds.get(ref.target)
+            same = [n for _, n in entries if target.identity(n) == target.identity(found[0])]
+        else:  # the catalogue's names are matched exactly, as the API spells them
+            same = [n for _, n in entries if n == found[0]]
+        if len(same) == 1:
+            parent[ref.path[-1]] = {"name": found[0]}
     return body
 
 
 def channel_document(resource: LiveResource, names: Names | None = None) -> CommentedMap:
-    """The spec document of a live object: normalised, references by name where the name is
-    unique (``names``), escaped, in its kind's key order (``kind:`` first, for any kind but
-    the default)."""
+    """The spec document of a live object: normalised, references by name where that is
+    unambiguous (``names``), escaped, in its kind's key order (``kind:`` first, for any kind
+    but the default)."""
     kind = kinds.get(resource.kind)
-    document = with_names(resource.kind, kind.import_document(resource.body), names or {})
+    document = kind.import_document(resource.body)
+    if names:
+        document = by_name(kind, kinds.copy_json(document), names)
     body = escape_references(document)
     order = dict(kind.import_order)
     if resource.kind != kinds.DEFAULT_KIND:
@@ -289,8 +281,9 @@ def _existing(out_dir: Path) -> _Existing:
 
 def decide(
     live: Sequence[LiveResource], request: ImportRequest
-) -> tuple[list[tuple[LiveResource, Path, bool]], list[tuple[str, str]], int]:
-    """(channel, file, replaces that file) to write, (name, why) skipped, channels considered.
+) -> tuple[list[tuple[LiveResource, Path, bool]], list[tuple[str, str, str]], int]:
+    """(object, file, replaces that file) to write, (kind, name, why) skipped, objects
+    considered. A kind with an ``import_folder`` gets its files there (``web/sales-eu.yaml``).
 
     Pure apart from looking at the output folder. A new file never lands on an existing one:
     its name takes the next free suffix. Only ``--overwrite`` replaces a file, and only the
@@ -305,11 +298,12 @@ def decide(
     )
     taken: set[str] = set()
     planned: list[tuple[LiveResource, Path, bool]] = []
-    skipped: list[tuple[str, str]] = []
+    skipped: list[tuple[str, str, str]] = []
     for channel in chosen:
         owner = channel.managed_by
         if owner is not None and owner != request.owner:
-            skipped.append((channel.name, f"managed by another owner ({owner!r})"))
+            why = f"managed by another owner ({owner!r})"
+            skipped.append((channel.kind, channel.name, why))
             continue
         described = existing.files_of.get((channel.kind, channel.key))
         if described is not None:
@@ -319,13 +313,15 @@ def decide(
                 planned.append((channel, Path(described), True))
             else:
                 hint = " (--overwrite re-imports it)" if single else ""
-                skipped.append((channel.name, f"already described in {described}{hint}"))
+                why = f"already described in {described}{hint}"
+                skipped.append((channel.kind, channel.name, why))
             continue
-        stem = file_stem(channel)
-        path, number = request.out_dir / f"{stem}.yaml", 1
+        stem = slug(channel.name)
+        folder = request.out_dir / kinds.get(channel.kind).import_folder
+        path, number = folder / f"{stem}.yaml", 1
         while path.as_posix().casefold() in taken or path.exists():
             number += 1
-            path = request.out_dir / f"{stem}-{number}.yaml"
+            path = folder / f"{stem}-{number}.yaml"
         taken.add(path.as_posix().casefold())
         planned.append((channel, path, False))
     return planned, skipped, len(chosen)
@@ -354,7 +350,13 @@ def write_files(
     for channel, path, replaced, text in texts:
         write_atomic(path, text)
         written.append(
-            ImportedFile(name=channel.name, channel_id=channel.id, path=path, replaced=replaced)
+            ImportedFile(
+                name=channel.name,
+                channel_id=channel.id,
+                path=path,
+                replaced=replaced,
+                kind=channel.kind,
+            )
         )
     return written
 
@@ -373,8 +375,9 @@ def run_import(
     # The environment's kinds: when it declares them, no other API is asked.
     chosen = request.kinds or frozenset(kinds.names())
 
-    async def fetch() -> tuple[str, list[LiveResource], dict[str, dict[str, str]]]:
+    async def fetch() -> tuple[str, list[LiveResource], dict[str, list[tuple[str, str]]]]:
         async with open_backend(settings, transport=transport) as opened:
+            # Kinds without a marker field: what is this owner's is the audit log's ledger.
             ledger = request.ledger or default_audit_path(
                 file_safe(request.environment_name or settings.environment),
                 settings.environment,
@@ -383,22 +386,25 @@ def run_import(
             backend = OwnedBackend(opened, request.owner, read_ledger(ledger, request.owner))
             live = (await list_all(backend, chosen)).live
             catalog: dict[str, list[tuple[str, str]]] = {}
-            for name in sorted({r.kind for r in live}):
-                targets = {
-                    ref.target for ref in kinds.get(name).references if not kinds.known(ref.target)
-                }
-                if targets:
-                    entries = await backend.adapter(name).catalog(frozenset(targets))
-                    for target, listed in entries.items():
-                        catalog.setdefault(target, []).extend(listed)
-            return backend.environment, live, target_names(live, catalog)
+            for name in kinds.ordered({r.kind for r in live}):
+                refs = kinds.get(name).references
+                targets = frozenset(r.target for r in refs if not kinds.known(r.target))
+                if not targets:
+                    continue
+                try:
+                    entries = await backend.adapter(name).catalog(targets)
+                except ApiError:  # not readable here (a 403): its references stay by id
+                    continue
+                for target, found in entries.items():
+                    catalog.setdefault(target, []).extend(found)
+            return backend.environment, live, catalog
 
-    label, live, names = asyncio.run(fetch())
+    label, live, catalog = asyncio.run(fetch())
     name = request.environment_name
     environment = label if name is None or name == label else f"{name} ({label})"
     planned, skipped, considered = decide(live, request)
     moment = datetime.now(timezone.utc) if now is None else now
-    written = write_files(planned, environment, moment, names)
+    written = write_files(planned, environment, moment, names_index(live, catalog))
     return ImportResult(
         environment=environment,
         written=tuple(written),

@@ -62,7 +62,7 @@ class MessagingDefaultsKind(LedgerKind):
         "": ("kind", "name", "supportedContent", "messagingSetting", "threadingTimeline"),
         "threadingTimeline": ("defaultTimeoutMinutes", "settings"),
     }
-    file_prefix: ClassVar[str] = "messaging-defaults"
+    import_folder: ClassVar[str] = "messaging"
 
     impact_codes: ClassVar[Mapping[str, str]] = {
         "default-profile-changed": (

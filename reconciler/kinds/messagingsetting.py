@@ -48,7 +48,7 @@ class MessagingSettingKind(LedgerKind):
         "event": ("typing",),
         "event.typing.on": ("inbound", "outbound"),
     }
-    file_prefix: ClassVar[str] = "messaging-setting-"
+    import_folder: ClassVar[str] = "messaging-settings"
 
 
 MESSAGING_SETTING = MessagingSettingKind()

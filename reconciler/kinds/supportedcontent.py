@@ -50,7 +50,7 @@ class SupportedContentKind(LedgerKind):
         "mediaTypes": ("allow",),
         "mediaTypes.allow": DIRECTIONS,
     }
-    file_prefix: ClassVar[str] = "supported-content-"
+    import_folder: ClassVar[str] = "supported-content"
 
     def canonical_set_item(self, item: Any) -> Any:
         """Media types ignore letter case (RFC 2046): compared in lower case."""

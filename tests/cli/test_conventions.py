@@ -127,9 +127,9 @@ def test_import_quiet_prints_the_summary_only(planning, monkeypatch, capsys) -> 
     capsys.readouterr()
     assert run(["--sandbox", "import", "-q", "--out-dir", "imported"]) == 0
     assert capsys.readouterr().out == (
-        "Imported 9 of 9 channel(s) from sandbox into imported/; 0 skipped.\n"
+        "Imported 9 of 9 object(s) from sandbox into imported/; 0 skipped.\n"
     )
-    assert len(list(Path("imported").glob("*.yaml"))) == 9
+    assert len(list(Path("imported").rglob("*.yaml"))) == 9
 
 
 def action(name: str) -> ActionResult:

@@ -272,12 +272,15 @@ def test_profiles_settings_defaults_and_a_deployment_through_their_whole_life(
         code = run(["import", "--out-dir", "imported", "--adopt", "--yes"])
         result = capsys.readouterr()
         assert code == 0, result.out + result.err
-        names = sorted(p.name for p in Path("imported").iterdir())
-        assert "messaging-defaults.yaml" in names
-        assert "supported-content-images-only.yaml" in names
-        assert "messaging-setting-standard.yaml" in names
-        assert "web-deployment-shop.yaml" in names
-        shop_spec = Path("imported/web-deployment-shop.yaml").read_text()
+        names = sorted(
+            p.relative_to("imported").as_posix() for p in Path("imported").rglob("*.yaml")
+        )
+        # Each kind in its folder: the folder says the kind.
+        assert "messaging/defaults.yaml" in names
+        assert "supported-content/images-only.yaml" in names
+        assert "messaging-settings/standard.yaml" in names
+        assert "web/shop.yaml" in names
+        shop_spec = Path("imported/web/shop.yaml").read_text()
         assert "name: Images only" in shop_spec
         assert "name: Sales Inbound Message" in shop_spec
         assert run(["validate", "imported"]) == 0
