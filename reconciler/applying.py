@@ -147,7 +147,13 @@ class ApplyResult:
             return "declined"
         if self.interrupted:
             return "interrupted"
-        unapplied = self.failed or self.conflicts or self.halted or self.outbox_error
+        unapplied = (
+            self.failed
+            or self.conflicts
+            or self.halted
+            or self.outbox_error
+            or any(r.after_write_error for r in self.results)
+        )
         return "failed" if unapplied else "succeeded"
 
 
@@ -327,11 +333,25 @@ async def apply_with_backend(
             )
             return intent_id
 
+        async def before_step(
+            action: Action, intent_id: str, step: str, facts: Mapping[str, Any]
+        ) -> None:
+            audit.append(
+                AuditKind.STEP,
+                {
+                    "intentId": intent_id,
+                    "resourceKind": action.resource_kind,
+                    "name": action.name,
+                    "step": step,
+                    **facts,
+                },
+            )
+
         async def on_result(result: ActionResult) -> None:
             nonlocal done
             done += 1
             event = None
-            if result.succeeded and result.channel_id:
+            if result.succeeded and result.channel_id and result.announce:
                 key = (result.resource_kind, kinds.get(result.resource_kind).identity(result.name))
                 revision = (
                     deleted_revision.get(key)
@@ -362,7 +382,12 @@ async def apply_with_backend(
 
         options = ExecuteOptions(owner=plan.owner, parallelism=request.parallelism)
         results = await Executor(backend, options, clock=clock).run(
-            executable, on_result=on_result, stop=stop, abort=abort, before_write=before_write
+            executable,
+            on_result=on_result,
+            stop=stop,
+            abort=abort,
+            before_write=before_write,
+            before_step=before_step,
         )
         outcomes = [*state.unrecorded, *await bounded(state.sends, budget)]
         outcomes += await earlier_outcomes(earlier, budget)
