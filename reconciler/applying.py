@@ -49,13 +49,14 @@ from reconciler.backend import Backend
 from reconciler.errors import PlanError
 from reconciler.events import channel_event, reconcile_completed
 from reconciler.executor import ActionResult, ActionStatus, ExecuteOptions, Executor
+from reconciler.genesys.settings import SANDBOX_BASE_URL
 from reconciler.interpolate import SpecContext
 from reconciler.model import Spec
 from reconciler.planner import Action, ActionKind, Plan, PlanOptions, spec_digest, targeted
 from reconciler.planner.redact import restore, split_path
 from reconciler.planner.staleness import stale_channels
 from reconciler.planning import plan_against, read_live
-from reconciler.run_control import Signals, apply_lock, probe_writable
+from reconciler.run_control import Signals, apply_lock, org_lock, probe_writable
 from reconciler.webhooks import (
     DeliveryOutcome,
     DeliveryState,
@@ -490,7 +491,10 @@ def run_apply(
                 await sink.aclose()
         return result
 
-    with apply_lock(key, request.argv):
+    sandboxed = settings.api_url == SANDBOX_BASE_URL  # the org is this folder's state file
+    chosen = request.context.environment if request.context is not None else None
+    lock = org_lock(settings.api_url, chosen, env, local_key=key if sandboxed else "")
+    with apply_lock(lock, request.argv):
         return asyncio.run(main())
 
 

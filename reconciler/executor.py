@@ -27,11 +27,12 @@ answer) is settled by reading before writing again:
 Two runs from two checkouts may create one name at the same moment, and for a kind whose
 server allows duplicate names (``CreateSafety.LOOKUP_ONLY``) both creates succeed; a server
 that refuses duplicates answers the later one 409, settled as above. So after every create
-of a lookup-only kind the executor looks the name up again (``ResourceAdapter.named``): when more than one object of that name carries
-this owner's marker, every run picks the same survivor (``model.creation_order``: the earliest
-``dateCreated``, then the lowest id). The run whose object lost deletes its own twin (the
-intent of that delete is recorded first, through ``before_step``), announces nothing for it
-and takes the survivor as its result. Only a run's own object is ever deleted this way.
+of a lookup-only kind the executor looks the name up again (``ResourceAdapter.named``): when
+more than one object of that name carries this owner's marker, every run picks the same
+survivor (``model.creation_order``: the earliest ``dateCreated``, then the lowest id). The
+run whose object lost deletes its own twin (the intent of that delete is recorded first,
+through ``before_step``), announces nothing for it and takes the survivor as its result.
+Only a run's own object is ever deleted this way.
 
 An adapter whose action is several writes calls ``backend.before_write`` ahead of each; the
 executor hands those to ``before_step`` (the apply audits each as an intent) and lists the
