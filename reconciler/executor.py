@@ -425,15 +425,11 @@ class Executor:
             )
             return outcome
         await before_write("twin.delete", id=ours.id, survivor=survivor.id)
-        with contextlib.suppress(NotFoundError):
-            await adapter.delete(ours.id)
+        await self._delete_twin(action, ours)
         wrote("twin.delete", id=ours.id, survivor=survivor.id)
         outcome.twin = {"id": ours.id, "survivor": survivor.id, "deleted": True}
         outcome.announce = False
-        try:
-            current = await adapter.get(survivor.id)
-        except NotFoundError:
-            current = survivor
+        current = await self._survivor_made(action, survivor)
         outcome.channel = current
         outcome.note = _joined(
             outcome.note,
@@ -502,6 +498,47 @@ class Executor:
             f"a {kinds.get(channel.kind).label} named {channel.name!r} already exists "
             f"(id {channel.id}, {whose}{differs}); it was not created by this plan: run plan again"
         )
+
+    async def _delete_twin(self, action: Action, ours: LiveResource) -> None:
+        """Delete this run's own twin. Right after a create, a read by id may still answer
+        404 (the adapter then calls it gone): gone only once the listing no longer shows it."""
+        adapter = self._adapter(action)
+        current = ours.id
+        for round_number in range(1, self._options.max_rounds + 1):
+            if round_number > 1:
+                await self._backoff(round_number)
+            with contextlib.suppress(NotFoundError, OutcomeUnknownError):
+                await adapter.delete(current)
+            left = [r for r in await adapter.named(action.name) if _origin(r) == _origin(ours)]
+            if not left:
+                return
+            current = left[0].id  # what is left of it (a configuration without deployment)
+        label = kinds.get(action.resource_kind).label
+        raise ActionFailed(
+            f"create of {label} {action.name!r}: another run created it at the same moment and "
+            f"its {label} is older; this run's twin (id {ours.id}) could not be deleted in "
+            f"{self._options.max_rounds} rounds: the next plan deletes it"
+        )
+
+    async def _survivor_made(self, action: Action, survivor: LiveResource) -> LiveResource:
+        """The survivor as its run finishes making it: the other run may be between its
+        writes (a web deployment's configuration made, its deployment not yet), so it is read
+        again, a bounded number of rounds, until it holds the desired content."""
+        adapter = self._adapter(action)
+        origin = survivor.origin_id or survivor.id
+        body = _body(action)
+        current = survivor
+        for round_number in range(1, self._options.max_rounds + 1):
+            if round_number > 1:
+                await self._backoff(round_number)
+            listed = [
+                r for r in await adapter.named(action.name) if (r.origin_id or r.id) == origin
+            ]
+            if listed:
+                current = listed[0]
+            if _same_content(current, body):
+                return current
+        return current
 
     # -- update / adopt -------------------------------------------------------------------
 
@@ -602,6 +639,10 @@ class Executor:
             f"delete of {action.name!r}: outcome still unknown after "
             f"{self._options.max_rounds} rounds; run apply again"
         )
+
+
+def _origin(resource: LiveResource) -> str:
+    return resource.origin_id or resource.id
 
 
 _PAST = {

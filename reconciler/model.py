@@ -99,6 +99,10 @@ class LiveResource:
     body: dict[str, Any]
     date_created: str = ""
     date_modified: str = ""
+    #: The id of the object's first write, stable from the moment it exists (a web
+    #: deployment's configuration id, while ``id`` becomes the deployment's once there is one);
+    #: "" when it is ``id``. Twins are ordered by it, so every run's view agrees.
+    origin_id: str = ""
 
     @property
     def name(self) -> str:
@@ -145,11 +149,13 @@ class LiveChannel(LiveResource):
 
 def creation_order(resource: LiveResource) -> tuple[int, str, str]:
     """The order that picks the survivor among twins (objects of one name and owner that two
-    runs created at the same moment): the earliest ``date_created``, then the lowest id. Every
+    runs created at the same moment): the earliest ``date_created``, then the lowest id (of
+    the first write: ``origin_id``). Every
     run computes it the same way from what it lists, so they agree on the one to keep. An
     unreadable date sorts after every readable one."""
     stamp = _instant(resource.date_created)
-    return (0, stamp, resource.id) if stamp else (1, "", resource.id)
+    origin = resource.origin_id or resource.id
+    return (0, stamp, origin) if stamp else (1, "", origin)
 
 
 def _instant(value: str) -> str:

@@ -676,6 +676,7 @@ class WebDeploymentAdapter:
             revision=revision,
             body=body,
             date_created=created if isinstance(created, str) else "",
+            origin_id=config_id,
         )
 
     async def _version(self, config_id: str, version: Any) -> dict[str, Any] | None:
