@@ -118,13 +118,13 @@ class PacedTransport(httpx.AsyncBaseTransport):
         limiter: RateLimiter,
         clock: Callable[[], float] = time.monotonic,
         deadline_seconds: float | None = None,
-        max_body_bytes: int = MAX_BODY_BYTES,
+        max_body_bytes: int | None = None,
     ) -> None:
         self._inner = inner
         self._limiter = limiter
         self._clock = clock
         self._deadline_seconds = deadline_seconds
-        self._max_body_bytes = max_body_bytes
+        self._max_body_bytes = MAX_BODY_BYTES if max_body_bytes is None else max_body_bytes
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         paced = not request.extensions.get(TOKEN_REQUEST_EXTENSION)
