@@ -381,7 +381,12 @@ class WebDeploymentAdapter:
         ref = deployment.get("configuration") or {}
         config_id = str(ref.get("id", ""))
         await before_write("deployment.delete", deploymentId=object_id, configurationId=config_id)
-        await self._session.request("DELETE", f"{DEPLOYMENTS}/{_id(object_id)}")
+        try:
+            await self._session.request("DELETE", f"{DEPLOYMENTS}/{_id(object_id)}")
+        except NotFoundError:
+            # Gone: by this request's earlier attempt (its answer lost), or by someone else.
+            wrote("deployment.delete", deploymentId=object_id, found="already gone")
+            raise
         wrote("deployment.delete", deploymentId=object_id)
         await self._until_gone(f"{DEPLOYMENTS}/{_id(object_id)}", "deployment", object_id)
         others = await self._cursor(DEPLOYMENTS, {})
@@ -570,6 +575,8 @@ class WebDeploymentAdapter:
         try:
             await self._session.request("DELETE", _config_path(config_id))
         except NotFoundError:
+            # Gone: by this request's earlier attempt (its answer lost), or by someone else.
+            wrote("configuration.delete", configurationId=config_id, found="already gone")
             return
         wrote("configuration.delete", configurationId=config_id)
         await self._until_gone(
