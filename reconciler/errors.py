@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 
 #: The longest error line the reconciler shows for one object (an action's error, a recovery's).
-MAX_LINE = 300
+MAX_LINE = 400
 
 
 def one_line(text: str, limit: int = MAX_LINE) -> str:
