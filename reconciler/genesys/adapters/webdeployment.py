@@ -715,13 +715,20 @@ class WebDeploymentAdapter:
             )
         )
         object_id = str(deployment["id"]) if deployment is not None else ORPHAN + config_id
-        created = (draft or config).get("dateCreated")
+        # The configuration's creation: the earliest date among its versions read (a draft's
+        # dateCreated is its version's, which a server may renew when it publishes).
+        dates = [
+            str(v["dateCreated"])
+            for v in (draft, served)
+            if v is not None and isinstance(v.get("dateCreated"), str)
+        ]
+        created = min(dates) if dates else ""
         return LiveResource(
             kind=self.kind,
             id=object_id,
             revision=revision,
             body=body,
-            date_created=created if isinstance(created, str) else "",
+            date_created=created,
             origin_id=config_id,
         )
 
