@@ -409,15 +409,19 @@ class Executor:
         adapter = self._adapter(action)
         owner = self._options.owner
         listed = await adapter.named(action.name)
-        twins = [r for r in listed if r.managed_by == owner and r.key == ours.key]
-        if all(r.id != ours.id for r in twins):
-            twins.append(ours)  # a lagging listing may not show it yet
+        # One entry per object, by the id of its first write: a lagging listing may show our
+        # own object as it was a moment ago (a web deployment's configuration alone), or not
+        # at all; that is never a twin.
+        twins = {_origin(ours): ours}
+        for resource in listed:
+            if resource.managed_by == owner and resource.key == ours.key:
+                twins.setdefault(_origin(resource), resource)
         if len(twins) < 2:
             return outcome
-        survivor = min(twins, key=creation_order)
+        survivor = min(twins.values(), key=creation_order)
         label = kinds.get(action.resource_kind).label
-        if survivor.id == ours.id:
-            others = ", ".join(sorted(r.id for r in twins if r.id != ours.id))
+        if _origin(survivor) == _origin(ours):
+            others = ", ".join(sorted(r.id for o, r in twins.items() if o != _origin(ours)))
             outcome.note = _joined(
                 outcome.note,
                 f"another run created the same {label} at the same moment (id {others}); this "

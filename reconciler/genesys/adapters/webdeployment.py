@@ -657,7 +657,10 @@ class WebDeploymentAdapter:
         draft: Mapping[str, Any] | None,
     ) -> LiveResource:
         config = served if served is not None else draft or {}
-        config_id = str((draft or config).get("id", ""))
+        # The deployment's reference names it when neither version could be read (a lagging
+        # listing, a configuration that reads 404 right after its create).
+        ref = (deployment or {}).get("configuration") or {}
+        config_id = str((draft or config).get("id", "") or ref.get("id", ""))
         served_version = str(served["version"]) if served is not None else None
         draft_content = _content(draft) if draft is not None else None
         served_content = _content(served) if served is not None else None
