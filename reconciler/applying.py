@@ -23,12 +23,13 @@ The order is the safety contract:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import json
 import os
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -44,6 +45,7 @@ from reconciler.artifacts import (
     write_atomic,
 )
 from reconciler.audit import AuditKind, AuditLog
+from reconciler.audit.intents import open_intents
 from reconciler.audit.paths import default_audit_path
 from reconciler.backend import Backend
 from reconciler.errors import PlanError
@@ -52,11 +54,14 @@ from reconciler.executor import ActionResult, ActionStatus, ExecuteOptions, Exec
 from reconciler.genesys.settings import SANDBOX_BASE_URL
 from reconciler.interpolate import SpecContext
 from reconciler.model import Spec
+from reconciler.notices import ApplyOutcome, Notice, apply_notice, run_url
 from reconciler.planner import Action, ActionKind, Plan, PlanOptions, spec_digest, targeted
 from reconciler.planner.redact import restore, split_path
 from reconciler.planner.staleness import stale_channels
 from reconciler.planning import plan_against, read_live
+from reconciler.policies import NO_POLICIES, Policies, approved, unapproved
 from reconciler.run_control import Signals, apply_lock, org_lock, probe_writable
+from reconciler.waits import WaitBoard, Waiting, watching
 from reconciler.webhooks import (
     DeliveryOutcome,
     DeliveryState,
@@ -64,6 +69,7 @@ from reconciler.webhooks import (
     default_outbox_path,
     from_env,
 )
+from reconciler.webhooks.notify import NoticeSender, notice_sender
 
 if TYPE_CHECKING:
     import httpx
@@ -91,6 +97,17 @@ class ApplyRequest:
     #: Seconds the end of a run waits for webhook deliveries; the rest wait in the outbox
     #: (None: ``DEFAULT_WEBHOOK_BUDGET``).
     webhook_budget: float | None = None
+    #: ``--allow-impact``: impact codes approved for this run (an ``approve`` policy of the
+    #: environment holds back every other one it names).
+    allowed_impacts: tuple[str, ...] = ()
+    #: ``notices:`` of the --env file (Slack and Teams), and that file's name for messages.
+    notices: Mapping[str, Any] = field(default_factory=dict)
+    notices_file: str = ""
+
+    @property
+    def policies(self) -> Policies:
+        found = self.context.policies if self.context is not None else None
+        return found if isinstance(found, Policies) else NO_POLICIES
 
 
 class ApplyHooks(Protocol):
@@ -101,6 +118,15 @@ class ApplyHooks(Protocol):
     def started(self, plan: Plan, total: int) -> None: ...
 
     def finished(self, result: ActionResult, done: int, total: int, rate_wait: float) -> None: ...
+
+    @property
+    def progress_interval(self) -> float | None:
+        """Seconds between two lines about long waits (None: no such lines)."""
+        ...
+
+    def waiting(self, waits: Sequence[Waiting]) -> None: ...
+
+    def stopping(self, signal: str, running: int, *, now: bool) -> None: ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -122,6 +148,9 @@ class ApplyResult:
     outbox_error: str = ""
     audit_head: str = ""
     warnings: tuple[str, ...] = ()
+    #: The plan had no action to execute and no conflict, and no earlier run left anything to
+    #: settle: no audit run was started.
+    nothing_to_do: bool = False
 
     @property
     def attempted(self) -> int:
@@ -246,22 +275,50 @@ async def prepare_plan(
 ) -> Plan:
     """The plan to execute: the saved one if it still holds (and, with ``plan_key``, is
     signed with it), else a fresh one."""
+    context = request.context
+    managed = context.managed_kinds if context is not None else frozenset()
+    env_name = context.environment if context is not None else None
     if request.plan_path is None:
-        plan = await plan_against(specs, backend, options=request.options, now=now)
+        plan = await plan_against(
+            specs,
+            backend,
+            options=request.options,
+            now=now,
+            managed=managed,
+            environment=env_name,
+        )
     else:
         plan = read_plan(request.plan_path, plan_key=plan_key)
         chosen = request.context.environment if request.context is not None else None
         check_saved_plan(plan, specs, backend.environment, chosen)
         plan = with_write_only_values(plan, specs)
-        live, _catalog = await read_live(backend, specs)
+        live, _catalog = await read_live(backend, specs, managed=managed, environment=env_name)
         stale = stale_channels(plan, live)
         if stale:
             raise PlanError(
-                f"the plan is stale, refusing it whole ({len(stale)} channel(s) changed since "
-                "it was made): " + "; ".join(stale) + "; run plan again"
+                f"the plan is stale, refusing it whole ({len(stale)} object(s) changed since "
+                "it was made): " + "; ".join(stale) + "; nothing was applied: run plan again "
+                "and review it"
             )
     check_plan(plan, expect_digest=request.expect_digest, force=request.force)
+    check_approvals(plan, request.policies, request.allowed_impacts)
     return plan
+
+
+def check_approvals(plan: Plan, policies: Policies, allowed: Sequence[str]) -> None:
+    """Refuse a plan with a customer impact that an ``approve`` policy names, unless
+    ``--allow-impact`` approves its code (saved plans too: impacts are assessed again)."""
+    missing = unapproved(policies, plan.changes, allowed)
+    if not missing:
+        return
+    codes = sorted({item.impact.code for item in missing})
+    flags = " ".join(f"--allow-impact {code}" for code in codes)
+    rules = ", ".join(sorted({item.policy.label for item in missing}))
+    raise PlanError(
+        f"refusing the plan: {len(missing)} change(s) need approval by policy {rules}: "
+        + "; ".join(item.describe() for item in missing)
+        + f"; nothing was applied. Approve them with {flags} (recorded in the audit log)"
+    )
 
 
 async def apply_with_backend(
@@ -277,10 +334,17 @@ async def apply_with_backend(
     wall_clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
     env: Mapping[str, str] | None = None,
     signals: Signals | None = None,
+    notices: NoticeSender | None = None,
 ) -> ApplyResult:
     """Steps 2 to 4 of the module docstring, on an open backend and sink (``signals``: which
-    one stopped the run, for apply.json)."""
+    one stopped the run, for apply.json; ``notices``: Slack and Teams, told of a failed or
+    unfinished run and of applied changes with customer impact)."""
     environment = backend.environment
+    running = 0  # actions whose first write is under way, for the stopping line
+    if signals is not None:
+        signals.listeners.append(
+            lambda name, now: hooks.stopping(name, running, now=now)  # at once, on the loop
+        )
     key = files_key(request, environment)
     audit_path = request.audit_log or default_audit_path(key, environment)
     probe_writable(request.out_dir, "to --out", folder=True)
@@ -296,8 +360,21 @@ async def apply_with_backend(
         return ApplyResult(plan=plan, run_id=run_id, declined=True)
     started = clock()
     executable = [a for a in plan.actions if a.executable]
+    # Nothing to execute, nothing to settle, no conflict to report as a failed run (a
+    # conflict-only run is audited and announced like any failed one): no audit run.
+    if not executable and not plan.conflicts and not await _leftovers(audit_path, outbox):
+        idle = ApplyResult(
+            plan=plan,
+            run_id=run_id,
+            nothing_to_do=True,
+            report_path=request.out_dir / "apply.json",
+            duration_ms=int((clock() - started) * 1000),
+        )
+        write_atomic(request.out_dir / "apply.json", apply_json_text(idle))
+        return idle
     sources = {(a.resource_kind, a.key): a.source or "" for a in plan.actions}
     changed = {(a.resource_kind, a.key): tuple(c.path for c in a.changes) for a in plan.actions}
+    impacts = {(a.resource_kind, a.key): [i.to_json() for i in a.impacts] for a in plan.actions}
     deleted_revision = {
         (a.resource_kind, a.key): a.live.revision
         for a in plan.actions
@@ -306,19 +383,30 @@ async def apply_with_backend(
     state = RunState()
     budget = DEFAULT_WEBHOOK_BUDGET if request.webhook_budget is None else request.webhook_budget
     done = 0
-    with AuditLog.open(audit_path, run_id=run_id) as audit:
+    board = WaitBoard(clock)
+    with (
+        watching(board),
+        waits_reported(board, hooks, stop),
+        AuditLog.open(audit_path, run_id=run_id) as audit,
+    ):
         audit.run_start(
             environment=environment,
             argv=request.argv,
             plan_digest=plan.digest,
             env=env,
-            extra={"planSummary": plan.summary, "savedPlan": request.plan_path is not None},
+            extra={
+                "planSummary": plan.summary,
+                "savedPlan": request.plan_path is not None,
+                **approval_record(plan, request),
+            },
         )
         await recover(audit, backend, sink, state, environment, run_id, wall_clock)
         earlier = asyncio.ensure_future(sink.resend_pending(frozenset(state.queued)))
         hooks.started(plan, len(executable))
 
         async def before_write(action: Action) -> str:
+            nonlocal running
+            running += 1
             intent_id = uuid.uuid4().hex
             audit.append(
                 AuditKind.INTENT,
@@ -349,8 +437,10 @@ async def apply_with_backend(
             )
 
         async def on_result(result: ActionResult) -> None:
-            nonlocal done
+            nonlocal done, running
             done += 1
+            if result.intent_id:  # it had started (before_write ran for it)
+                running -= 1
             event = None
             if result.succeeded and result.channel_id and result.announce:
                 key = (result.resource_kind, kinds.get(result.resource_kind).identity(result.name))
@@ -371,6 +461,7 @@ async def apply_with_backend(
                     resource_kind=result.resource_kind,
                     details=result.details,
                     revision=revision,
+                    impacts=impacts.get(key, ()),
                 )
                 # Durably queued before the success is recorded: no kill between the two
                 # loses the event (the outbox holds it; the next run sends it).
@@ -422,6 +513,11 @@ async def apply_with_backend(
         outcomes += await bounded(
             [(completed, asyncio.ensure_future(sink.emit(completed)))], budget
         )
+        if notices is not None:
+            link = run_url(os.environ if env is None else env)
+            notice = apply_notice(notice_outcome(partial), link=link)
+            if notice is not None:
+                outcomes += await send_bounded(notices, notice, budget)
         for outcome in outcomes:
             if outcome.state is not DeliveryState.SKIPPED:  # no WEBHOOK_URL: nothing to record
                 audit.webhook(outcome)
@@ -446,6 +542,102 @@ async def apply_with_backend(
     return result
 
 
+async def _leftovers(audit_path: Path, outbox: Any) -> bool:
+    """Whether an earlier run left work for this one: an intent to settle, an event to send."""
+    if await asyncio.to_thread(open_intents, audit_path):
+        return True
+    return outbox is not None and bool(await asyncio.to_thread(outbox.pending))
+
+
+@contextlib.contextmanager
+def waits_reported(board: WaitBoard, hooks: ApplyHooks, stop: asyncio.Event) -> Iterator[None]:
+    """For the ``with`` block: the waits that last are handed to ``hooks.waiting`` at most
+    every ``hooks.progress_interval`` seconds, and ``stop`` ends every wait at once."""
+
+    async def report(interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            current = board.current(at_least=interval / 2)
+            if current:
+                hooks.waiting(current)
+
+    async def stop_waits() -> None:
+        await stop.wait()
+        board.stop()
+
+    tasks = [asyncio.ensure_future(stop_waits())]
+    interval = hooks.progress_interval
+    if interval is not None and interval > 0:
+        tasks.append(asyncio.ensure_future(report(interval)))
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+
+
+def notice_outcome(result: ApplyResult) -> ApplyOutcome:
+    """What a Slack or Teams notice says of a run: its counts, what went wrong, and the
+    applied changes that affected live customers."""
+    by_key = {(a.resource_kind, a.key): a for a in result.plan.actions}
+    problems: list[str] = []
+    impacts: list[str] = []
+    for item in result.results:
+        label = kinds.get(item.resource_kind).label
+        action = by_key.get((item.resource_kind, kinds.get(item.resource_kind).identity(item.name)))
+        if item.status is ActionStatus.FAILED:
+            problems.append(f"{item.kind.value} {label} {item.name!r} failed: {item.error}")
+        elif item.succeeded and action is not None:
+            impacts.extend(
+                f"{item.kind.value} {label} {item.name!r}: [{i.code}] {i.message}"
+                for i in action.impacts
+            )
+    for conflict in result.conflicts:
+        label = kinds.get(conflict.resource_kind).label
+        problems.append(f"not applied: conflict {label} {conflict.name!r}: {conflict.reason}")
+    if result.halted:
+        problems.append(result.halted)
+    return ApplyOutcome(
+        run_id=result.run_id,
+        environment=result.plan.environment,
+        status=result.status,
+        succeeded=result.succeeded,
+        failed=result.failed,
+        not_started=sum(1 for r in result.results if r.status is ActionStatus.SKIPPED),
+        problems=tuple(problems),
+        impacts=tuple(impacts),
+    )
+
+
+async def send_bounded(
+    sender: NoticeSender, notice: Notice, budget: float
+) -> list[DeliveryOutcome]:
+    """Send a notice within the delivery budget; past it, it stays pending in the outbox."""
+    try:
+        return await asyncio.wait_for(sender.send(notice), timeout=max(budget, 0.001))
+    except asyncio.TimeoutError:
+        return [
+            DeliveryOutcome(
+                webhook_id=notice.notice_id(target.service),
+                event_type=f"notice.{notice.topic}",
+                state=DeliveryState.PENDING,
+                error=f"delivery time budget ({budget:.0f} s) spent; kept in the outbox",
+            )
+            for target in sender.targets
+        ]
+
+
+def approval_record(plan: Plan, request: ApplyRequest) -> dict[str, Any]:
+    """What the run-start audit line says of ``--allow-impact`` (beside its actor): the codes
+    given and each impact they approved."""
+    if not request.allowed_impacts:
+        return {}
+    return {
+        "allowedImpacts": list(request.allowed_impacts),
+        "impactApprovals": approved(request.policies, plan.changes, request.allowed_impacts),
+    }
+
+
 def files_key(request: ApplyRequest, environment: str) -> str:
     """The name default files of this run follow: the ``--env`` name when one is chosen (two
     orgs in one region never share a file), else the environment (region) label."""
@@ -468,6 +660,9 @@ def run_apply(
 
     specs = load_valid_specs(list(request.paths), request.context)
     key = files_key(request, settings.environment)
+    outbox_path = request.outbox or default_outbox_path(key)
+    # Slack and Teams URLs are checked before any write, as WEBHOOK_URL is.
+    notices = notice_sender(request.notices, env, outbox_path, file=request.notices_file)
     if request.audit_log is None:  # the embedded sandbox's log stays under .reconciler/
         request = dataclasses.replace(
             request,
@@ -491,6 +686,7 @@ def run_apply(
                         abort=signals.abort,
                         env=env,
                         signals=signals,
+                        notices=notices,
                     )
             finally:
                 await sink.aclose()
@@ -519,6 +715,7 @@ def apply_json_text(result: ApplyResult) -> str:
         "duration_ms": result.duration_ms,
         "rate_wait_seconds": round(result.rate_wait_seconds, 3),
         "audit_log": result.audit_path.as_posix() if result.audit_path else None,
+        "nothing_to_do": result.nothing_to_do,
         "audit_head": result.audit_head or None,
         "halted": result.halted or None,
         "signal": result.signal or None,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import enum
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
 from reconciler.model import LiveResource
@@ -83,9 +83,10 @@ class ResourceAdapter(Protocol):
         """Wait until a written object is ready (Active); adapters without waits return it."""
         ...
 
-    async def catalog(self) -> Mapping[str, Sequence[tuple[str, str]]]:
-        """Objects this kind's specs may refer to by name that are not kinds (flows...), as
-        ``{target: [(id, name), ...]}``; empty for kinds without such references."""
+    async def catalog(self, targets: Collection[str]) -> Mapping[str, Sequence[tuple[str, str]]]:
+        """Objects this kind's specs refer to by name that are not kinds (flows...), as
+        ``{target: [(id, name), ...]}``, for the ``targets`` a spec names by name only (the
+        planner never asks for a listing no spec needs); empty for kinds without them."""
         ...
 
     async def settle_steps(
@@ -130,7 +131,7 @@ class SimpleAdapter:
     async def settle(self, resource: LiveResource) -> LiveResource:
         return resource
 
-    async def catalog(self) -> Mapping[str, Sequence[tuple[str, str]]]:
+    async def catalog(self, targets: Collection[str]) -> Mapping[str, Sequence[tuple[str, str]]]:
         return {}
 
     async def settle_steps(

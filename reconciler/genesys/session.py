@@ -19,8 +19,8 @@ from typing import Any, TypeVar
 import httpx
 
 from reconciler import __version__
-from reconciler.errors import OutcomeUnknownError, TransportError
-from reconciler.genesys import responses
+from reconciler.errors import OutcomeUnknownError, PermissionDeniedError, TransportError
+from reconciler.genesys import permissions, responses
 from reconciler.genesys.auth import TOKEN_REQUEST_EXTENSION, ClientCredentialsAuth
 from reconciler.genesys.pacing import RateLimiter
 from reconciler.genesys.retry import (
@@ -38,6 +38,7 @@ from reconciler.genesys.transport import (
     BodyTooLarge,
     PacedTransport,
 )
+from reconciler.waits import wrote
 
 T = TypeVar("T")
 
@@ -144,6 +145,7 @@ class GenesysSession:
     ) -> httpx.Response:
         """Send with retries (see ``retry``); return a 2xx response or raise a typed error."""
         maybe_processed = False
+        write = method not in ("GET", "HEAD")
         last = self.policy.max_attempts
         for attempt in range(1, last + 1):
             request = self._http.build_request(
@@ -158,6 +160,8 @@ class GenesysSession:
                     raise TransportError(f"{method} {path}: {exc}") from None
                 raise OutcomeUnknownError(_unknown(f"{method} {path}: {exc}")) from None
             except httpx.HTTPError as exc:
+                if write:
+                    wrote()  # it may have arrived: this object's waits are no longer cut
                 delivery = (
                     classify_exception(exc)
                     if isinstance(exc, httpx.TransportError)
@@ -175,6 +179,8 @@ class GenesysSession:
                     raise TransportError(f"could not reach {lost}{_after(attempt)}") from None
                 await self._sleep(self.policy.backoff(attempt))
                 continue
+            if write:
+                wrote()  # sent (past the rate limit): a stopping run lets the object finish
             status = response.status_code
             if status < 300:
                 return response
@@ -184,7 +190,10 @@ class GenesysSession:
                     "redirects; check GENESYS_API_URL)"
                 )
             if status not in RETRYABLE_STATUSES:
-                raise responses.api_error(response)
+                refused = responses.api_error(response)
+                if isinstance(refused, PermissionDeniedError):
+                    refused = permissions.explain(refused)  # the permission, by name
+                raise refused
             error = responses.api_error(response)
             if status != 429:
                 maybe_processed = True

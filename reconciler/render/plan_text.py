@@ -151,6 +151,27 @@ def drift_summary_line(plan: Plan) -> str:
     )
 
 
+#: Marks an impact note in plan.md and notices (UTF-8 files and payloads).
+IMPACT_MARK = "⚠ customer impact"
+#: The same mark on a terminal, in ASCII: a console's code page may lack the sign.
+IMPACT_MARK_TEXT = "!! customer impact"
+
+
+def impact_lines(action: Action, mark: str = IMPACT_MARK_TEXT) -> list[str]:
+    """``!! customer impact [code]: message`` per impact of one action."""
+    return [f"{mark} [{impact.code}]: {impact.message}" for impact in action.impacts]
+
+
+def impact_summary_line(plan: Plan) -> str:
+    """``3 changes affect live customers.`` ('' when none does)."""
+    count = len(plan.impacted)
+    if not count:
+        return ""
+    if count == 1:
+        return "1 change affects live customers."
+    return f"{count} changes affect live customers."
+
+
 def note_lines(plan: Plan) -> list[str]:
     """``Note: web deployment "X": ...`` for every action that carries a warning."""
     return [
@@ -160,12 +181,26 @@ def note_lines(plan: Plan) -> list[str]:
     ]
 
 
+#: How many leftover objects the line names before "and N more".
+NAMED_LEFTOVERS = 10
+
+
 def unspecified_line(plan: Plan) -> str:
-    """How many managed objects no spec describes: a plan without ``--prune`` leaves them, and
-    says so rather than "No changes"."""
+    """Which managed objects no spec describes: a plan without ``--prune`` leaves them, and
+    says so rather than "No changes" (``2 managed objects have no spec: web deployment
+    "Old site", channel "Kiosk"; --prune would delete them.``). A saved plan knows only how
+    many there are."""
     count = plan.unspecified_managed
     objects = "object has" if count == 1 else "objects have"
-    return f"{count} managed {objects} no spec (and --prune would delete them)."
+    them = "it" if count == 1 else "them"
+    named = plan.unspecified[:NAMED_LEFTOVERS]
+    if not named:
+        return f"{count} managed {objects} no spec (and --prune would delete {them})."
+    listed = ", ".join(f"{kinds.get(kind).label} {show(name)}" for kind, name in named)
+    more = len(plan.unspecified) - len(named)
+    if more > 0:
+        listed += f" and {more} more"
+    return f"{count} managed {objects} no spec: {listed}; --prune would delete {them}."
 
 
 def unsafe_line(plan: Plan) -> str:
@@ -176,8 +211,9 @@ def unsafe_line(plan: Plan) -> str:
     )
 
 
-def render_plan_text(plan: Plan, *, color: bool = False) -> str:
-    """The whole terminal report, ending with a newline."""
+def render_plan_text(plan: Plan, *, color: bool = False, unchanged: bool = False) -> str:
+    """The whole terminal report, ending with a newline; ``unchanged`` (``-v``) lists the
+    objects in sync too, before the summary."""
     drift = plan.report is ReportKind.DRIFT
     title = "Drift report" if drift else "Plan"
     lines = [f"{title} for environment {show(plan.environment)}, owner {show(plan.owner)}", ""]
@@ -191,13 +227,19 @@ def render_plan_text(plan: Plan, *, color: bool = False) -> str:
         lines.append(paint(line, _COLOUR[action.kind], color))
         if action.kind in (ActionKind.UPDATE, ActionKind.ADOPT):
             lines.extend(f"    {text}" for text in change_lines(action))
+        lines.extend(paint(f"    {text}", "1;31", color) for text in impact_lines(action))
     if plan.changes:
         lines.append("")
     elif not drift and not plan.unspecified_managed:
-        lines.append("No changes: every spec matches its live channel.")
+        lines.append("No changes: every spec matches its live object.")
     if not drift and plan.unspecified_managed:
         lines.append(unspecified_line(plan))
     lines.extend(note_lines(plan))
+    if unchanged:
+        noop = [headline(a) for a in plan.actions if a.kind is ActionKind.NOOP]
+        lines.extend(paint(line, _COLOUR[ActionKind.NOOP], color) for line in noop)
+    if impact_summary_line(plan):
+        lines.append(paint(f"{IMPACT_MARK_TEXT}: {impact_summary_line(plan)}", "1;31", color))
     lines.append(paint(drift_summary_line(plan) if drift else summary_line(plan), "1", color))
     if plan.unsafe:
         lines.append(paint(unsafe_line(plan), "1;31", color))

@@ -22,6 +22,7 @@ import httpx
 
 from reconciler import __version__
 from reconciler.events import Event, WebhookSecret, signed_headers
+from reconciler.waits import WaitCancelled, started, waited
 from reconciler.webhooks.url import redact_url
 
 Clock = Callable[[], float]
@@ -34,15 +35,13 @@ class _RedactWebhookUrls(logging.Filter):
 
     def __init__(self) -> None:
         super().__init__()
-        self.urls: set[str] = set()
+        self.urls: dict[str, str] = {}  # URL -> how a log line shows it
         self.lock = threading.Lock()
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple) and self.urls:
             record.args = tuple(
-                redact_url(str(arg))
-                if isinstance(arg, httpx.URL) and str(arg) in self.urls
-                else arg
+                self.urls.get(str(arg), arg) if isinstance(arg, httpx.URL) else arg
                 for arg in record.args
             )
         return True
@@ -51,10 +50,11 @@ class _RedactWebhookUrls(logging.Filter):
 _LOG_FILTER = _RedactWebhookUrls()
 
 
-def hide_url_in_logs(url: str) -> None:
-    """Register ``url`` so httpx's request log shows it redacted (idempotent)."""
+def hide_url_in_logs(url: str, shown: str | None = None) -> None:
+    """Register ``url`` so httpx's request log shows it redacted, or as ``shown`` (a Slack or
+    Teams URL carries its secret in the path) (idempotent)."""
     with _LOG_FILTER.lock:
-        _LOG_FILTER.urls.add(str(httpx.URL(url)))
+        _LOG_FILTER.urls[str(httpx.URL(url))] = shown if shown is not None else redact_url(url)
         logger = logging.getLogger("httpx")
         if _LOG_FILTER not in logger.filters:
             logger.addFilter(_LOG_FILTER)
@@ -156,6 +156,7 @@ async def deliver(
     status: int | None = None
     error = ""
     attempts = 0
+    since = started()
     while attempts < policy.max_attempts:
         attempts += 1
         headers = {
@@ -188,7 +189,11 @@ async def deliver(
             delay = policy.delay(attempts, rng)
             if wait is not None:
                 delay = max(delay, min(wait, policy.max_delay))
-            await sleep(delay)
+            what = f"a retry of webhook event {event.type.value} ({error})"
+            try:
+                await waited(sleep(delay), what, since=since, final=True)
+            except WaitCancelled:  # the run is stopping: the outbox keeps it pending
+                break
     return DeliveryOutcome(
         webhook_id=event.webhook_id,
         event_type=event.type.value,

@@ -30,11 +30,11 @@ from reconciler.cli.app import (
 )
 from reconciler.cli.inputs import PlanningInputs, planning_inputs, spec_errors_reported
 from reconciler.errors import ConfigError
-from reconciler.planner import ActionKind, Plan, ReportKind, partial_note, unmatched_targets
+from reconciler.planner import Plan, ReportKind, partial_note, unmatched_targets
 from reconciler.planning import PlanRequest, PlanResult, run_plan
+from reconciler.policies import Policies, unapproved
 from reconciler.render.plan_text import (
     drift_summary_line,
-    headline,
     render_plan_text,
     summary_line,
 )
@@ -75,17 +75,15 @@ def format_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[...
 
 
 def plan_as_text(plan: Plan, *, level: int, color: bool) -> str:
-    """The terminal report at a verbosity level: the summary line alone with --quiet; with
-    --verbose the unchanged objects too."""
+    """The terminal report at a verbosity level: the summary line (and the partial-plan line)
+    with --quiet; with --verbose the unchanged objects too, before the summary."""
     if level == QUIET:
         drift = plan.report is ReportKind.DRIFT
-        return (drift_summary_line(plan) if drift else summary_line(plan)) + "\n"
-    text = render_plan_text(plan, color=color)
-    if plan.options.targets:
+        text = (drift_summary_line(plan) if drift else summary_line(plan)) + "\n"
+    else:
+        text = render_plan_text(plan, color=color, unchanged=level == VERBOSE)
+    if plan.options.targets:  # a partial plan says so, --quiet or not
         text += partial_note(plan.options.targets) + "\n"
-    if level == VERBOSE:
-        unchanged = [headline(a) for a in plan.actions if a.kind is ActionKind.NOOP]
-        text += "".join(f"{line}\n" for line in unchanged)
     return text
 
 
@@ -108,6 +106,8 @@ def _execute(inputs: PlanningInputs, report: ReportKind) -> PlanResult:
         out_dir=inputs.out_dir,
         report=report,
         context=inputs.context,
+        notices=inputs.environment.notices if inputs.environment is not None else {},
+        notices_file=inputs.environment.file if inputs.environment is not None else "",
     )
     try:
         settings = inputs.settings()
@@ -119,7 +119,24 @@ def _execute(inputs: PlanningInputs, report: ReportKind) -> PlanResult:
         return run_plan(request, settings, env=inputs.connection_env)
 
 
-def _report(result: PlanResult, *, output_format: str, level: int) -> None:
+def approval_lines(plan: Plan, policies: Any) -> list[str]:
+    """One line per impact code an ``approve`` policy holds back: apply needs its flag."""
+    if not isinstance(policies, Policies) or plan.report is not ReportKind.PLAN:
+        return []
+    by_code: dict[str, list[str]] = {}
+    rules: dict[str, str] = {}
+    for item in unapproved(policies, plan.changes, ()):
+        by_code.setdefault(item.impact.code, []).append(item.action.name)
+        rules[item.impact.code] = item.policy.label
+    return [
+        f"Approval needed: {len(names)} change(s) with impact {code} "
+        f"({', '.join(map(repr, names))}); policy {rules[code]} makes apply refuse them "
+        f"without --allow-impact {code}."
+        for code, names in sorted(by_code.items())
+    ]
+
+
+def _report(result: PlanResult, *, output_format: str, level: int, policies: Any = None) -> None:
     plan = result.plan
     if output_format == "text":
         color = use_color(sys.stdout, os.environ)
@@ -128,6 +145,8 @@ def _report(result: PlanResult, *, output_format: str, level: int) -> None:
         full_plan = result.json_path.as_posix()
         click.echo(plan_document(plan, output_format, full_plan=full_plan), nl=False)
     warn_unmatched(plan)
+    for line in approval_lines(plan, policies):
+        click.echo(line, err=output_format != "text")
     if result.audit_missing is not None:
         click.echo(
             f"warning: no audit log at {result.audit_missing.as_posix()}: drift cannot tell an "
@@ -147,6 +166,18 @@ def _report(result: PlanResult, *, output_format: str, level: int) -> None:
             f"written, so it is NOT kept: {result.webhook.error}",
             err=True,
         )
+    for notice in result.notices:
+        if notice.state is DeliveryState.PENDING:
+            click.echo(
+                f"warning: the {notice.event_type} notice was not delivered ({notice.error}); "
+                "it is kept in the outbox for 'reconciler webhooks redeliver'",
+                err=True,
+            )
+        elif notice.state is DeliveryState.UNRECORDED:
+            click.echo(
+                f"warning: the {notice.event_type} notice could not be kept: {notice.error}",
+                err=True,
+            )
     if result.webhook is not None and result.webhook.state is DeliveryState.PENDING:
         click.echo(
             "warning: the drift.detected webhook was not delivered; it is kept in the outbox "
@@ -187,7 +218,7 @@ def plan(
     """
     level = verbosity(quiet, verbose)
     result = _execute(inputs, ReportKind.PLAN)
-    _report(result, output_format=output_format, level=level)
+    _report(result, output_format=output_format, level=level, policies=inputs.context.policies)
     if detailed_exitcode and result.plan.has_changes:
         return EXIT_CHANGES
     return EXIT_OK

@@ -35,12 +35,13 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote
 
+from reconciler import waits as progress
 from reconciler.backend import CreateSafety, Resources, StepRecords, before_write, wrote
 from reconciler.errors import (
     ApiError,
@@ -92,17 +93,23 @@ class _Poll:
     """Polling on the session's clock: waits that double from ``first_delay`` up to
     ``max_delay``, and a deadline measured from the first look (contract §8.4)."""
 
-    def __init__(self, session: GenesysSession, waits: Waits) -> None:
+    def __init__(
+        self, session: GenesysSession, waits: Waits, what: str, *, final: bool = False
+    ) -> None:
         self._session = session
         self._waits = waits
         self._started = session.clock()
         self._delay = waits.first_delay
+        self._what = what  # for the progress lines of a long wait
+        self._since = progress.started()
+        self._final = final  # no write follows: a stopping run may cut it
 
     def expired(self, deadline: float) -> bool:
         return self._session.clock() - self._started >= deadline
 
     async def wait(self) -> None:
-        await self._session.sleep(self._delay)
+        sleep = self._session.sleep(self._delay)
+        await progress.waited(sleep, self._what, since=self._since, final=self._final)
         self._delay = min(self._delay * 2, self._waits.max_delay)
 
 
@@ -117,8 +124,8 @@ class WebDeploymentAdapter:
         self._max_pages = max_pages
         self.waits = waits or Waits()
 
-    def _poll(self) -> _Poll:
-        return _Poll(self._session, self.waits)
+    def _poll(self, what: str, *, final: bool = False) -> _Poll:
+        return _Poll(self._session, self.waits, what, final=final)
 
     # -- reading ------------------------------------------------------------------------
 
@@ -165,7 +172,7 @@ class WebDeploymentAdapter:
     async def find(self, name: str) -> LiveResource | None:
         """The pair with this name, waiting out listing lag for a bounded time."""
         key = WEB_DEPLOYMENT.identity(name)
-        poll = self._poll()
+        poll = self._poll(f"web deployment {name!r} to be listed")
         while True:
             for pair in await self.list():
                 if pair.key == key:
@@ -174,25 +181,30 @@ class WebDeploymentAdapter:
                 return None
             await poll.wait()
 
-    async def catalog(self) -> Mapping[str, Sequence[tuple[str, str]]]:
-        flows = await page_number_listing(
-            self._session,
-            FLOWS,
-            _entry,
-            item_id=lambda e: e[0],
-            page_size=100,
-            params={"type": FLOW_TYPE},
-            max_pages=self._max_pages,
-        )
-        profiles = await page_number_listing(
-            self._session,
-            SUPPORTED_CONTENT,
-            _entry,
-            item_id=lambda e: e[0],
-            page_size=100,
-            max_pages=self._max_pages,
-        )
-        return {"flow": flows, "supportedContent": profiles}
+    async def catalog(self, targets: Collection[str]) -> Mapping[str, Sequence[tuple[str, str]]]:
+        """The flows and supported content profiles, each read only when a spec names one by
+        name (``targets``): listing flows needs a permission a plan by ids does not."""
+        found: dict[str, Sequence[tuple[str, str]]] = {}
+        if "flow" in targets:
+            found["flow"] = await page_number_listing(
+                self._session,
+                FLOWS,
+                _entry,
+                item_id=lambda e: e[0],
+                page_size=100,
+                params={"type": FLOW_TYPE},
+                max_pages=self._max_pages,
+            )
+        if "supportedContent" in targets:
+            found["supportedContent"] = await page_number_listing(
+                self._session,
+                SUPPORTED_CONTENT,
+                _entry,
+                item_id=lambda e: e[0],
+                page_size=100,
+                max_pages=self._max_pages,
+            )
+        return found
 
     async def settle_steps(
         self, steps: Sequence[Mapping[str, Any]], resource: LiveResource | None
@@ -437,7 +449,7 @@ class WebDeploymentAdapter:
         fallback = shown if shown in rules.WRITABLE_STATUSES else "Active"
         target = str(facts.get(SETTLE_TO) or fallback)
         path = f"{DEPLOYMENTS}/{_id(str(deployment_id))}"
-        poll = self._poll()
+        poll = self._poll("its deployment to become Active", final=True)
         last = "not readable yet"
         while True:
             try:
@@ -493,7 +505,7 @@ class WebDeploymentAdapter:
     async def _find_configuration(self, name: str, owner: str) -> str | None:
         """The one configuration of this name and owner, waiting out listing lag."""
         key = WEB_DEPLOYMENT.identity(name)
-        poll = self._poll()
+        poll = self._poll("its configuration to be listed")
         while True:
             matches = [
                 str(d["id"])
@@ -514,7 +526,7 @@ class WebDeploymentAdapter:
         settled by reading the versions (an extra version is harmless, a missing one is not).
         """
         path = f"{_config_path(config_id)}/versions/draft"
-        poll = self._poll()
+        poll = self._poll("its configuration draft to become Active, to publish it")
         before = await self._latest(config_id, tolerate_missing=True)
         while True:
             status = "not readable yet"
@@ -585,7 +597,7 @@ class WebDeploymentAdapter:
         """The one deployment of this name and owner on ``config_id``, waiting out listing lag
         (the configuration alone is listed meanwhile: it is not the deployment)."""
         key = WEB_DEPLOYMENT.identity(name)
-        poll = self._poll()
+        poll = self._poll("its deployment to be listed")
         while True:
             matches = [
                 str(d["id"])
@@ -614,7 +626,7 @@ class WebDeploymentAdapter:
         )
 
     async def _until_gone(self, path: str, what: str, object_id: str) -> None:
-        poll = self._poll()
+        poll = self._poll(f"its {what} to be deleted")
         while True:
             try:
                 await self._session.request("GET", path)
