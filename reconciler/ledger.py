@@ -26,7 +26,7 @@ from typing import Any
 
 from reconciler import kinds
 from reconciler.audit.chain import AuditKind
-from reconciler.backend import Backend, CreateSafety, ResourceAdapter
+from reconciler.backend import Backend, CreateSafety, ResourceAdapter, Resources, StepRecords
 from reconciler.errors import AuditError
 from reconciler.kinds.ledger import OWNER
 from reconciler.model import LiveResource
@@ -95,6 +95,14 @@ class _OwnedAdapter:
     async def find(self, name: str) -> LiveResource | None:
         found = await self._inner.find(name)
         return None if found is None else self._mark(found)
+
+    async def named(self, name: str) -> Resources:
+        return [self._mark(r) for r in await self._inner.named(name)]
+
+    async def settle_steps(
+        self, steps: Sequence[Mapping[str, Any]], resource: LiveResource | None
+    ) -> StepRecords:
+        return await self._inner.settle_steps(steps, resource)
 
     async def create(self, body: Mapping[str, Any]) -> LiveResource:
         created = await self._inner.create(body)
