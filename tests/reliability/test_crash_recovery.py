@@ -95,6 +95,7 @@ def audit_verify_ok(path: Path, capsys: pytest.CaptureFixture[str]) -> str:
     return out.out
 
 
+@pytest.mark.soak
 def test_random_sigkills_then_a_rerun_converge_without_duplicates_or_lost_audit_lines(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -18,6 +18,8 @@ from workflow_files import ROOT
 sys.path.insert(0, str(ROOT / "scripts"))
 from workflow_runner import Evaluator, Run, Runner, base_functions, interpolate
 
+pytestmark = pytest.mark.smoke
+
 BIN = Path(sys.executable).parent
 GITOPS = str(ROOT / "scripts" / "gitops")
 NO_CREDENTIALS = dict.fromkeys(
