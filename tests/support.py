@@ -25,6 +25,8 @@ from fakes import FakeClock
 
 from reconciler.genesys import factory
 from reconciler.sandbox import SandboxApp, SandboxConfig, SandboxState, serve_in_thread
+from reconciler.sandbox.registry import ROUTES
+from reconciler.sandbox.routing import KindRoute
 
 #: The client credentials of every served sandbox (distinctive, so a scan can find a leak).
 CREDENTIALS = ("cid-TEST-QUOLL-2207", "sek-TEST-NUMBAT-5c1d")
@@ -65,11 +67,17 @@ def make_workdir(path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
-def sandbox_app(state: SandboxState | None = None, **config: Any) -> SandboxApp:
-    """A sandbox app on the current clock: ``CREDENTIALS`` unless ``credentials`` is given,
-    then every ``SandboxConfig`` field given (``rate_limit_per_minute``, ``seed``...)."""
+def sandbox_app(
+    state: SandboxState | None = None,
+    *,
+    routes: tuple[type[KindRoute], ...] = ROUTES,
+    **config: Any,
+) -> SandboxApp:
+    """A sandbox app on the current clock serving ``routes``: ``CREDENTIALS`` unless
+    ``credentials`` is given (``None``: any), then every ``SandboxConfig`` field given
+    (``rate_limit_per_minute``, ``seed``...)."""
     config.setdefault("credentials", CREDENTIALS)
-    return SandboxApp(SandboxConfig(**config), state, clock=current_clock())
+    return SandboxApp(SandboxConfig(**config), state, clock=current_clock(), routes=routes)
 
 
 @contextlib.contextmanager
@@ -84,12 +92,16 @@ def pointed_at(monkeypatch: pytest.MonkeyPatch, app: SandboxApp) -> Iterator[str
 
 @contextlib.contextmanager
 def serve_sandbox(
-    monkeypatch: pytest.MonkeyPatch, state: SandboxState | None = None, **config: Any
+    monkeypatch: pytest.MonkeyPatch,
+    state: SandboxState | None = None,
+    *,
+    routes: tuple[type[KindRoute], ...] = ROUTES,
+    **config: Any,
 ) -> Iterator[SandboxApp]:
-    """``sandbox_app(state, **config)`` served for the block, the reconciler pointed at it.
-    A sandbox with a rate limit has the client's ``RECONCILER_RATE_PER_MINUTE`` set to it, as
-    an administrator sets it for their org."""
-    app = sandbox_app(state, **config)
+    """``sandbox_app(state, routes=routes, **config)`` served for the block, the reconciler
+    pointed at it. A sandbox with a rate limit has the client's ``RECONCILER_RATE_PER_MINUTE``
+    set to it, as an administrator sets it for their org."""
+    app = sandbox_app(state, routes=routes, **config)
     if app.config.rate_limit_per_minute:
         monkeypatch.setenv("RECONCILER_RATE_PER_MINUTE", str(app.config.rate_limit_per_minute))
     with pointed_at(monkeypatch, app):
