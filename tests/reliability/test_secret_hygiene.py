@@ -21,7 +21,7 @@ from reliability_helpers import HookReceiver, serve_hooks, write_specs
 from support import pointed_at, sandbox_app
 
 from reconciler.cli import run
-from reconciler.sandbox import SandboxApp, SandboxRequest
+from reconciler.sandbox import SandboxApp, SandboxRequest, SandboxResponse
 
 pytestmark = pytest.mark.socket
 
@@ -79,7 +79,7 @@ class TokenSpy:
         self._handle = app.handle
         app.handle = self.handle  # type: ignore[method-assign]
 
-    def handle(self, request: SandboxRequest) -> object:
+    def handle(self, request: SandboxRequest) -> SandboxResponse:
         response = self._handle(request)
         if request.path == "/oauth/token" and response.status == 200:
             self.tokens.add(json.loads(response.body)["access_token"])
