@@ -11,10 +11,10 @@ import asyncio
 import dataclasses
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from reconciler import kinds
 from reconciler.artifacts import DEFAULT_OUT_DIR, file_safe, plan_key_from, write_artifacts
@@ -25,9 +25,11 @@ from reconciler.errors import ConfigError, NotFoundError, ReconcilerError
 from reconciler.events import Event, drift_detected
 from reconciler.interpolate import SpecContext
 from reconciler.model import LiveResource, Spec
+from reconciler.notices import drift_notice, run_url
 from reconciler.planner import ActionKind, Plan, PlanOptions, ReportKind, build_plan
 from reconciler.planner.redact import WritePaths, write_only_paths
 from reconciler.webhooks import DeliveryOutcome, NullSink, default_outbox_path, from_env
+from reconciler.webhooks.notify import NoticeSender, notice_sender
 
 if TYPE_CHECKING:
     import httpx
@@ -45,6 +47,9 @@ class PlanRequest:
     report: ReportKind = ReportKind.PLAN
     context: SpecContext | None = None  # --env: variables and spec selection
     audit_log: Path | None = None  # drift reads it: default audit/<env>.jsonl
+    #: ``notices:`` of the --env file: drift found is told to Slack and Teams.
+    notices: Mapping[str, Any] = field(default_factory=dict)
+    notices_file: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -55,6 +60,7 @@ class PlanResult:
     json_path: Path
     markdown_path: Path
     webhook: DeliveryOutcome | None = None  # drift.detected, when drift found changes
+    notices: tuple[DeliveryOutcome, ...] = ()  # Slack and Teams, when drift found changes
     #: drift: the audit log it looked for and did not find (its updates are then "unknown")
     audit_missing: Path | None = None
 
@@ -182,11 +188,12 @@ def run_plan(
     chosen = request.context.environment if request.context is not None else None
     plan_key = plan_key_from(env)  # checked before any API call
     # drift sends drift.detected; a bad WEBHOOK_URL or secret fails before any API call.
-    sink = (
-        from_env(env, default_outbox_path(file_safe(chosen or settings.environment)))
-        if request.report is ReportKind.DRIFT
-        else NullSink()
-    )
+    outbox_path = default_outbox_path(file_safe(chosen or settings.environment))
+    sink = from_env(env, outbox_path) if request.report is ReportKind.DRIFT else NullSink()
+    # Slack and Teams URLs are checked before any API call, as WEBHOOK_URL is.
+    notices: NoticeSender | None = None
+    if request.report is ReportKind.DRIFT:
+        notices = notice_sender(request.notices, env, outbox_path, file=request.notices_file)
 
     async def checked_while_listing(backend: Backend) -> tuple[Sequence[Spec], Listing]:
         listing = asyncio.ensure_future(list_all(backend))
@@ -205,7 +212,7 @@ def run_plan(
         key, settings.environment, sandbox=settings.is_sandbox
     )
 
-    async def fetch() -> tuple[Plan, DeliveryOutcome | None]:
+    async def fetch() -> tuple[Plan, DeliveryOutcome | None, list[DeliveryOutcome]]:
         try:
             async with open_backend(settings, transport=transport, read_only=True) as backend:
                 listing = None
@@ -226,13 +233,18 @@ def run_plan(
             if request.report is ReportKind.DRIFT:
                 plan = with_drift_labels(plan, audit_log)
             outcome = None
+            told: list[DeliveryOutcome] = []
             if request.report is ReportKind.DRIFT and plan.has_changes:
-                outcome = await sink.emit(drift_event(plan, now=moment))
-            return plan, outcome
+                event = drift_event(plan, now=moment)
+                outcome = await sink.emit(event)
+                if notices is not None:
+                    notice = drift_notice(plan, run_id=str(event.data["runId"]), link=run_url(env))
+                    told = await notices.send(notice)
+            return plan, outcome, told
         finally:
             await sink.aclose()
 
-    plan, outcome = asyncio.run(fetch())
+    plan, outcome, told = asyncio.run(fetch())
     json_path, markdown_path = write_artifacts(plan, request.out_dir, plan_key=plan_key)
     return PlanResult(
         plan=plan,
@@ -240,6 +252,7 @@ def run_plan(
         markdown_path=markdown_path,
         webhook=outcome,
         audit_missing=audit_log if plan.unverified else None,
+        notices=tuple(told),
     )
 
 
