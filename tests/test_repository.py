@@ -52,7 +52,6 @@ def test_quick_start_main_job_runs_on_the_sandbox(tmp_path: Path) -> None:
     """The main-job command, minus the install, in a copy of the repository's channels/."""
     import shutil
     import subprocess
-    import sys
 
     shutil.copytree(ROOT / "channels", tmp_path / "channels")
     main_job = quick_start_commands()[0]
@@ -79,11 +78,15 @@ def test_quick_start_main_job_runs_on_the_sandbox(tmp_path: Path) -> None:
     assert (tmp_path / ".reconciler" / "sandbox.json").is_file()
 
 
-def test_trying_the_tool_on_the_sandbox_never_dirties_git_status(tmp_path: Path) -> None:
-    """The Quick start's main job, run in a git clone of the examples: every file it writes
-    (state, audit log, outbox, locks, artifacts) is one git ignores."""
+def test_trying_the_tool_on_the_sandbox_never_dirties_git_status(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The Quick start's main job, run (in-process) in a git clone of the examples: every file
+    it writes (state, audit log, outbox, locks, artifacts) is one git ignores."""
     import shutil
     import subprocess
+
+    from reconciler.cli import run
 
     git = shutil.which("git")
     if git is None:
@@ -97,12 +100,9 @@ def test_trying_the_tool_on_the_sandbox_never_dirties_git_status(tmp_path: Path)
         ["-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", "specs"],
     ):
         subprocess.run([git, *command], cwd=tmp_path, env=env, check=True, timeout=60)
-    reconciler = [sys.executable, "-m", "reconciler", "--sandbox"]
+    monkeypatch.chdir(tmp_path)
     for command in (["plan"], ["apply", "--yes"]):
-        done = subprocess.run(
-            [*reconciler, *command], cwd=tmp_path, capture_output=True, text=True, timeout=300
-        )
-        assert done.returncode == 0, done.stderr
+        assert run(["--sandbox", *command]) == 0, capsys.readouterr().err
     status = subprocess.run(
         [git, "status", "--porcelain"],
         cwd=tmp_path,
