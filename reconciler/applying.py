@@ -253,14 +253,24 @@ async def prepare_plan(
 ) -> Plan:
     """The plan to execute: the saved one if it still holds (and, with ``plan_key``, is
     signed with it), else a fresh one."""
+    context = request.context
+    managed = context.managed_kinds if context is not None else frozenset()
+    env_name = context.environment if context is not None else None
     if request.plan_path is None:
-        plan = await plan_against(specs, backend, options=request.options, now=now)
+        plan = await plan_against(
+            specs,
+            backend,
+            options=request.options,
+            now=now,
+            managed=managed,
+            environment=env_name,
+        )
     else:
         plan = read_plan(request.plan_path, plan_key=plan_key)
         chosen = request.context.environment if request.context is not None else None
         check_saved_plan(plan, specs, backend.environment, chosen)
         plan = with_write_only_values(plan, specs)
-        live, _catalog = await read_live(backend, specs)
+        live, _catalog = await read_live(backend, specs, managed=managed, environment=env_name)
         stale = stale_channels(plan, live)
         if stale:
             raise PlanError(

@@ -56,6 +56,8 @@ class Environment:
     owner: str | None = None
     description: str = ""
     variables: Mapping[str, str] = field(default_factory=dict)
+    #: ``kinds:``: the kinds this environment manages (read even without a spec of them).
+    kinds: frozenset[str] = frozenset()
     #: ``policies:``: rules its specs and plans must keep (``reconciler.policies``).
     policies: Policies = NO_POLICIES
     #: ``notices:``: Slack and Teams incoming webhooks, by the variable holding each URL.
@@ -125,6 +127,7 @@ def load_environment(name: str, root: Path = ENVIRONMENTS_DIR) -> Environment:
         owner=body.get("owner"),
         description=str(body.get("description", "")),
         variables=dict(body.get("variables") or {}),
+        kinds=frozenset(body.get("kinds") or ()),
         policies=policies,
         notices=dict(body.get("notices") or {}),
     )
@@ -151,7 +154,23 @@ def check_environment(document: ChannelSpec) -> list[Diagnostic]:
             "eu-west-1, a domain such as mypurecloud.ie, or sandbox)"
         )
         found.append(_diagnostic(_place(document, ["region"]), "region", message, "region"))
+    declared = document.body.get("kinds")
+    if isinstance(declared, list):
+        found.extend(_unknown_kinds(document, declared))
     return sorted(found, key=Diagnostic.sort_key)
+
+
+def _unknown_kinds(document: ChannelSpec, declared: list[Any]) -> list[Diagnostic]:
+    from reconciler import kinds  # the pure registry
+
+    known = kinds.names()
+    problems = []
+    for index, name in enumerate(declared):
+        if isinstance(name, str) and name not in known:
+            message = f"unknown kind {name[:60]!r}; known kinds: {', '.join(sorted(known))}"
+            where = _place(document, ["kinds", index])
+            problems.append(_diagnostic(where, json_path(["kinds", index]), message, "kinds"))
+    return problems
 
 
 def _known_region(value: str) -> bool:
@@ -227,6 +246,7 @@ def spec_context(environment: Environment | None, process_env: Mapping[str, str]
         environment=environment.name,
         variables=environment.variables,
         process_env=process_env,
+        managed_kinds=environment.kinds,
         policies=environment.policies,
     )
 
