@@ -10,8 +10,8 @@ Reproduce from the repository root, in the project's virtualenv (a second worktr
 main for the comparison; `--args` is what follows `python -m pytest` there):
 
     git worktree add /tmp/old-main <commit>
-    python benchmarks/suite_time.py --runs 2 --checkout /tmp/old-main --args "-q" \\
-        --checkout . --args "-q -n auto"
+    python benchmarks/suite_time.py --runs 2 --checkout /tmp/old-main --args=-q \\
+        --checkout . --args="-q -n auto"
 """
 
 from __future__ import annotations

@@ -9,7 +9,9 @@ The clock: ``tests/conftest.py`` gives every test a fresh ``FakeClock`` as
 waits on it, not on real time, and so do the embedded ``--sandbox`` org's timers and every
 app ``sandbox_app`` builds: a deployment Pending for 0.6 s, a listing lagging 1 s or a poll
 every 50 ms costs no wall time, while every wait still happens in the order it would. Commands
-run in a child process, and servers a test builds itself, keep real time.
+run in a child process, and servers a test builds itself, keep real time: a test whose client is
+a child process builds its ``SandboxApp`` itself, or is marked ``real_clock`` (a virtual clock
+only moves when an in-process client waits on it).
 """
 
 from __future__ import annotations
