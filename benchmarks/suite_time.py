@@ -57,8 +57,9 @@ def run_once(subject: Subject) -> str:
     wall, cpu = time.monotonic() - started, children_cpu() - cpu_before
     subject.walls.append(wall)
     subject.cpus.append(cpu)
-    tail = (done.stdout.strip().splitlines() or ["(no output)"])[-1]
-    return f"{wall:7.1f} s wall {cpu:7.1f} s CPU  exit {done.returncode}  {tail}"
+    lines = done.stdout.strip().splitlines() or ["(no output)"]
+    failed = "".join(f"\n        {line}" for line in lines if line.startswith(("FAILED", "ERROR")))
+    return f"{wall:7.1f} s wall {cpu:7.1f} s CPU  exit {done.returncode}  {lines[-1]}{failed}"
 
 
 def main() -> int:
