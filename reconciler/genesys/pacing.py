@@ -25,6 +25,8 @@ import math
 import time
 from collections.abc import Awaitable, Callable, Mapping
 
+from reconciler.waits import waited
+
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -81,7 +83,8 @@ class RateLimiter:
         return self._budget
 
     async def acquire(self) -> None:
-        """Wait for this request's slot; every call must be followed by ``release``."""
+        """Wait for this request's slot; every call that returns must be followed by
+        ``release`` (one that raises, cut short by a stopping run, needs none)."""
         now = self._clock()
         if self._budget > 0 and now >= self._paused_until:
             self._budget -= 1
@@ -99,7 +102,10 @@ class RateLimiter:
             self._wait_started = now
         self._waiters += 1
         try:
-            await self._sleep(wait)
+            await waited(self._sleep(wait), "the API's rate limit")
+        except BaseException:
+            self._in_flight = max(0, self._in_flight - 1)  # never sent: not in flight
+            raise
         finally:
             self._waiters -= 1
             if self._waiters == 0:

@@ -35,8 +35,10 @@ from reconciler.genesys.settings import Settings
 from reconciler.genesys.transport import (
     ATTEMPT_EXTENSION,
     EXCHANGE_DEADLINE_FACTOR,
+    BodyTooLarge,
     PacedTransport,
 )
+from reconciler.waits import wrote
 
 T = TypeVar("T")
 
@@ -76,7 +78,12 @@ class GenesysSession:
             ),
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
             follow_redirects=False,
-            headers={"Accept": "application/json", "User-Agent": f"reconciler/{__version__}"},
+            headers={
+                "Accept": "application/json",
+                # Only the codings the transport inflates under its size cap.
+                "Accept-Encoding": "gzip, deflate",
+                "User-Agent": f"reconciler/{__version__}",
+            },
         )
         self.auth = ClientCredentialsAuth(
             token_url=settings.token_url,
@@ -138,6 +145,7 @@ class GenesysSession:
     ) -> httpx.Response:
         """Send with retries (see ``retry``); return a 2xx response or raise a typed error."""
         maybe_processed = False
+        write = method not in ("GET", "HEAD")
         last = self.policy.max_attempts
         for attempt in range(1, last + 1):
             request = self._http.build_request(
@@ -145,7 +153,15 @@ class GenesysSession:
             )
             try:
                 response = await self._http.send(request, auth=self.auth)
+            except BodyTooLarge as exc:
+                # The same answer again would be as large: never repeated. A write's answer
+                # was not read, so its outcome is unknown.
+                if method == "GET":
+                    raise TransportError(f"{method} {path}: {exc}") from None
+                raise OutcomeUnknownError(_unknown(f"{method} {path}: {exc}")) from None
             except httpx.HTTPError as exc:
+                if write:
+                    wrote()  # it may have arrived: this object's waits are no longer cut
                 delivery = (
                     classify_exception(exc)
                     if isinstance(exc, httpx.TransportError)
@@ -163,6 +179,8 @@ class GenesysSession:
                     raise TransportError(f"could not reach {lost}{_after(attempt)}") from None
                 await self._sleep(self.policy.backoff(attempt))
                 continue
+            if write:
+                wrote()  # sent (past the rate limit): a stopping run lets the object finish
             status = response.status_code
             if status < 300:
                 return response

@@ -41,7 +41,8 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote
 
-from reconciler.backend import CreateSafety
+from reconciler import waits as progress
+from reconciler.backend import CreateSafety, Resources, StepRecords, before_write, wrote
 from reconciler.errors import (
     ApiError,
     NotFoundError,
@@ -92,17 +93,23 @@ class _Poll:
     """Polling on the session's clock: waits that double from ``first_delay`` up to
     ``max_delay``, and a deadline measured from the first look (contract §8.4)."""
 
-    def __init__(self, session: GenesysSession, waits: Waits) -> None:
+    def __init__(
+        self, session: GenesysSession, waits: Waits, what: str, *, final: bool = False
+    ) -> None:
         self._session = session
         self._waits = waits
         self._started = session.clock()
         self._delay = waits.first_delay
+        self._what = what  # for the progress lines of a long wait
+        self._since = progress.started()
+        self._final = final  # no write follows: a stopping run may cut it
 
     def expired(self, deadline: float) -> bool:
         return self._session.clock() - self._started >= deadline
 
     async def wait(self) -> None:
-        await self._session.sleep(self._delay)
+        sleep = self._session.sleep(self._delay)
+        await progress.waited(sleep, self._what, since=self._since, final=self._final)
         self._delay = min(self._delay * 2, self._waits.max_delay)
 
 
@@ -117,14 +124,18 @@ class WebDeploymentAdapter:
         self._max_pages = max_pages
         self.waits = waits or Waits()
 
-    def _poll(self) -> _Poll:
-        return _Poll(self._session, self.waits)
+    def _poll(self, what: str, *, final: bool = False) -> _Poll:
+        return _Poll(self._session, self.waits, what, final=final)
 
     # -- reading ------------------------------------------------------------------------
 
     async def list(self) -> list[LiveResource]:
         drafts = await self._cursor(CONFIGURATIONS, {"showOnlyPublished": "false"})
         deployments = await self._cursor(DEPLOYMENTS, {"expand": "Configuration"})
+        for draft in drafts:
+            _entity_id(draft, f"GET {CONFIGURATIONS}")
+        for deployment in deployments:
+            _check_deployment(deployment, f"GET {DEPLOYMENTS}")
         drafts_by_id = {str(d.get("id")): d for d in drafts}
         used: set[str] = set()
         pairs = []
@@ -145,16 +156,23 @@ class WebDeploymentAdapter:
         if object_id.startswith(ORPHAN):
             config_id = object_id.removeprefix(ORPHAN)
             return await self._pair(None, None, await self._draft(config_id))
-        deployment = await self._json("GET", f"{DEPLOYMENTS}/{_id(object_id)}")
+        path = f"{DEPLOYMENTS}/{_id(object_id)}"
+        deployment = _check_deployment(await self._json("GET", path), f"GET {path}")
         ref = deployment.get("configuration") or {}
         config_id = str(ref.get("id", ""))
         served = await self._version(config_id, ref.get("version"))
         return await self._pair(deployment, served, await self._draft(config_id))
 
+    async def named(self, name: str) -> Resources:
+        """Every pair with this name as listed now (a configuration alone included), each
+        with its configuration's ``dateCreated``."""
+        key = WEB_DEPLOYMENT.identity(name)
+        return [pair for pair in await self.list() if pair.key == key]
+
     async def find(self, name: str) -> LiveResource | None:
         """The pair with this name, waiting out listing lag for a bounded time."""
         key = WEB_DEPLOYMENT.identity(name)
-        poll = self._poll()
+        poll = self._poll(f"web deployment {name!r} to be listed")
         while True:
             for pair in await self.list():
                 if pair.key == key:
@@ -187,6 +205,96 @@ class WebDeploymentAdapter:
                 max_pages=self._max_pages,
             )
         return found
+
+    async def settle_steps(
+        self, steps: Sequence[Mapping[str, Any]], resource: LiveResource | None
+    ) -> StepRecords:
+        """Each step intent of a killed run's action judged against the org: was that write
+        committed, and which ids did it make (a configuration create's id is found by name
+        and owner)."""
+        facts = (resource.body.get(LIVE) if resource is not None else None) or {}
+        settled: StepRecords = []
+        for step in steps:
+            record = {k: v for k, v in step.items() if k != "intentId"}
+            name = str(step.get("step", ""))
+            judge = _STEP_JUDGES.get(name)
+            if judge is None:
+                settled.append(record)  # not this adapter's step (a twin's delete...)
+                continue
+            record.update(await judge(self, step, facts))
+            settled.append(record)
+        return settled
+
+    async def _step_configuration_create(
+        self, step: Mapping[str, Any], facts: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        config_id = facts.get("configurationId")
+        if not config_id:
+            key = WEB_DEPLOYMENT.identity(str(step.get("name", "")))
+            owned = [
+                str(d.get("id"))
+                for d in await self._cursor(CONFIGURATIONS, {"showOnlyPublished": "false"})
+                if WEB_DEPLOYMENT.identity(str(d.get("name", ""))) == key
+                and rules.read_marker(d.get("description")) == step.get("owner")
+            ]
+            config_id = owned[0] if len(owned) == 1 else None
+        return {"committed": bool(config_id), "configurationId": config_id}
+
+    async def _step_configuration_draft(
+        self, step: Mapping[str, Any], facts: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        draft = await self._draft(str(step.get("configurationId", "")))
+        moved = draft is not None and draft.get("dateModified") != step.get("draftModified")
+        return {"committed": moved}
+
+    async def _step_configuration_publish(
+        self, step: Mapping[str, Any], facts: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        latest = await self._latest(str(step.get("configurationId", "")), tolerate_missing=True)
+        before = step.get("fromVersion")
+        committed = latest is not None and (before is None or _newer(latest, str(before)))
+        return {"committed": committed, **({"version": latest} if committed else {})}
+
+    async def _step_deployment_create(
+        self, step: Mapping[str, Any], facts: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        found = facts.get("deploymentId")
+        if not found or str(facts.get("configurationId")) != str(step.get("configurationId")):
+            key = WEB_DEPLOYMENT.identity(str(step.get("name", "")))
+            matches = [
+                str(d.get("id"))
+                for d in await self._cursor(DEPLOYMENTS, {})
+                if WEB_DEPLOYMENT.identity(str(d.get("name", ""))) == key
+                and rules.read_marker(d.get("description")) == step.get("owner")
+                and str((d.get("configuration") or {}).get("id")) == step.get("configurationId")
+            ]
+            found = matches[0] if len(matches) == 1 else None
+        return {"committed": bool(found), "deploymentId": found}
+
+    async def _step_deployment_update(
+        self, step: Mapping[str, Any], facts: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        try:
+            path = f"{DEPLOYMENTS}/{_id(str(step.get('deploymentId', '')))}"
+            current = await self._json("GET", path)
+        except NotFoundError:
+            return {"committed": False}
+        return {"committed": current.get("dateModified") != step.get("dateModified")}
+
+    async def _step_deployment_delete(
+        self, step: Mapping[str, Any], facts: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        try:
+            await self._session.request("GET", f"{DEPLOYMENTS}/{_id(str(step['deploymentId']))}")
+        except NotFoundError:
+            return {"committed": True}
+        return {"committed": False}
+
+    async def _step_configuration_delete(
+        self, step: Mapping[str, Any], facts: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        gone = await self._draft(str(step.get("configurationId", ""))) is None
+        return {"committed": gone}
 
     # -- writing ------------------------------------------------------------------------
 
@@ -238,16 +346,30 @@ class WebDeploymentAdapter:
                 rules.strip_server_fields_configuration(base),
                 _configuration_fields(body, owner, str(base.get("description", ""))),
             )
+            await before_write(
+                "configuration.draft",
+                configurationId=config_id,
+                draftModified=_draft_modified(live),
+            )
             await self._write(
                 lambda: self._session.request(
                     "PUT", f"{_config_path(config_id)}/versions/draft", body=sent
                 )
             )
+            wrote("configuration.draft", configurationId=config_id)
             version = await self._publish(config_id)
         if version is None:
             raise WaitError(
                 f"web deployment {body.get('name')!r}: its configuration has no published "
                 "version to serve"
+            )
+        served = facts.get("servedVersion")
+        if pinned is None and _newer(served, version):
+            # Only a pin moves a deployment back; a versions listing that lags must not.
+            raise TransportError(
+                f"web deployment {body.get('name')!r}: GET {_config_path(config_id)}/versions "
+                f"says the latest version is {version}, below version {served} the deployment "
+                "serves; not moved back (pin deployment.configurationVersion to roll back)"
             )
         before: Any = None
         if facts.get("deploymentId") is None:
@@ -266,9 +388,16 @@ class WebDeploymentAdapter:
                 # Pending, Error and Deleting are the server's to set: never sent back.
                 base.pop("status", None)
             sent = rules.overlay(base, fields)
+            await before_write(
+                "deployment.update",
+                deploymentId=deployment_id,
+                version=version,
+                dateModified=current_doc.get("dateModified"),
+            )
             deployment = await self._write(
                 lambda: self._json("PUT", f"{DEPLOYMENTS}/{_id(deployment_id)}", body=sent)
             )
+            wrote("deployment.update", deploymentId=deployment_id, version=version)
         return _settle_to(await self._pair_of(deployment), _wanted_status(body, before))
 
     async def delete(self, object_id: str) -> LiveResource:
@@ -280,7 +409,14 @@ class WebDeploymentAdapter:
         deployment = await self._json("GET", f"{DEPLOYMENTS}/{_id(object_id)}")
         ref = deployment.get("configuration") or {}
         config_id = str(ref.get("id", ""))
-        await self._session.request("DELETE", f"{DEPLOYMENTS}/{_id(object_id)}")
+        await before_write("deployment.delete", deploymentId=object_id, configurationId=config_id)
+        try:
+            await self._session.request("DELETE", f"{DEPLOYMENTS}/{_id(object_id)}")
+        except NotFoundError:
+            # Gone: by this request's earlier attempt (its answer lost), or by someone else.
+            wrote("deployment.delete", deploymentId=object_id, found="already gone")
+            raise
+        wrote("deployment.delete", deploymentId=object_id)
         await self._until_gone(f"{DEPLOYMENTS}/{_id(object_id)}", "deployment", object_id)
         others = await self._cursor(DEPLOYMENTS, {})
         if config_id and not any(
@@ -313,7 +449,7 @@ class WebDeploymentAdapter:
         fallback = shown if shown in rules.WRITABLE_STATUSES else "Active"
         target = str(facts.get(SETTLE_TO) or fallback)
         path = f"{DEPLOYMENTS}/{_id(str(deployment_id))}"
-        poll = self._poll()
+        poll = self._poll("its deployment to become Active", final=True)
         last = "not readable yet"
         while True:
             try:
@@ -346,6 +482,7 @@ class WebDeploymentAdapter:
 
     async def _create_configuration(self, body: Mapping[str, Any], owner: str) -> str:
         sent = _configuration_fields(body, owner)
+        await before_write("configuration.create", name=str(body["name"]), owner=owner)
         try:
             created = await self._write(lambda: self._json("POST", CONFIGURATIONS, body=sent))
         except OutcomeUnknownError as exc:
@@ -359,13 +496,16 @@ class WebDeploymentAdapter:
                     "server stops a duplicate): run apply again, the next plan sees whether it "
                     "was made"
                 ) from exc
+            wrote("configuration.create", configurationId=found)
             return found
-        return str(created["id"])
+        config_id = _entity_id(created, f"POST {CONFIGURATIONS}")
+        wrote("configuration.create", configurationId=config_id)
+        return config_id
 
     async def _find_configuration(self, name: str, owner: str) -> str | None:
         """The one configuration of this name and owner, waiting out listing lag."""
         key = WEB_DEPLOYMENT.identity(name)
-        poll = self._poll()
+        poll = self._poll("its configuration to be listed")
         while True:
             matches = [
                 str(d["id"])
@@ -386,19 +526,32 @@ class WebDeploymentAdapter:
         settled by reading the versions (an extra version is harmless, a missing one is not).
         """
         path = f"{_config_path(config_id)}/versions/draft"
-        poll = self._poll()
+        poll = self._poll("its configuration draft to become Active, to publish it")
         before = await self._latest(config_id, tolerate_missing=True)
         while True:
             status = "not readable yet"
             with contextlib.suppress(NotFoundError):
                 status = str((await self._json("GET", path)).get("status", ""))
             if status == "Active":
+                await before_write(
+                    "configuration.publish", configurationId=config_id, fromVersion=before
+                )
                 try:
                     published = await self._json("POST", f"{path}/publish")
-                    return str(published["version"])
+                    version = published.get("version")
+                    if not isinstance(version, str) or not version.isdigit():
+                        # 200 without a version: not an answer to build on. The versions
+                        # listing says whether the publish was made, as after a lost answer.
+                        raise OutcomeUnknownError(
+                            f"POST {path}/publish answered HTTP 200 without a version "
+                            f"(got {responses.describe_value(version)})"
+                        )
+                    wrote("configuration.publish", configurationId=config_id, version=version)
+                    return version
                 except OutcomeUnknownError:
                     after = await self._latest(config_id, tolerate_missing=False)
-                    if after is not None and after != before:
+                    if after is not None and after != before and _newer(after, before):
+                        wrote("configuration.publish", configurationId=config_id, version=after)
                         return after
                     raise
                 except ApiError as exc:
@@ -418,19 +571,33 @@ class WebDeploymentAdapter:
         self, body: Mapping[str, Any], owner: str, config_id: str, version: str, live: str = ""
     ) -> dict[str, Any]:
         sent = _deployment_fields(body, owner, config_id, version, live)
+        await before_write(
+            "deployment.create",
+            name=str(body["name"]),
+            owner=owner,
+            configurationId=config_id,
+            version=version,
+        )
         try:
-            return await self._write(lambda: self._json("POST", DEPLOYMENTS, body=sent))
+            created = await self._write(lambda: self._json("POST", DEPLOYMENTS, body=sent))
         except OutcomeUnknownError:
             found = await self._find_deployment(str(body["name"]), owner, config_id)
-            if found is not None:
-                return await self._json("GET", f"{DEPLOYMENTS}/{_id(found)}")
-            raise
+            if found is None:
+                raise
+            wrote("deployment.create", deploymentId=found, configurationId=config_id)
+            return await self._json("GET", f"{DEPLOYMENTS}/{_id(found)}")
+        wrote(
+            "deployment.create",
+            deploymentId=_entity_id(created, f"POST {DEPLOYMENTS}"),
+            configurationId=config_id,
+        )
+        return created
 
     async def _find_deployment(self, name: str, owner: str, config_id: str) -> str | None:
         """The one deployment of this name and owner on ``config_id``, waiting out listing lag
         (the configuration alone is listed meanwhile: it is not the deployment)."""
         key = WEB_DEPLOYMENT.identity(name)
-        poll = self._poll()
+        poll = self._poll("its deployment to be listed")
         while True:
             matches = [
                 str(d["id"])
@@ -446,16 +613,20 @@ class WebDeploymentAdapter:
             await poll.wait()
 
     async def _delete_configuration(self, config_id: str) -> None:
+        await before_write("configuration.delete", configurationId=config_id)
         try:
             await self._session.request("DELETE", _config_path(config_id))
         except NotFoundError:
+            # Gone: by this request's earlier attempt (its answer lost), or by someone else.
+            wrote("configuration.delete", configurationId=config_id, found="already gone")
             return
+        wrote("configuration.delete", configurationId=config_id)
         await self._until_gone(
             f"{_config_path(config_id)}/versions/draft", "configuration", config_id
         )
 
     async def _until_gone(self, path: str, what: str, object_id: str) -> None:
-        poll = self._poll()
+        poll = self._poll(f"its {what} to be deleted")
         while True:
             try:
                 await self._session.request("GET", path)
@@ -498,7 +669,10 @@ class WebDeploymentAdapter:
         draft: Mapping[str, Any] | None,
     ) -> LiveResource:
         config = served if served is not None else draft or {}
-        config_id = str((draft or config).get("id", ""))
+        # The deployment's reference names it when neither version could be read (a lagging
+        # listing, a configuration that reads 404 right after its create).
+        ref = (deployment or {}).get("configuration") or {}
+        config_id = str((draft or config).get("id", "") or ref.get("id", ""))
         served_version = str(served["version"]) if served is not None else None
         draft_content = _content(draft) if draft is not None else None
         served_content = _content(served) if served is not None else None
@@ -509,7 +683,7 @@ class WebDeploymentAdapter:
         )
         latest = served_version
         if draft_differs or served is None or _edited_since(draft, served):
-            latest = await self._latest(config_id, tolerate_missing=True)
+            latest = await self._latest(config_id, tolerate_missing=True, served=served_version)
         latest_content: dict[str, Any] | None = None
         if served is not None and latest not in (None, served_version):
             # Published since the served version (out of band, or a rollback): the plan needs
@@ -556,7 +730,22 @@ class WebDeploymentAdapter:
             )
         )
         object_id = str(deployment["id"]) if deployment is not None else ORPHAN + config_id
-        return LiveResource(kind=self.kind, id=object_id, revision=revision, body=body)
+        # The configuration's creation: the earliest date among its versions read (a draft's
+        # dateCreated is its version's, which a server may renew when it publishes).
+        dates = [
+            str(v["dateCreated"])
+            for v in (draft, served)
+            if v is not None and isinstance(v.get("dateCreated"), str)
+        ]
+        created = min(dates) if dates else ""
+        return LiveResource(
+            kind=self.kind,
+            id=object_id,
+            revision=revision,
+            body=body,
+            date_created=created,
+            origin_id=config_id,
+        )
 
     async def _version(self, config_id: str, version: Any) -> dict[str, Any] | None:
         if not config_id or not isinstance(version, str) or not version:
@@ -579,14 +768,26 @@ class WebDeploymentAdapter:
     async def _draft_json(self, config_id: str) -> dict[str, Any]:
         return await self._json("GET", f"{_config_path(config_id)}/versions/draft")
 
-    async def _latest(self, config_id: str, *, tolerate_missing: bool) -> str | None:
+    async def _latest(
+        self, config_id: str, *, tolerate_missing: bool, served: str | None = None
+    ) -> str | None:
+        """The newest published version; a listing whose newest is below ``served`` (the
+        version a deployment is known to serve) is an error for that read, never "an older
+        version"."""
+        path = f"{_config_path(config_id)}/versions"
         try:
-            versions = await self._cursor(f"{_config_path(config_id)}/versions", {}, key="version")
+            versions = await self._cursor(path, {}, key="version")
         except NotFoundError:
             if tolerate_missing:
                 return None
             raise
-        return rules.latest_published(v.get("version") for v in versions)
+        latest = rules.latest_published(v.get("version") for v in versions)
+        if served is not None and _newer(served, latest):
+            raise TransportError(
+                f"GET {path}: the versions listing ends at {latest or 'none'}, below version "
+                f"{served} that a deployment serves (a lagging or wrong answer)"
+            )
+        return latest
 
     async def _cursor(self, path: str, params: Mapping[str, str], key: str = "id") -> Entities:
         return await cursor_listing(
@@ -644,6 +845,57 @@ def _deleted(
     }
     body = {"name": name, LIVE: facts}
     return LiveResource(kind=WEB_DEPLOYMENT.name, id=object_id, revision="", body=body)
+
+
+_StepJudge = Callable[
+    [WebDeploymentAdapter, Mapping[str, Any], Mapping[str, Any]], Awaitable[dict[str, Any]]
+]
+_STEP_JUDGES: dict[str, _StepJudge] = {
+    "configuration.create": WebDeploymentAdapter._step_configuration_create,
+    "configuration.draft": WebDeploymentAdapter._step_configuration_draft,
+    "configuration.publish": WebDeploymentAdapter._step_configuration_publish,
+    "deployment.create": WebDeploymentAdapter._step_deployment_create,
+    "deployment.update": WebDeploymentAdapter._step_deployment_update,
+    "deployment.delete": WebDeploymentAdapter._step_deployment_delete,
+    "configuration.delete": WebDeploymentAdapter._step_configuration_delete,
+}
+
+
+def _draft_modified(pair: LiveResource) -> str | None:
+    """The draft's ``dateModified`` as the pair was read (the last part of its revision)."""
+    parts = pair.revision.split("|")
+    return parts[3] if len(parts) == 4 else None
+
+
+def _newer(version: Any, than: Any) -> bool:
+    """Whether version ``version`` is above ``than`` (both numbers as strings; anything else
+    is never newer)."""
+    if not (isinstance(version, str) and version.isdigit()):
+        return False
+    if not (isinstance(than, str) and than.isdigit()):
+        return than is None
+    return int(version) > int(than)
+
+
+def _entity_id(payload: Mapping[str, Any], context: str) -> str:
+    """The id of an object the API answered with; a body without one is an error for that
+    request, never an object."""
+    value = payload.get("id")
+    if not isinstance(value, str) or not value:
+        raise TransportError(f"{context}: an answer without an object id (not the documented form)")
+    return value
+
+
+def _check_deployment(payload: Mapping[str, Any], context: str) -> Mapping[str, Any]:
+    """A deployment as documented: an id, and a configuration reference with an id."""
+    _entity_id(payload, context)
+    ref = payload.get("configuration")
+    if ref is not None and not (isinstance(ref, dict) and isinstance(ref.get("id"), str)):
+        raise TransportError(
+            f"{context}: deployment {payload['id']}: field 'configuration' is not a reference "
+            "with an id (not the documented shape)"
+        )
+    return payload
 
 
 def _edited_since(draft: Mapping[str, Any] | None, served: Mapping[str, Any]) -> bool:
