@@ -30,7 +30,6 @@ naming the field the org lacks.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -49,6 +48,13 @@ from reconciler.errors import (
 from reconciler.genesys import responses
 from reconciler.genesys.paging import MAX_PAGES, cursor_listing, page_number_listing
 from reconciler.genesys.session import GenesysSession
+from reconciler.genesys.status_poller import (
+    SHARED,
+    PollTiming,
+    StatusFailed,
+    StatusPoller,
+    StatusTimeout,
+)
 from reconciler.kinds import webdeployment_rules as rules
 from reconciler.kinds.webdeployment import LIVE, OWNER, WEB_DEPLOYMENT
 from reconciler.model import LiveResource
@@ -111,6 +117,30 @@ class WebDeploymentAdapter:
         self._session = session
         self._max_pages = max_pages
         self.waits = waits or Waits()
+        mode = getattr(session, "status_polls", SHARED)
+        timing = PollTiming(
+            first_delay=self.waits.first_delay,
+            max_delay=self.waits.max_delay,
+            listing_lag=self.waits.listing_lag,
+        )
+        #: Drafts waiting for Active and configurations waiting to be gone, one listing.
+        self.drafts = StatusPoller(
+            session,
+            list_all=lambda: self._cursor(CONFIGURATIONS, {"showOnlyPublished": "false"}),
+            read_one=self._draft,
+            timing=timing,
+            mode=mode,
+        )
+        #: Deployments waiting for Active and deployments waiting to be gone.
+        self.deployments = StatusPoller(
+            session,
+            list_all=lambda: self._cursor(DEPLOYMENTS, {}),
+            read_one=self._deployment_or_none,
+            timing=timing,
+            mode=mode,
+        )
+        #: What ``get`` just read of each object, for the write that follows it at once.
+        self._reads: dict[str, _Read] = {}
 
     def _poll(self) -> _Poll:
         return _Poll(self._session, self.waits)
@@ -144,7 +174,20 @@ class WebDeploymentAdapter:
         ref = deployment.get("configuration") or {}
         config_id = str(ref.get("id", ""))
         served = await self._version(config_id, ref.get("version"))
-        return await self._pair(deployment, served, await self._draft(config_id))
+        draft = await self._draft(config_id)
+        pair = await self._pair(deployment, served, draft)
+        self._reads[object_id] = _Read(
+            at=self._session.clock(), live=pair, deployment=deployment, draft=draft
+        )
+        return pair
+
+    def _just_read(self, object_id: str) -> _Read | None:
+        """What ``get`` read of ``object_id`` right before (the executor re-reads every
+        object before its write; the adapter does not read it a second time)."""
+        read = self._reads.pop(object_id, None)
+        if read is None or self._session.clock() - read.at > _JUST_READ_SECONDS:
+            return None
+        return read
 
     async def find(self, name: str) -> LiveResource | None:
         """The pair with this name, waiting out listing lag for a bounded time."""
@@ -182,9 +225,11 @@ class WebDeploymentAdapter:
 
     async def create(self, body: Mapping[str, Any]) -> LiveResource:
         owner = _owner(body)
-        config_id = await self._create_configuration(body, owner)
+        config_id, draft = await self._create_configuration(body, owner)
         try:
-            version = await self._publish(config_id)
+            # A new configuration has no version yet: nothing to read before its publish.
+            published = await self._publish(config_id, before=None)
+            version = str(published["version"])
             deployment = await self._create_deployment(body, owner, config_id, version)
         except OutcomeUnknownError as exc:
             # Not the create's own answer: the configuration exists (a lookup of the name
@@ -194,17 +239,20 @@ class WebDeploymentAdapter:
                 f"web deployment {body['name']!r}: its configuration {config_id} was created, "
                 f"then {exc}; not repeated: run apply again, it completes the pair"
             ) from exc
-        return await self._pair_of(deployment)
+        return await self._pair_written(deployment, published, draft)
 
     async def update(
         self, object_id: str, body: Mapping[str, Any], *, revision: str
     ) -> LiveResource:
         owner = _owner(body)
-        live = await self.get(object_id)
+        read = self._just_read(object_id)
+        live = read.live if read is not None else await self.get(object_id)
         facts = live.body[LIVE]
         config_id = str(facts["configurationId"])
         wanted, current = WEB_DEPLOYMENT.comparable(body, live.body)
         version = facts.get("latestVersion")
+        published: dict[str, Any] | None = None
+        written_draft: dict[str, Any] | None = read.draft if read is not None else None
         block = body.get("deployment") or {}
         pinned = rules.pinned_version(block)
         if pinned is not None:
@@ -217,17 +265,18 @@ class WebDeploymentAdapter:
                 )
             version = pinned
         elif WEB_DEPLOYMENT.publishes(wanted, current, facts):
-            draft = await self._draft_json(config_id)
+            draft = (
+                written_draft if written_draft is not None else await self._draft_json(config_id)
+            )
             sent = rules.overlay(
                 rules.strip_server_fields_configuration(draft),
                 _configuration_fields(body, owner, str(draft.get("description", ""))),
             )
-            await self._write(
-                lambda: self._session.request(
-                    "PUT", f"{_config_path(config_id)}/versions/draft", body=sent
-                )
+            written_draft = await self._write(
+                lambda: self._json("PUT", f"{_config_path(config_id)}/versions/draft", body=sent)
             )
-            version = await self._publish(config_id)
+            published = await self._publish(config_id, before=version)
+            version = str(published["version"])
         if version is None:
             raise WaitError(
                 f"web deployment {body.get('name')!r}: its configuration has no published "
@@ -239,7 +288,11 @@ class WebDeploymentAdapter:
             )
         else:
             deployment_id = str(facts["deploymentId"])
-            current_doc = await self._json("GET", f"{DEPLOYMENTS}/{_id(deployment_id)}")
+            current_doc = (
+                read.deployment
+                if read is not None and read.deployment is not None
+                else await self._json("GET", f"{DEPLOYMENTS}/{_id(deployment_id)}")
+            )
             fields = _deployment_fields(
                 body, owner, config_id, version, str(current_doc.get("description", ""))
             )
@@ -247,7 +300,9 @@ class WebDeploymentAdapter:
             deployment = await self._write(
                 lambda: self._json("PUT", f"{DEPLOYMENTS}/{_id(deployment_id)}", body=sent)
             )
-        return await self._pair_of(deployment)
+        if published is None:
+            return await self._pair_of(deployment)
+        return await self._pair_written(deployment, published, written_draft)
 
     async def delete(self, object_id: str) -> LiveResource:
         """Delete the pair; returns what was deleted (ids and served version, for events)."""
@@ -255,12 +310,22 @@ class WebDeploymentAdapter:
             config_id = object_id.removeprefix(ORPHAN)
             await self._delete_configuration(config_id)
             return _deleted(object_id, "", None, config_id, None)
-        deployment = await self._json("GET", f"{DEPLOYMENTS}/{_id(object_id)}")
+        read = self._just_read(object_id)
+        deployment = (
+            read.deployment
+            if read is not None and read.deployment is not None
+            else await self._json("GET", f"{DEPLOYMENTS}/{_id(object_id)}")
+        )
         ref = deployment.get("configuration") or {}
         config_id = str(ref.get("id", ""))
+        sent_at = self._session.clock()
         await self._session.request("DELETE", f"{DEPLOYMENTS}/{_id(object_id)}")
-        await self._until_gone(f"{DEPLOYMENTS}/{_id(object_id)}", "deployment", object_id)
-        others = await self._cursor(DEPLOYMENTS, {})
+        await self._until_gone(self.deployments, "deployment", object_id)
+        # The listing that showed it gone (when one did) also shows who else uses the
+        # configuration; otherwise one listing says.
+        others = self.deployments.listing_since(sent_at)
+        if others is None:
+            others = await self._cursor(DEPLOYMENTS, {})
         if config_id and not any(
             # The listing may lag: the deployment just deleted does not count as a user.
             str((d.get("configuration") or {}).get("id")) == config_id
@@ -284,32 +349,29 @@ class WebDeploymentAdapter:
         deployment_id = facts.get("deploymentId")
         if not deployment_id:
             return resource
-        path = f"{DEPLOYMENTS}/{_id(str(deployment_id))}"
-        poll = self._poll()
-        last = "not readable yet"
-        while True:
-            try:
-                deployment = await self._json("GET", path)
-                last = str(deployment.get("status", "no status"))
-            except NotFoundError:
-                deployment = None
-            if deployment is not None and last == "Active":
-                return await self._pair_of(deployment)
-            if last == "Error":
-                raise WaitError(
-                    f"web deployment {resource.name!r} (id {deployment_id}) turned Error"
-                )
-            if poll.expired(self.waits.deployment_active):
-                raise WaitError(
-                    f"web deployment {resource.name!r} (id {deployment_id}) was not Active after "
-                    f"{self.waits.deployment_active:g} s (last status: {last}); the next run "
-                    "checks it again"
-                )
-            await poll.wait()
+        try:
+            deployment = await self.deployments.wait(
+                str(deployment_id), wanted="Active", timeout=self.waits.deployment_active
+            )
+        except StatusFailed as exc:
+            raise WaitError(
+                f"web deployment {resource.name!r} (id {deployment_id}) turned Error"
+            ) from exc
+        except StatusTimeout as exc:
+            raise WaitError(
+                f"web deployment {resource.name!r} (id {deployment_id}) was not Active after "
+                f"{self.waits.deployment_active:g} s (last status: {exc.last}); the next run "
+                "checks it again"
+            ) from exc
+        return _with_deployment(resource, deployment or {})
 
     # -- steps ----------------------------------------------------------------------------
 
-    async def _create_configuration(self, body: Mapping[str, Any], owner: str) -> str:
+    async def _create_configuration(
+        self, body: Mapping[str, Any], owner: str
+    ) -> tuple[str, dict[str, Any] | None]:
+        """The new configuration's id and its draft as the create answered it (None when the
+        answer was lost and the configuration was found by name)."""
         sent = _configuration_fields(body, owner)
         try:
             created = await self._write(lambda: self._json("POST", CONFIGURATIONS, body=sent))
@@ -324,8 +386,8 @@ class WebDeploymentAdapter:
                     "server stops a duplicate): run apply again, the next plan sees whether it "
                     "was made"
                 ) from exc
-            return found
-        return str(created["id"])
+            return found, None
+        return str(created["id"]), created
 
     async def _find_configuration(self, name: str, owner: str) -> str | None:
         """The one configuration of this name and owner, waiting out listing lag."""
@@ -344,40 +406,49 @@ class WebDeploymentAdapter:
                 return None
             await poll.wait()
 
-    async def _publish(self, config_id: str) -> str:
-        """Wait for the draft to be Active, publish it, return the new version number.
+    async def _publish(self, config_id: str, *, before: str | None) -> dict[str, Any]:
+        """Wait for the draft to be Active, publish it, return the new version as the publish
+        answered it (``version`` at least). ``before``: the latest version before this publish.
 
-        A 400 while the draft is still Pending is retried inside the wait; a lost answer is
-        settled by reading the versions (an extra version is harmless, a missing one is not).
+        A 400 while the draft is still Pending is waited out within the same deadline; a lost
+        answer is settled by reading the versions (an extra version is harmless, a missing one
+        is not).
         """
         path = f"{_config_path(config_id)}/versions/draft"
-        poll = self._poll()
-        before = await self._latest(config_id, tolerate_missing=True)
+        clock = self._session.clock
+        started = clock()
+        last = ""
         while True:
-            status = "not readable yet"
-            with contextlib.suppress(NotFoundError):
-                status = str((await self._json("GET", path)).get("status", ""))
-            if status == "Active":
-                try:
-                    published = await self._json("POST", f"{path}/publish")
-                    return str(published["version"])
-                except OutcomeUnknownError:
-                    after = await self._latest(config_id, tolerate_missing=False)
-                    if after is not None and after != before:
-                        return after
-                    raise
-                except ApiError as exc:
-                    if exc.status != 400:
-                        raise
-                    status = f"publish refused: {exc.message}"
-            if status == "Error":
-                raise WaitError(f"configuration {config_id}: its draft turned Error")
-            if poll.expired(self.waits.draft_active):
+            remaining = max(0.0, self.waits.draft_active - (clock() - started))
+            try:
+                await self.drafts.wait(config_id, wanted="Active", timeout=remaining)
+            except StatusFailed as exc:
+                raise WaitError(f"configuration {config_id}: its draft turned Error") from exc
+            except StatusTimeout as exc:
                 raise WaitError(
                     f"configuration {config_id}: the draft could not be published within "
-                    f"{self.waits.draft_active:g} s (last: {status})"
+                    f"{self.waits.draft_active:g} s (last: {last or exc.last})"
+                ) from exc
+            try:
+                published = await self._json("POST", f"{path}/publish")
+                if "version" not in published:
+                    raise TransportError(f"publish of configuration {config_id}: no version")
+                return published
+            except OutcomeUnknownError:
+                after = await self._latest(config_id, tolerate_missing=False)
+                if after is not None and after != before:
+                    return {"version": after}
+                raise
+            except ApiError as exc:
+                if exc.status != 400:
+                    raise
+                last = f"publish refused: {exc.message}"
+            if clock() - started >= self.waits.draft_active:
+                raise WaitError(
+                    f"configuration {config_id}: the draft could not be published within "
+                    f"{self.waits.draft_active:g} s (last: {last})"
                 )
-            await poll.wait()
+            await self._session.sleep(self.waits.first_delay)
 
     async def _create_deployment(
         self, body: Mapping[str, Any], owner: str, config_id: str, version: str, live: str = ""
@@ -415,22 +486,16 @@ class WebDeploymentAdapter:
             await self._session.request("DELETE", _config_path(config_id))
         except NotFoundError:
             return
-        await self._until_gone(
-            f"{_config_path(config_id)}/versions/draft", "configuration", config_id
-        )
+        await self._until_gone(self.drafts, "configuration", config_id)
 
-    async def _until_gone(self, path: str, what: str, object_id: str) -> None:
-        poll = self._poll()
-        while True:
-            try:
-                await self._session.request("GET", path)
-            except NotFoundError:
-                return
-            if poll.expired(self.waits.deleted):
-                raise WaitError(
-                    f"{what} {object_id} was still there {self.waits.deleted:g} s after its delete"
-                )
-            await poll.wait()
+    async def _until_gone(self, poller: StatusPoller, what: str, object_id: str) -> None:
+        try:
+            await poller.wait(object_id, wanted=None, timeout=self.waits.deleted)
+        except StatusTimeout as exc:
+            raise WaitError(
+                f"{what} {object_id} was still there {self.waits.deleted:g} s after its delete "
+                f"(last status: {exc.last})"
+            ) from exc
 
     async def _write(self, send: Callable[[], Awaitable[Any]]) -> dict[str, Any]:
         """A write, with "feature is not yet implemented" turned into one line naming the field."""
@@ -456,12 +521,34 @@ class WebDeploymentAdapter:
         served = await self._version(config_id, ref.get("version"))
         return await self._pair(deployment, served, await self._draft(config_id))
 
+    async def _pair_written(
+        self,
+        deployment: Mapping[str, Any],
+        published: Mapping[str, Any],
+        draft: Mapping[str, Any] | None,
+    ) -> LiveResource:
+        """The pair just written, from the writes' own answers: the deployment, the version
+        published (the latest, so no versions read) and the draft. Read back only what an
+        answer lacked (a lost answer settled by a lookup)."""
+        if not _has_content(published) or draft is None:
+            return await self._pair_of(deployment)
+        return await self._pair(deployment, published, draft, latest=str(published["version"]))
+
+    async def _deployment_or_none(self, deployment_id: str) -> dict[str, Any] | None:
+        try:
+            return await self._json("GET", f"{DEPLOYMENTS}/{_id(deployment_id)}")
+        except NotFoundError:
+            return None
+
     async def _pair(
         self,
         deployment: Mapping[str, Any] | None,
         served: Mapping[str, Any] | None,
         draft: Mapping[str, Any] | None,
+        *,
+        latest: str | None = None,
     ) -> LiveResource:
+        """``latest``: the latest published version when the caller knows it (not read)."""
         config = served if served is not None else draft or {}
         config_id = str((draft or config).get("id", ""))
         served_version = str(served["version"]) if served is not None else None
@@ -472,9 +559,10 @@ class WebDeploymentAdapter:
             or rules.normalise_configuration(draft_content or {})
             != rules.normalise_configuration(served_content or {})
         )
-        latest = served_version
-        if draft_differs or served is None or _edited_since(draft, served):
-            latest = await self._latest(config_id, tolerate_missing=True)
+        if latest is None:
+            latest = served_version
+            if draft_differs or served is None or _edited_since(draft, served):
+                latest = await self._latest(config_id, tolerate_missing=True)
         latest_content: dict[str, Any] | None = None
         if served is not None and latest not in (None, served_version):
             # Published since the served version (out of band, or a rollback): the plan needs
@@ -552,6 +640,27 @@ class WebDeploymentAdapter:
     async def _json(self, method: str, path: str, *, body: Any = None) -> dict[str, Any]:
         response = await self._session.request(method, path, body=body)
         return responses.json_object(response)
+
+
+#: How long what ``get`` read stands in for a re-read by the write that follows it.
+_JUST_READ_SECONDS = 5.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Read:
+    at: float
+    live: LiveResource
+    deployment: dict[str, Any] | None
+    draft: dict[str, Any] | None
+
+
+def _with_deployment(resource: LiveResource, deployment: Mapping[str, Any]) -> LiveResource:
+    """``resource`` with its deployment as a status poll last saw it (Active)."""
+    body = dict(resource.body)
+    facts = dict(body.get(LIVE) or {})
+    facts["deploymentStatus"] = deployment.get("status", facts.get("deploymentStatus"))
+    body[LIVE] = facts
+    return dataclasses.replace(resource, body=body)
 
 
 def _deleted(
