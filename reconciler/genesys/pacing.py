@@ -76,6 +76,11 @@ class RateLimiter:
         return self._interval
 
     @property
+    def queued(self) -> int:
+        """Requests waiting for their send slot right now (the budget is spent: paced)."""
+        return self._waiters
+
+    @property
     def budget(self) -> int:
         """Requests that may be sent at once, without a slot."""
         return self._budget

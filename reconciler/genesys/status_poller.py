@@ -14,8 +14,9 @@ a listing still does not show after ``listing_lag`` seconds (a listing may lag a
 
 The interval adapts: a wait is looked at at once when it is the only one, else at the next look
 after ``first_delay``; its next looks back off, doubling up to
-``max_delay``, and while the rate pacer has no free budget left the poller looks at most once
-per ``max_delay``, so polls never crowd out the writes. A wait ends at its deadline with the
+``max_delay``, and while requests queue at the rate pacer (the window's budget is spent) a
+poller's looks take at most one send slot in twenty (never rarer than one per ``max_delay``),
+so polls never crowd out the writes. A wait ends at its deadline with the
 last status it saw (``StatusTimeout``), or at once when the object turns ``Error``
 (``StatusFailed``); a failed listing fails the waits it was answering.
 
@@ -46,6 +47,9 @@ PER_OBJECT = "per-object"
 MODES = (SHARED, PER_OBJECT)
 #: Entities of one cursor page (the contract's page-size cap).
 PAGE_SIZE = 300
+#: While requests queue for the rate limit, a poller's looks take at most one send slot in
+#: this many (two pollers: a tenth of the budget at most).
+_PACED_SHARE = 20
 
 Entity = dict[str, Any]
 ListAll = Callable[[], Awaitable[list[Entity]]]
@@ -243,9 +247,12 @@ class StatusPoller:
                 return
             now = clock()
             wake = min(min(w.due for w in self._waiters), min(w.deadline for w in self._waiters))
-            if self._session.limiter.budget < self._pages:
-                # Paced: the budget goes to the writes; one look per max_delay at most.
-                wake = max(wake, self._last_poll + self.timing.max_delay)
+            limiter = self._session.limiter
+            if limiter.queued:
+                # Paced: requests queue for the rate limit, and the budget goes to the
+                # writes: a look takes at most one send slot in ``_PACED_SHARE``.
+                gap = min(self.timing.max_delay, limiter.interval * self._pages * _PACED_SHARE)
+                wake = max(wake, self._last_poll + gap)
             if wake > now:
                 wake_up.clear()
                 await self._sleep_until(wake - now, wake_up)
