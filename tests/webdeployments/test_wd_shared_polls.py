@@ -18,7 +18,8 @@ from reconciler.genesys.adapters.webdeployment import WaitError, Waits, WebDeplo
 from reconciler.genesys.client import GenesysBackend
 from reconciler.genesys.settings import resolve_settings
 from reconciler.kinds.webdeployment import WEB_DEPLOYMENT
-from reconciler.planner.actions import Action, ActionKind
+from reconciler.planner.actions import Action, ActionKind, LiveFingerprint
+from reconciler.planner.diff import field_changes
 from reconciler.sandbox import SandboxApp, SandboxConfig, SandboxTransport, WebDeploymentKnobs
 
 CREDENTIALS = ("cid-wd-polls", "sek-wd-polls-LYNX")
@@ -65,10 +66,14 @@ def adapter_of(backend: GenesysBackend) -> WebDeploymentAdapter:
     return adapter
 
 
-def desired(name: str) -> dict[str, Any]:
+def desired(name: str, colour: str = "#0D6EFD") -> dict[str, Any]:
     spec = {
         "name": name,
-        "configuration": {"languages": ["en-us"], "defaultLanguage": "en-us"},
+        "configuration": {
+            "languages": ["en-us"],
+            "defaultLanguage": "en-us",
+            "messenger": {"enabled": True, "styles": {"primaryColor": colour}},
+        },
         "deployment": {"allowedDomains": ["shop.example.eu"], "flow": {"id": SALES_FLOW}},
     }
     return WEB_DEPLOYMENT.desired(spec, OWNER)
@@ -248,3 +253,49 @@ def test_with_per_object_polls_a_wait_keeps_its_worker() -> None:
 
     one_activation = KNOBS.config_draft_activate_s + KNOBS.deployment_activate_s
     assert elapsed >= 3 * one_activation
+
+
+def test_an_edit_after_the_plan_is_refused_though_the_re_read_is_a_listing() -> None:
+    clock = FakeClock()
+    app = app_on(clock, KNOBS.scaled(0))
+
+    async def use(backend: GenesysBackend) -> list[Any]:
+        adapter = adapter_of(backend)
+        for name in NAMES[:3]:
+            await adapter.settle(await adapter.create(desired(name)))
+        planned = {pair.name: pair for pair in await adapter.list()}
+        actions = []
+        for name in NAMES[:3]:
+            live, body = planned[name], desired(name, "#222222")
+            wanted, current = WEB_DEPLOYMENT.comparable(body, live.body)
+            actions.append(
+                Action(
+                    kind=ActionKind.UPDATE,
+                    name=name,
+                    key=WEB_DEPLOYMENT.identity(name),
+                    channel_id=live.id,
+                    body=body,
+                    live=LiveFingerprint.of(live),
+                    changes=field_changes(current, wanted),
+                    resource_kind=WEB_DEPLOYMENT.name,
+                )
+            )
+        # After the plan, someone edits the first one's domains in the UI.
+        record = app.state.objects("webDeployment")[planned[NAMES[0]].id]
+        edited = {k: v for k, v in record.items() if k in ("name", "description", "flow")}
+        edited["allowedDomains"] = ["edited.example.eu"]
+        edited["configuration"] = {k: record["configuration"][k] for k in ("id", "version")}
+        assert app.direct("PUT", f"{DEPLOYMENTS}/{record['id']}", edited).status == 200
+        clock.now += 10  # the edit lands after any listing the adapter kept
+        app.stats.reset()
+        executor = Executor(backend, ExecuteOptions(owner=OWNER), clock=clock, sleep=clock.sleep)
+        return await executor.run(actions)
+
+    first, *others = with_backend(app, clock, use)
+
+    assert first.status is ActionStatus.FAILED
+    assert "edited after the plan (deployment.allowedDomains)" in first.error
+    assert [o.status for o in others] == [ActionStatus.SUCCEEDED] * 2
+    # The three re-reads were one listing of each kind, not three reads by id each.
+    assert app.stats.requests[ONE_DEPLOYMENT] == 0, app.stats.requests
+    assert app.stats.requests[f"GET {DEPLOYMENTS}"] <= 2, app.stats.requests

@@ -30,6 +30,7 @@ naming the field the org lacks.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -46,6 +47,7 @@ from reconciler.errors import (
     TransportError,
 )
 from reconciler.genesys import responses
+from reconciler.genesys.calls import forget_recorders
 from reconciler.genesys.paging import MAX_PAGES, cursor_listing, page_number_listing
 from reconciler.genesys.session import GenesysSession
 from reconciler.genesys.status_poller import (
@@ -141,6 +143,10 @@ class WebDeploymentAdapter:
         )
         #: What ``get`` just read of each object, for the write that follows it at once.
         self._reads: dict[str, _Read] = {}
+        #: Objects this adapter has written to (re-read by id from then on).
+        self._written: set[str] = set()
+        self._snapshot: _Listing | None = None
+        self._snapshot_task: asyncio.Future[_Listing] | None = None
 
     def _poll(self) -> _Poll:
         return _Poll(self._session, self.waits)
@@ -167,19 +173,64 @@ class WebDeploymentAdapter:
         return pairs
 
     async def get(self, object_id: str) -> LiveResource:
+        """The pair as it is now. With shared polls, from a listing at most
+        ``_LISTING_FRESH_SECONDS`` old (one listing answers every re-read meanwhile, the
+        executor re-reading each object before its write), except for an object this adapter
+        has written (its re-read after a lost answer must see that write) or one the listing
+        does not show: those are read by id."""
         if object_id.startswith(ORPHAN):
             config_id = object_id.removeprefix(ORPHAN)
             return await self._pair(None, None, await self._draft(config_id))
-        deployment = await self._json("GET", f"{DEPLOYMENTS}/{_id(object_id)}")
-        ref = deployment.get("configuration") or {}
-        config_id = str(ref.get("id", ""))
-        served = await self._version(config_id, ref.get("version"))
-        draft = await self._draft(config_id)
+        deployment: dict[str, Any] | None = None
+        draft: dict[str, Any] | None = None
+        listed = False
+        if self.drafts.mode == SHARED and object_id not in self._written:
+            snapshot = await self._listing()
+            deployment = snapshot.deployments.get(object_id)
+            if deployment is not None:
+                listed = True
+                ref = deployment.get("configuration") or {}
+                draft = snapshot.drafts.get(str(ref.get("id", "")))
+                listed = draft is not None
+        if listed and deployment is not None:
+            ref = deployment.get("configuration") or {}
+            served = (
+                ref
+                if _has_content(ref)
+                else await self._version(str(ref.get("id", "")), ref.get("version"))
+            )
+        else:
+            deployment = await self._json("GET", f"{DEPLOYMENTS}/{_id(object_id)}")
+            ref = deployment.get("configuration") or {}
+            served = await self._version(str(ref.get("id", "")), ref.get("version"))
+            draft = await self._draft(str(ref.get("id", "")))
         pair = await self._pair(deployment, served, draft)
         self._reads[object_id] = _Read(
             at=self._session.clock(), live=pair, deployment=deployment, draft=draft
         )
         return pair
+
+    async def _listing(self) -> _Listing:
+        """Both listings, taken at most ``_LISTING_FRESH_SECONDS`` ago; concurrent callers
+        share one."""
+        current = self._snapshot
+        if current is not None and self._session.clock() - current.taken <= _LISTING_FRESH_SECONDS:
+            return current
+        if self._snapshot_task is None or self._snapshot_task.done():
+            self._snapshot_task = asyncio.ensure_future(self._take_listing())
+        return await asyncio.shield(self._snapshot_task)
+
+    async def _take_listing(self) -> _Listing:
+        forget_recorders()  # every re-reading action's, none in particular
+        taken = self._session.clock()
+        drafts = await self._cursor(CONFIGURATIONS, {"showOnlyPublished": "false"})
+        deployments = await self._cursor(DEPLOYMENTS, {"expand": "Configuration"})
+        self._snapshot = _Listing(
+            taken=taken,
+            deployments={str(d.get("id")): d for d in deployments},
+            drafts={str(d.get("id")): d for d in drafts},
+        )
+        return self._snapshot
 
     def _just_read(self, object_id: str) -> _Read | None:
         """What ``get`` read of ``object_id`` right before (the executor re-reads every
@@ -247,6 +298,7 @@ class WebDeploymentAdapter:
         owner = _owner(body)
         read = self._just_read(object_id)
         live = read.live if read is not None else await self.get(object_id)
+        self._written.add(object_id)
         facts = live.body[LIVE]
         config_id = str(facts["configurationId"])
         wanted, current = WEB_DEPLOYMENT.comparable(body, live.body)
@@ -311,6 +363,7 @@ class WebDeploymentAdapter:
             await self._delete_configuration(config_id)
             return _deleted(object_id, "", None, config_id, None)
         read = self._just_read(object_id)
+        self._written.add(object_id)
         deployment = (
             read.deployment
             if read is not None and read.deployment is not None
@@ -644,6 +697,15 @@ class WebDeploymentAdapter:
 
 #: How long what ``get`` read stands in for a re-read by the write that follows it.
 _JUST_READ_SECONDS = 5.0
+#: How old the listing that answers a re-read may be.
+_LISTING_FRESH_SECONDS = 2.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Listing:
+    taken: float
+    deployments: dict[str, dict[str, Any]]
+    drafts: dict[str, dict[str, Any]]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
