@@ -442,6 +442,11 @@ def run_apply(
 
     specs = load_valid_specs(list(request.paths), request.context)
     key = files_key(request, settings.environment)
+    if request.audit_log is None:  # the embedded sandbox's log stays under .reconciler/
+        request = dataclasses.replace(
+            request,
+            audit_log=default_audit_path(key, settings.environment, sandbox=settings.is_sandbox),
+        )
 
     async def main() -> ApplyResult:
         signals = Signals()

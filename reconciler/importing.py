@@ -316,9 +316,8 @@ def run_import(
             return backend.environment, await list_kinds(backend, kinds.names(), required=())
 
     label, live = asyncio.run(fetch())
-    environment = (
-        label if request.environment_name is None else (f"{request.environment_name} ({label})")
-    )
+    name = request.environment_name
+    environment = label if name is None or name == label else f"{name} ({label})"
     planned, skipped, considered = decide(live, request)
     moment = datetime.now(timezone.utc) if now is None else now
     written = write_files(planned, environment, moment)

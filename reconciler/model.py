@@ -175,7 +175,8 @@ def _kind(name: str) -> ResourceKind:
         from reconciler import kinds
 
         _KINDS = kinds
-    return _KINDS.get(name)
+    found: ResourceKind = _KINDS.get(name)
+    return found
 
 
 _KINDS: Any = None

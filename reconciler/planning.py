@@ -55,6 +55,8 @@ class PlanResult:
     json_path: Path
     markdown_path: Path
     webhook: DeliveryOutcome | None = None  # drift.detected, when drift found changes
+    #: drift: the audit log it looked for and did not find (its updates are then "unknown")
+    audit_missing: Path | None = None
 
 
 def write_only_of(kind_names: Iterable[str]) -> WritePaths:
@@ -198,6 +200,11 @@ def run_plan(
             raise
         return checked, await listing
 
+    key = file_safe(chosen or settings.environment)
+    audit_log = request.audit_log or default_audit_path(
+        key, settings.environment, sandbox=settings.is_sandbox
+    )
+
     async def fetch() -> tuple[Plan, DeliveryOutcome | None]:
         try:
             async with open_backend(settings, transport=transport, read_only=True) as backend:
@@ -217,10 +224,7 @@ def run_plan(
                 )
             plan = dataclasses.replace(plan, env_name=chosen)
             if request.report is ReportKind.DRIFT:
-                key = file_safe(chosen or plan.environment)
-                audit_log = request.audit_log or default_audit_path(key, plan.environment)
-                edited = edited_since_written(plan, audit_log)
-                plan = dataclasses.replace(plan, edited_out_of_band=edited)
+                plan = with_drift_labels(plan, audit_log)
             outcome = None
             if request.report is ReportKind.DRIFT and plan.has_changes:
                 outcome = await sink.emit(drift_event(plan, now=moment))
@@ -230,7 +234,27 @@ def run_plan(
 
     plan, outcome = asyncio.run(fetch())
     json_path, markdown_path = write_artifacts(plan, request.out_dir, plan_key=plan_key)
-    return PlanResult(plan=plan, json_path=json_path, markdown_path=markdown_path, webhook=outcome)
+    return PlanResult(
+        plan=plan,
+        json_path=json_path,
+        markdown_path=markdown_path,
+        webhook=outcome,
+        audit_missing=audit_log if plan.unverified else None,
+    )
+
+
+def with_drift_labels(plan: Plan, audit_log: Path) -> Plan:
+    """The drift report's labels, from the audit log: "edited out of band" when the live
+    revision is not the one this tool last wrote, "differs from git" when it is; with no audit
+    log at all, neither can be told, and the updates say "unknown" instead of guessing."""
+    if not audit_log.is_file():
+        updates = frozenset(
+            action.channel_id
+            for action in plan.changes
+            if action.kind is ActionKind.UPDATE and action.channel_id
+        )
+        return dataclasses.replace(plan, unverified=updates)
+    return dataclasses.replace(plan, edited_out_of_band=edited_since_written(plan, audit_log))
 
 
 def edited_since_written(plan: Plan, audit_log: Path) -> frozenset[str]:

@@ -66,11 +66,12 @@ class StatusTimeout(ReconcilerError):
 
 
 class StatusFailed(ReconcilerError):
-    """The object turned ``Error``."""
+    """The object turned ``Error``; ``entity`` is the object as that look saw it."""
 
-    def __init__(self, last: str) -> None:
+    def __init__(self, last: str, entity: Entity | None = None) -> None:
         super().__init__(f"turned {last}")
         self.last = last
+        self.entity = entity
 
 
 # -- worker slots ----------------------------------------------------------------------------
@@ -229,7 +230,7 @@ class StatusPoller:
             if verdict == "done":
                 return entity
             if verdict == "failed":
-                raise StatusFailed(last)
+                raise StatusFailed(last, entity)
             if clock() - started >= timeout:
                 raise StatusTimeout(last)
             await self._session.sleep(delay)
@@ -290,7 +291,7 @@ class StatusPoller:
             if verdict == "done":
                 waiter.future.set_result(entity)
             elif verdict == "failed":
-                waiter.future.set_exception(StatusFailed(waiter.last))
+                waiter.future.set_exception(StatusFailed(waiter.last, entity))
             elif now >= waiter.deadline:
                 waiter.future.set_exception(StatusTimeout(waiter.last))
             else:

@@ -189,6 +189,12 @@ class ResourceKind:
         """Warnings about a live object for the person reading the plan (not changes)."""
         return ()
 
+    def action_notes(self, desired: Mapping[str, Any], live: LiveResource) -> tuple[str, ...]:
+        """Warnings for the plan's action on ``live`` with this desired body: by default the
+        live object's own (``live_notes``); a kind whose warning depends on what the action
+        will do (publish or not) overrides this."""
+        return self.live_notes(live)
+
     def canonical_set_item(self, item: Any) -> Any:
         """How one item of a set-valued list is compared (default: as it is)."""
         return item

@@ -247,13 +247,38 @@ class WebDeploymentKind(ResourceKind):
         if not isinstance(facts, dict):
             return ()
         notes = []
-        if facts.get("draftDiffers") and facts.get("servedVersion") == facts.get("latestVersion"):
+        unpublished = _fields(facts.get("draftChanges"))
+        if unpublished:
             notes.append(
-                "its configuration's draft differs from the published version (an edit in the "
-                "admin UI that was never published); a publish by apply replaces it"
+                f"its configuration's draft has unpublished changes to {unpublished} (an edit "
+                "in the admin UI); an apply that publishes discards them"
             )
         if facts.get("deploymentId") is None:
             notes.append("the configuration has no deployment; apply creates one")
+        return tuple(notes)
+
+    def action_notes(self, desired: Mapping[str, Any], live: LiveResource) -> tuple[str, ...]:
+        """The live notes, saying what the action does to an unpublished draft: publish builds
+        the new version from the served one plus the spec, so the draft's own edits are
+        discarded, never published unreviewed."""
+        notes = list(self.live_notes(live))
+        facts = live.body.get(LIVE)
+        unpublished = _fields(facts.get("draftChanges") if isinstance(facts, dict) else None)
+        if not unpublished or not isinstance(facts, dict):
+            return tuple(notes)
+        wanted, current = self.comparable(desired, live.body)
+        if self.publishes(wanted, current, facts):
+            served = facts.get("servedVersion") or facts.get("latestVersion")
+            notes[0] = (
+                f"the unpublished draft's {unpublished} will be discarded: apply publishes "
+                f"the served version {served} with the spec's changes, never an edit nobody "
+                "reviewed"
+            )
+        else:
+            notes[0] = (
+                f"its configuration's draft has unpublished changes to {unpublished} (an edit "
+                "in the admin UI); this plan publishes nothing, so they stay unpublished"
+            )
         return tuple(notes)
 
     # -- specs, events, import ------------------------------------------------------------
@@ -277,6 +302,14 @@ class WebDeploymentKind(ResourceKind):
         document = rules.spec_from_live(configuration, deployment, self.schema())
         document.pop("kind", None)
         return document
+
+
+def _fields(paths: Any) -> str:
+    """``messenger.styles`` and ``position`` as a plan note names them ('' for none)."""
+    if not isinstance(paths, list) or not paths:
+        return ""
+    named = [f"`{path}`" for path in paths if isinstance(path, str) and path]
+    return ", ".join(named[:-1]) + f" and {named[-1]}" if len(named) > 1 else "".join(named)
 
 
 def _next(version: Any) -> str:

@@ -140,7 +140,7 @@ def _decide(
         source=_source(spec),
         resource_kind=spec.kind,
         pending_refs=pending if sends else (),
-        notes=kind.live_notes(live),
+        notes=kind.action_notes(body, live),
     )
 
 

@@ -25,6 +25,7 @@ from reconciler.render.plan_text import (
     DRIFT_LABEL,
     SYMBOL,
     drift_counts,
+    drift_labels,
     drift_summary_line,
     kind_prefix,
     note_lines,
@@ -139,7 +140,7 @@ def _head(plan: Plan) -> list[str]:
     if drift:
         found = drift_counts(plan)
         lines += ["| drift | channels |", "|---|---:|"]
-        lines += [f"| {label} | {found[kind]} |" for kind, label in DRIFT_LABEL.items()]
+        lines += [f"| {label} | {found[kind]} |" for kind, label in drift_labels(found)]
         lines += ["", drift_summary_line(plan), ""]
     else:
         lines += [summary_line(plan), ""]

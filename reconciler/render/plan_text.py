@@ -47,7 +47,21 @@ DRIFT_LABEL: dict[DriftKind, str] = {
     DriftKind.MISSING: "missing (deleted out of band or never created)",
     DriftKind.CONFLICT: "new conflict",
     DriftKind.EXTRA: "extra managed channel with no spec",
+    DriftKind.UNKNOWN: (
+        "changed (no audit log was read: edited out of band or differs from git, "
+        "it cannot tell which)"
+    ),
 }
+
+
+def drift_labels(counts: dict[DriftKind, int]) -> list[tuple[DriftKind, str]]:
+    """The labels a report's counts list: every kind, but "changed (no audit log)" only when
+    a run without its audit log found some."""
+    return [
+        (kind, label)
+        for kind, label in DRIFT_LABEL.items()
+        if kind is not DriftKind.UNKNOWN or counts[kind]
+    ]
 
 
 def paint(text: str, code: str, color: bool) -> str:
@@ -130,7 +144,7 @@ def drift_summary_line(plan: Plan) -> str:
     if not total:
         return f"No drift: {in_sync} channel{'s' if in_sync != 1 else ''} in sync."
     parts = ", ".join(
-        f"{counts[kind]} {label.split(' (')[0]}" for kind, label in DRIFT_LABEL.items()
+        f"{counts[kind]} {label.split(' (')[0]}" for kind, label in drift_labels(counts)
     )
     return (
         f"Drift: {total} channel{'s' if total != 1 else ''} drifted ({parts}); {in_sync} in sync."

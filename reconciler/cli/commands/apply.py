@@ -36,7 +36,6 @@ from reconciler.cli.commands.plan import use_color, warn_unmatched
 from reconciler.cli.inputs import PlanningInputs, planning_inputs, spec_errors_reported
 from reconciler.errors import UsageError
 from reconciler.executor import ActionResult, ActionStatus
-from reconciler.genesys.settings import resolve_settings
 from reconciler.kinds.base import printable
 from reconciler.planner import Action, Plan, partial_note
 from reconciler.render.plan_text import render_plan_text
@@ -254,7 +253,7 @@ def apply(
         argv=tuple(sys.argv[1:]),
         context=inputs.context,
     )
-    settings = resolve_settings(inputs.connection_env, sandbox=inputs.sandbox)
+    settings = inputs.settings()
     hooks = TerminalHooks(
         assume_yes=yes,
         interactive=interactive,

@@ -107,7 +107,9 @@ def import_(
         raise UsageError("--audit-log is for --adopt")
     environment = chosen_environment(env_name)
     environ = connection_env(os.environ, environment)
-    settings = settings_from_cli(global_options(ctx), environ)
+    settings = settings_from_cli(
+        global_options(ctx), environ, None if environment is None else environment.name
+    )
     request = ImportRequest(
         out_dir=out_dir,
         names=names,

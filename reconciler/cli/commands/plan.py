@@ -100,7 +100,6 @@ def plan_document(plan: Plan, output_format: str, *, full_plan: str) -> str:
 
 def _execute(inputs: PlanningInputs, report: ReportKind) -> PlanResult:
     """Run the planning; invalid specs stop it before any API call."""
-    from reconciler.genesys.settings import resolve_settings
     from reconciler.spec.validate import load_valid_specs
 
     request = PlanRequest(
@@ -111,7 +110,7 @@ def _execute(inputs: PlanningInputs, report: ReportKind) -> PlanResult:
         context=inputs.context,
     )
     try:
-        settings = resolve_settings(inputs.connection_env, sandbox=inputs.sandbox)
+        settings = inputs.settings()
     except ConfigError:
         with spec_errors_reported():  # invalid specs are still reported first
             load_valid_specs(list(request.paths), request.context)
@@ -129,6 +128,13 @@ def _report(result: PlanResult, *, output_format: str, level: int) -> None:
         full_plan = result.json_path.as_posix()
         click.echo(plan_document(plan, output_format, full_plan=full_plan), nl=False)
     warn_unmatched(plan)
+    if result.audit_missing is not None:
+        click.echo(
+            f"warning: no audit log at {result.audit_missing.as_posix()}: drift cannot tell an "
+            "edit out of band from a spec change, so changed objects are reported as 'unknown' "
+            "(the GitOps drift job reads the log from the reconciler-audit branch first)",
+            err=True,
+        )
     if level != QUIET:
         click.echo(
             # Forward slashes on every OS: the same line in docs, logs and CI on Windows.

@@ -12,12 +12,15 @@ listing cannot describe an object):
 Writes, in the contract's order, every wait on the session's injected clock (§8.4):
 
 - create: C2 the configuration, wait for its draft to be Active, C7 publish, D2 the deployment
-  on that version; ``settle`` then waits for the deployment to be Active.
-- update: read-modify-write of the draft from the live object (C6: fields this tool does not
-  model survive), publish only when the plan said so (the desired configuration differs from
-  the one served, or the deployment does not serve the latest version), then a
-  read-modify-write PUT of the deployment onto the new version (D4); a pair without a
-  deployment gets one (D2).
+  on that version; ``settle`` then waits for the deployment to have the status the spec asks
+  for (Active unless it says Inactive), and an Error ends the wait at once.
+- update: publish only when the plan said so (the desired configuration differs from the one
+  served, or the deployment does not serve the latest version). Publish publishes the draft,
+  so the draft is first written from the version customers are served plus the spec:
+  fields this tool does not model survive, and an unpublished edit of the draft is discarded,
+  never published unreviewed. Then a read-modify-write PUT of the deployment onto the new
+  version, never sending back a server status (Pending, Error, Deleting); a pair without
+  a deployment gets one.
 - delete: D5, wait until D3 is 404, then C8 when no other deployment uses the configuration,
   and wait until C5 is 404.
 
@@ -70,6 +73,8 @@ FLOW_TYPE = "inboundshortmessage"
 #: The id prefix of a pair whose deployment is missing (a configuration alone).
 ORPHAN = "configuration/"
 _FEATURE = "feature is not yet implemented"
+#: The fact naming the status ``settle`` waits for after a write (``Active`` or ``Inactive``).
+SETTLE_TO = "settleTo"
 
 #: JSON objects of a listing (named here: inside the adapter ``list`` is a method).
 Entities = list[dict[str, Any]]
@@ -206,7 +211,11 @@ class WebDeploymentAdapter:
             draft = await self._draft(str(ref.get("id", "")))
         pair = await self._pair(deployment, served, draft)
         self._reads[object_id] = _Read(
-            at=self._session.clock(), live=pair, deployment=deployment, draft=draft
+            at=self._session.clock(),
+            live=pair,
+            deployment=_reference_only(deployment),
+            served=served if served is not None and _has_content(served) else None,
+            draft=draft,
         )
         return pair
 
@@ -239,6 +248,11 @@ class WebDeploymentAdapter:
         if read is None or self._session.clock() - read.at > _JUST_READ_SECONDS:
             return None
         return read
+
+    def _wrote(self, object_id: str) -> None:
+        """About to write ``object_id``: nothing read of it before stands in for a read."""
+        self._written.add(object_id)
+        self._reads.pop(object_id, None)
 
     async def find(self, name: str) -> LiveResource | None:
         """The pair with this name, waiting out listing lag for a bounded time."""
@@ -290,7 +304,9 @@ class WebDeploymentAdapter:
                 f"web deployment {body['name']!r}: its configuration {config_id} was created, "
                 f"then {exc}; not repeated: run apply again, it completes the pair"
             ) from exc
-        return await self._pair_written(deployment, published, draft)
+        return _settle_to(
+            await self._pair_written(deployment, published, draft), _wanted_status(body, None)
+        )
 
     async def update(
         self, object_id: str, body: Mapping[str, Any], *, revision: str
@@ -298,7 +314,7 @@ class WebDeploymentAdapter:
         owner = _owner(body)
         read = self._just_read(object_id)
         live = read.live if read is not None else await self.get(object_id)
-        self._written.add(object_id)
+        self._wrote(object_id)
         facts = live.body[LIVE]
         config_id = str(facts["configurationId"])
         wanted, current = WEB_DEPLOYMENT.comparable(body, live.body)
@@ -317,12 +333,28 @@ class WebDeploymentAdapter:
                 )
             version = pinned
         elif WEB_DEPLOYMENT.publishes(wanted, current, facts):
-            draft = (
-                written_draft if written_draft is not None else await self._draft_json(config_id)
-            )
+            # Publish publishes the draft: write it from what customers are served plus the
+            # spec, so an unpublished edit of the draft never goes live unreviewed. Only a
+            # configuration never published has nothing but its draft to start from.
+            reviewed = facts.get("servedVersion") or facts.get("latestVersion")
+            base: dict[str, Any] | None = None
+            if (
+                read is not None
+                and read.served is not None
+                and reviewed == facts.get("servedVersion")
+            ):
+                base = read.served  # the re-read before this write read it already
+            elif reviewed:
+                base = await self._version(config_id, reviewed)
+            if base is None:
+                base = (
+                    written_draft
+                    if written_draft is not None
+                    else await self._draft_json(config_id)
+                )
             sent = rules.overlay(
-                rules.strip_server_fields_configuration(draft),
-                _configuration_fields(body, owner, str(draft.get("description", ""))),
+                rules.strip_server_fields_configuration(base),
+                _configuration_fields(body, owner, str(base.get("description", ""))),
             )
             written_draft = await self._write(
                 lambda: self._json("PUT", f"{_config_path(config_id)}/versions/draft", body=sent)
@@ -334,6 +366,7 @@ class WebDeploymentAdapter:
                 f"web deployment {body.get('name')!r}: its configuration has no published "
                 "version to serve"
             )
+        before: Any = None
         if facts.get("deploymentId") is None:
             deployment = await self._create_deployment(
                 body, owner, config_id, version, str(live.body.get("description", ""))
@@ -345,16 +378,24 @@ class WebDeploymentAdapter:
                 if read is not None and read.deployment is not None
                 else await self._json("GET", f"{DEPLOYMENTS}/{_id(deployment_id)}")
             )
+            before = current_doc.get("status")
             fields = _deployment_fields(
                 body, owner, config_id, version, str(current_doc.get("description", ""))
             )
-            sent = rules.overlay(rules.strip_server_fields_deployment(current_doc), fields)
+            base = rules.strip_server_fields_deployment(current_doc)
+            if base.get("status") not in rules.WRITABLE_STATUSES:
+                # Pending, Error and Deleting are the server's to set: never sent back.
+                base.pop("status", None)
+            sent = rules.overlay(base, fields)
             deployment = await self._write(
                 lambda: self._json("PUT", f"{DEPLOYMENTS}/{_id(deployment_id)}", body=sent)
             )
+        wanted_status = _wanted_status(body, before)
         if published is None:
-            return await self._pair_of(deployment)
-        return await self._pair_written(deployment, published, written_draft)
+            return _settle_to(await self._pair_of(deployment), wanted_status)
+        return _settle_to(
+            await self._pair_written(deployment, published, written_draft), wanted_status
+        )
 
     async def delete(self, object_id: str) -> LiveResource:
         """Delete the pair; returns what was deleted (ids and served version, for events)."""
@@ -363,7 +404,7 @@ class WebDeploymentAdapter:
             await self._delete_configuration(config_id)
             return _deleted(object_id, "", None, config_id, None)
         read = self._just_read(object_id)
-        self._written.add(object_id)
+        self._wrote(object_id)
         deployment = (
             read.deployment
             if read is not None and read.deployment is not None
@@ -396,25 +437,38 @@ class WebDeploymentAdapter:
         )
 
     async def settle(self, resource: LiveResource) -> LiveResource:
-        """Wait until the deployment is Active (a 404 right after a create is normal); report
-        the last status seen when the time runs out; ``Error`` is final."""
+        """Wait until the deployment has the status the write asked for (``Active`` unless
+        the spec says ``Inactive``; a 404 right after a create is normal); report the last
+        status seen when the time runs out; ``Error`` ends the wait at once."""
         facts = resource.body.get(LIVE) or {}
         deployment_id = facts.get("deploymentId")
         if not deployment_id:
             return resource
+        # The status the write asked for; an object found rather than written (after a lost
+        # answer) is waited for in the stable status it has, else Active.
+        shown = (resource.body.get("deployment") or {}).get("status")
+        fallback = shown if shown in rules.WRITABLE_STATUSES else "Active"
+        target = str(facts.get(SETTLE_TO) or fallback)
         try:
             deployment = await self.deployments.wait(
-                str(deployment_id), wanted="Active", timeout=self.waits.deployment_active
+                str(deployment_id), wanted=target, timeout=self.waits.deployment_active
             )
         except StatusFailed as exc:
             raise WaitError(
-                f"web deployment {resource.name!r} (id {deployment_id}) turned Error"
+                f"web deployment {resource.name!r} (id {deployment_id}) turned Error: "
+                f"{_server_reason(exc.entity or {})}"
             ) from exc
         except StatusTimeout as exc:
+            hint = ""
+            if target == "Inactive" and exc.last == "Active":
+                hint = (
+                    "; this org may not deactivate a deployment whose status is written "
+                    "Inactive ('reconciler doctor --write-probe' checks it)"
+                )
             raise WaitError(
-                f"web deployment {resource.name!r} (id {deployment_id}) was not Active after "
-                f"{self.waits.deployment_active:g} s (last status: {exc.last}); the next run "
-                "checks it again"
+                f"web deployment {resource.name!r} (id {deployment_id}) was not {target} "
+                f"after {self.waits.deployment_active:g} s (last status: {exc.last}){hint}; the "
+                "next run checks it again"
             ) from exc
         return _with_deployment(resource, deployment or {})
 
@@ -622,6 +676,14 @@ class WebDeploymentAdapter:
             # its content to tell "move to it" from "publish the spec on top of it".
             newest = await self._version(config_id, latest)
             latest_content = _content(newest) if newest is not None else None
+        unpublished: list[str] = []
+        reviewed = latest_content if latest_content is not None else served_content
+        if draft_differs and draft_content is not None and reviewed is not None:
+            # The draft's edits since the newest published version: nobody published them.
+            unpublished = rules.changed_paths(
+                rules.normalise_configuration(reviewed),
+                rules.normalise_configuration(draft_content),
+            )
         named = deployment if deployment is not None else config
         body: dict[str, Any] = {
             "name": str(named.get("name", "")),
@@ -643,6 +705,7 @@ class WebDeploymentAdapter:
             "latestVersion": latest,
             "latestConfiguration": latest_content,
             "draftDiffers": draft_differs,
+            "draftChanges": unpublished,
         }
         revision = "|".join(
             (
@@ -712,17 +775,67 @@ class _Listing:
 class _Read:
     at: float
     live: LiveResource
+    #: The deployment with its configuration reference (as D3 answers it, not expanded).
     deployment: dict[str, Any] | None
+    #: The version it serves, when the read had it whole.
+    served: dict[str, Any] | None
     draft: dict[str, Any] | None
 
 
 def _with_deployment(resource: LiveResource, deployment: Mapping[str, Any]) -> LiveResource:
-    """``resource`` with its deployment as a status poll last saw it (Active)."""
+    """``resource`` with its deployment's status as the wait last saw it (the status it
+    waited for), and the wait's own fact dropped."""
     body = dict(resource.body)
-    facts = dict(body.get(LIVE) or {})
-    facts["deploymentStatus"] = deployment.get("status", facts.get("deploymentStatus"))
+    facts = {k: v for k, v in (body.get(LIVE) or {}).items() if k != SETTLE_TO}
+    status = deployment.get("status", facts.get("deploymentStatus"))
+    facts["deploymentStatus"] = status
     body[LIVE] = facts
+    block = body.get("deployment")
+    if isinstance(block, dict) and status in rules.WRITABLE_STATUSES:
+        body["deployment"] = {**block, "status": status}
     return dataclasses.replace(resource, body=body)
+
+
+def _reference_only(deployment: Mapping[str, Any]) -> dict[str, Any]:
+    """A deployment as D3 answers it: its configuration as a reference (id, version), not
+    the version a listing's ``expand`` put there (a read-modify-write sends it back)."""
+    ref = deployment.get("configuration") or {}
+    return {
+        **deployment,
+        "configuration": {k: ref[k] for k in ("id", "version", "name") if k in ref},
+    }
+
+
+def _wanted_status(body: Mapping[str, Any], before: Any) -> str:
+    """The status a write's wait ends at: the spec's, else the one the deployment had (a
+    write leaves an unmanaged Inactive deployment Inactive), else Active."""
+    block = body.get("deployment") or {}
+    wanted = block.get("status")
+    if wanted in rules.WRITABLE_STATUSES:
+        return str(wanted)
+    return str(before) if before in rules.WRITABLE_STATUSES else "Active"
+
+
+def _settle_to(resource: LiveResource, status: str) -> LiveResource:
+    """``resource`` with the status ``settle`` waits for among its facts."""
+    body = dict(resource.body)
+    body[LIVE] = {**body.get(LIVE, {}), SETTLE_TO: status}
+    return dataclasses.replace(resource, body=body)
+
+
+def _server_reason(deployment: Mapping[str, Any]) -> str:
+    """What the server says about a deployment in Error: a message field if it sends one
+    (the SDK's WebDeployment has none), else which configuration version it serves."""
+    for key in ("message", "errorMessage", "statusMessage", "reason"):
+        value = deployment.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    ref = deployment.get("configuration") or {}
+    return (
+        "the API gives no reason; it serves configuration "
+        f"{ref.get('id', '?')} version {ref.get('version', '?')}, which may have been deleted "
+        "or changed: check the deployment in the admin UI"
+    )
 
 
 def _deleted(

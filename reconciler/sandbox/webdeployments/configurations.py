@@ -72,6 +72,19 @@ def _feature_problems(body: dict[str, Any], unavailable: frozenset[str]) -> list
 
 def _rule_problems(body: dict[str, Any]) -> list[Detail]:
     languages, default = body.get("languages"), body.get("defaultLanguage")
+    messenger = body.get("messenger")
+    if isinstance(messenger, dict) and messenger.get("enabled") is True:
+        # The SDK's docstrings: both are "required if the messenger is enabled".
+        missing = [key for key in ("languages", "defaultLanguage") if not body.get(key)]
+        if missing:
+            return [
+                Detail(
+                    error_code="required",
+                    field_name=key,
+                    reason=f"{key}: is required when the messenger is enabled",
+                )
+                for key in missing
+            ]
     if isinstance(languages, list) and isinstance(default, str) and default not in languages:
         reason = "defaultLanguage: must be one of languages"
         return [Detail(error_code="value.invalid", field_name="defaultLanguage", reason=reason)]
@@ -227,6 +240,11 @@ class ConfigurationRoutes(TimedRoute):
         stamp = self.ctx.now_iso()
         draft = {"id": config_id, "name": body["name"], "version": DRAFT}
         draft.update(with_defaults(body))
+        enabled = (draft.get("messenger") or {}).get("enabled") is True
+        if enabled and "languages" not in draft and "defaultLanguage" not in draft:
+            # The Messenger is on by default, and an enabled Messenger has languages: a body
+            # that names none gets the admin UI's default (an assumption, like every default).
+            draft.update(languages=["en-us"], defaultLanguage="en-us")
         draft.update(
             dateCreated=stamp,
             dateModified=stamp,

@@ -38,9 +38,12 @@ class WebDeploymentKnobs:
     ``follow_latest_on_publish`` deployments move to each new version (default: pinned);
     ``sticky_last_cursor`` the last cursor page repeats its ``after`` in ``nextUri``;
     ``delete_in_use`` ``refuse`` (409) or ``allow`` (dependent deployments turn ``Error``);
-    ``unique_names`` duplicate names get 409; ``strict_fields`` unknown or read-only body
-    fields get 400 instead of being ignored; ``unavailable_features`` configuration blocks
-    (``FEATURES``) the org lacks: enabling one is a 400 "feature is not yet implemented".
+    ``unique_names`` duplicate names get 409; ``inactive_deactivates`` a deployment written
+    with status ``Inactive`` goes Inactive at once and its Messenger is no longer served;
+    otherwise the server ignores the written Inactive and keeps its status (left open);
+    ``strict_fields`` unknown or read-only body fields get 400 instead of being ignored;
+    ``unavailable_features`` configuration blocks (``FEATURES``) the org lacks: enabling one
+    is a 400 "feature is not yet implemented".
     """
 
     config_draft_activate_s: float = 2.0
@@ -53,6 +56,7 @@ class WebDeploymentKnobs:
     sticky_last_cursor: bool = False
     delete_in_use: str = "refuse"
     unique_names: bool = False
+    inactive_deactivates: bool = True
     strict_fields: bool = False
     unavailable_features: frozenset[str] = field(default_factory=frozenset)
 
