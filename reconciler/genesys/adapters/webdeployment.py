@@ -7,7 +7,12 @@ listing cannot describe an object):
   deployment listing with ``expand=Configuration`` (D1: each entity carries the version it
   serves). Versions (C3) are read only for a configuration whose draft differs from what is
   served (an unpublished edit, or a version published out of band) or that no deployment uses.
-- ``get``: D3, the served version (C4), the draft (C5) and, when they differ, the versions.
+- ``get``: with shared polls (the default), the pair from one listing of each kind at most
+  2 s old (shared by every re-read meanwhile; the executor re-reads each object before its
+  write); by id (D3, the served version C4, the draft C5, the versions when they differ) for
+  an object this adapter has written, one the listing does not show, or with
+  ``RECONCILER_STATUS_POLLS=per-object``. The write that follows a ``get`` reuses what it
+  read instead of reading the object again.
 
 Writes, in the contract's order, every wait on the session's injected clock (§8.4):
 
@@ -21,8 +26,12 @@ Writes, in the contract's order, every wait on the session's injected clock (§8
   never published unreviewed. Then a read-modify-write PUT of the deployment onto the new
   version, never sending back a server status (Pending, Error, Deleting); a pair without
   a deployment gets one.
-- delete: D5, wait until D3 is 404, then C8 when no other deployment uses the configuration,
-  and wait until C5 is 404.
+- delete: D5, wait until the deployment is gone, then C8 when no other deployment uses the
+  configuration (the listing that showed it gone says), and wait until it is gone.
+
+Every wait goes through a ``StatusPoller`` (``reconciler.genesys.status_poller``): objects that
+wait at once are looked at together through the listings, and a waiting action gives its
+worker slot back. A create builds its result from its own writes' answers.
 
 Names are not unique on the server, so nothing stops a second object of one name: after a lost
 create answer the adapter looks the name up (tolerating listing lag for a bounded time) and
