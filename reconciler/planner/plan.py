@@ -29,6 +29,7 @@ from reconciler.planner.actions import (
     LiveFingerprint,
     PendingRef,
 )
+from reconciler.planner.impacts import assess
 from reconciler.planner.normalise import sha256_digest
 from reconciler.planner.redact import WritePaths, redact
 from reconciler.planner.thresholds import Thresholds
@@ -123,6 +124,11 @@ class Plan:
         return tuple(a for a in self.actions if a.kind in CHANGES)
 
     @property
+    def impacted(self) -> tuple[Action, ...]:
+        """The changes that affect live customers (each with its ``impacts``)."""
+        return tuple(a for a in self.actions if a.impacts)
+
+    @property
     def has_changes(self) -> bool:
         return any(a.kind in CHANGES for a in self.actions)
 
@@ -162,6 +168,8 @@ class Plan:
                 doc["source"] = action.source
             if action.notes:
                 doc["notes"] = list(action.notes)
+            if action.impacts:
+                doc["impacts"] = [impact.to_json() for impact in action.impacts]
             drift = self.drift_of(action)
             if self.report is ReportKind.DRIFT and drift is not None:
                 doc["drift"] = drift.value
@@ -314,7 +322,8 @@ def plan_from_json(doc: Mapping[str, Any]) -> Plan:
             thresholds=Thresholds.from_json(options["thresholds"]),
             targets=tuple(doc.get("targets", ())),
         ),
-        actions=tuple(action_from_json(a, version) for a in doc["actions"]),
+        # Impacts are assessed again, never taken from the file: approval depends on them.
+        actions=tuple(assess(action_from_json(a, version) for a in doc["actions"])),
         spec_digest=str(doc["spec_digest"]),
         live_digest=str(doc["live_digest"]),
         managed_count=int(doc["managed_count"]),
@@ -337,7 +346,7 @@ def _v1_digest(actions: Iterable[Mapping[str, Any]]) -> str:
     """A format-1 plan's digest: its own action documents, minus source and drift."""
     return sha256_digest(
         [
-            {k: v for k, v in a.items() if k not in ("source", "drift", "notes")}
+            {k: v for k, v in a.items() if k not in ("source", "drift", "notes", "impacts")}
             for a in actions
             if a["kind"] != ActionKind.NOOP.value
         ]

@@ -151,6 +151,27 @@ def drift_summary_line(plan: Plan) -> str:
     )
 
 
+#: Marks an impact note in plan.md and notices (UTF-8 files and payloads).
+IMPACT_MARK = "⚠ customer impact"
+#: The same mark on a terminal, in ASCII: a console's code page may lack the sign.
+IMPACT_MARK_TEXT = "!! customer impact"
+
+
+def impact_lines(action: Action, mark: str = IMPACT_MARK_TEXT) -> list[str]:
+    """``!! customer impact [code]: message`` per impact of one action."""
+    return [f"{mark} [{impact.code}]: {impact.message}" for impact in action.impacts]
+
+
+def impact_summary_line(plan: Plan) -> str:
+    """``3 changes affect live customers.`` ('' when none does)."""
+    count = len(plan.impacted)
+    if not count:
+        return ""
+    if count == 1:
+        return "1 change affects live customers."
+    return f"{count} changes affect live customers."
+
+
 def note_lines(plan: Plan) -> list[str]:
     """``Note: web deployment "X": ...`` for every action that carries a warning."""
     return [
@@ -191,6 +212,7 @@ def render_plan_text(plan: Plan, *, color: bool = False) -> str:
         lines.append(paint(line, _COLOUR[action.kind], color))
         if action.kind in (ActionKind.UPDATE, ActionKind.ADOPT):
             lines.extend(f"    {text}" for text in change_lines(action))
+        lines.extend(paint(f"    {text}", "1;31", color) for text in impact_lines(action))
     if plan.changes:
         lines.append("")
     elif not drift and not plan.unspecified_managed:
@@ -198,6 +220,8 @@ def render_plan_text(plan: Plan, *, color: bool = False) -> str:
     if not drift and plan.unspecified_managed:
         lines.append(unspecified_line(plan))
     lines.extend(note_lines(plan))
+    if impact_summary_line(plan):
+        lines.append(paint(f"{IMPACT_MARK_TEXT}: {impact_summary_line(plan)}", "1;31", color))
     lines.append(paint(drift_summary_line(plan) if drift else summary_line(plan), "1", color))
     if plan.unsafe:
         lines.append(paint(unsafe_line(plan), "1;31", color))

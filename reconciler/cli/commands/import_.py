@@ -116,6 +116,7 @@ def import_(
         owner=owner_for(ctx, owner, environment),
         overwrite=overwrite,
         environment_name=None if environment is None else environment.name,
+        kinds=frozenset() if environment is None else environment.kinds,
     )
     result = run_import(request, settings)
     if level != QUIET:

@@ -32,7 +32,7 @@ from reconciler.sandbox import (
     WebDeploymentKnobs,
     serve_in_thread,
 )
-from reconciler.sandbox.webdeployments.knobs import DELETE_IN_USE, FEATURES
+from reconciler.sandbox.webdeployments.knobs import DELETE_IN_USE, FEATURES, FLOW_NAME_FILTERS
 
 _PROBABILITY = click.FloatRange(0.0, 1.0)
 #: An environment's name, as environments/<name>.yaml spells it.
@@ -188,6 +188,38 @@ def sandbox() -> None:
     help="Web Deployments: a configuration block the org lacks (repeatable); enabling it is a "
     "400 'feature is not yet implemented'.",
 )
+@click.option(
+    "--wd-max-page-size",
+    type=click.IntRange(1, 10000),
+    default=300,
+    show_default=True,
+    help="Web Deployments: the largest cursor page served (a larger pageSize gets this many).",
+)
+@click.option(
+    "--wd-versions-without-draft",
+    is_flag=True,
+    help="Web Deployments: the versions listing leaves out the DRAFT entry (default: listed).",
+)
+@click.option(
+    "--wd-flows-name-filter",
+    type=click.Choice(FLOW_NAME_FILTERS),
+    default="substring",
+    show_default=True,
+    help="How the flows listing's name filter matches (any case for substring and prefix).",
+)
+@click.option(
+    "--no-channels-api",
+    is_flag=True,
+    help="Do not serve the tutorial channels API (its paths 404), as a real org.",
+)
+@click.option(
+    "--deny-permission",
+    "denied_permissions",
+    multiple=True,
+    metavar="PERMISSION",
+    help="A permission the client's role lacks (repeatable, e.g. architect:flow:view): "
+    "requests that need it get 403.",
+)
 def serve(
     host: str,
     port: int,
@@ -214,6 +246,11 @@ def serve(
     wd_inactive_ignored: bool,
     wd_strict: bool,
     wd_unavailable: tuple[str, ...],
+    wd_max_page_size: int,
+    wd_versions_without_draft: bool,
+    wd_flows_name_filter: str,
+    no_channels_api: bool,
+    denied_permissions: tuple[str, ...],
 ) -> int:
     """Serve the emulator over HTTP on 127.0.0.1 until Ctrl-C or SIGTERM.
 
@@ -250,7 +287,12 @@ def serve(
             inactive_deactivates=not wd_inactive_ignored,
             strict_fields=wd_strict,
             unavailable_features=frozenset(wd_unavailable),
+            max_page_size=wd_max_page_size,
+            versions_list_draft=not wd_versions_without_draft,
+            flows_name_filter=wd_flows_name_filter,
         ),
+        channels_api=not no_channels_api,
+        denied_permissions=frozenset(denied_permissions),
     )
     if not is_loopback_host(host):
         raise UsageError(

@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -275,25 +275,30 @@ class WebDeploymentAdapter:
                 return None
             await poll.wait()
 
-    async def catalog(self) -> Mapping[str, Sequence[tuple[str, str]]]:
-        flows = await page_number_listing(
-            self._session,
-            FLOWS,
-            _entry,
-            item_id=lambda e: e[0],
-            page_size=100,
-            params={"type": FLOW_TYPE},
-            max_pages=self._max_pages,
-        )
-        profiles = await page_number_listing(
-            self._session,
-            SUPPORTED_CONTENT,
-            _entry,
-            item_id=lambda e: e[0],
-            page_size=100,
-            max_pages=self._max_pages,
-        )
-        return {"flow": flows, "supportedContent": profiles}
+    async def catalog(self, targets: Collection[str]) -> Mapping[str, Sequence[tuple[str, str]]]:
+        """The flows and supported content profiles, each read only when a spec names one by
+        name (``targets``): listing flows needs a permission a plan by ids does not."""
+        found: dict[str, Sequence[tuple[str, str]]] = {}
+        if "flow" in targets:
+            found["flow"] = await page_number_listing(
+                self._session,
+                FLOWS,
+                _entry,
+                item_id=lambda e: e[0],
+                page_size=100,
+                params={"type": FLOW_TYPE},
+                max_pages=self._max_pages,
+            )
+        if "supportedContent" in targets:
+            found["supportedContent"] = await page_number_listing(
+                self._session,
+                SUPPORTED_CONTENT,
+                _entry,
+                item_id=lambda e: e[0],
+                page_size=100,
+                max_pages=self._max_pages,
+            )
+        return found
 
     # -- writing ------------------------------------------------------------------------
 

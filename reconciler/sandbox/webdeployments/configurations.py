@@ -188,6 +188,7 @@ class ConfigurationRoutes(TimedRoute):
             render=lambda draft: self._render(draft, call.now),
             keep=("showOnlyPublished",),
             sticky=self.knobs.sticky_last_cursor,
+            cap=self.knobs.max_page_size,
         )
 
     def versions(self, call: Call) -> Reply:
@@ -195,7 +196,7 @@ class ConfigurationRoutes(TimedRoute):
         record, deleting = self._readable(config_id, call.now)
         if record is None or deleting:
             return not_found(WHAT, config_id)
-        items = [("0" * 10, record["draft"])]
+        items = [("0" * 10, record["draft"])] if self.knobs.versions_list_draft else []
         items += [(f"{int(v['version']):010d}", v) for v in record["versions"]]
         return cursor_page(
             items,
@@ -203,6 +204,7 @@ class ConfigurationRoutes(TimedRoute):
             f"{CONFIGURATIONS}/{config_id}/versions",
             render=lambda version: self._render(version, call.now),
             sticky=self.knobs.sticky_last_cursor,
+            cap=self.knobs.max_page_size,
         )
 
     # -- C4, C5 ------------------------------------------------------------------------------

@@ -128,6 +128,7 @@ class DeploymentRoutes(TimedRoute):
             render=lambda deployment: self._render(deployment, call.now, expand),
             keep=("expand",),
             sticky=self.knobs.sticky_last_cursor,
+            cap=self.knobs.max_page_size,
         )
 
     def get(self, call: Call) -> Reply:
