@@ -23,12 +23,13 @@ The order is the safety contract:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import json
 import os
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -44,6 +45,7 @@ from reconciler.artifacts import (
     write_atomic,
 )
 from reconciler.audit import AuditKind, AuditLog
+from reconciler.audit.intents import open_intents
 from reconciler.audit.paths import default_audit_path
 from reconciler.backend import Backend
 from reconciler.errors import PlanError
@@ -58,6 +60,7 @@ from reconciler.planner.staleness import stale_channels
 from reconciler.planning import plan_against, read_live
 from reconciler.policies import NO_POLICIES, Policies, approved, unapproved
 from reconciler.run_control import Signals, apply_lock, probe_writable
+from reconciler.waits import WaitBoard, Waiting, watching
 from reconciler.webhooks import (
     DeliveryOutcome,
     DeliveryState,
@@ -115,6 +118,15 @@ class ApplyHooks(Protocol):
 
     def finished(self, result: ActionResult, done: int, total: int, rate_wait: float) -> None: ...
 
+    @property
+    def progress_interval(self) -> float | None:
+        """Seconds between two lines about long waits (None: no such lines)."""
+        ...
+
+    def waiting(self, waits: Sequence[Waiting]) -> None: ...
+
+    def stopping(self, signal: str, running: int, *, now: bool) -> None: ...
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ApplyResult:
@@ -135,6 +147,9 @@ class ApplyResult:
     outbox_error: str = ""
     audit_head: str = ""
     warnings: tuple[str, ...] = ()
+    #: The plan had no action to execute and no conflict, and no earlier run left anything to
+    #: settle: no audit run was started.
+    nothing_to_do: bool = False
 
     @property
     def attempted(self) -> int:
@@ -274,8 +289,9 @@ async def prepare_plan(
         stale = stale_channels(plan, live)
         if stale:
             raise PlanError(
-                f"the plan is stale, refusing it whole ({len(stale)} channel(s) changed since "
-                "it was made): " + "; ".join(stale) + "; run plan again"
+                f"the plan is stale, refusing it whole ({len(stale)} object(s) changed since "
+                "it was made): " + "; ".join(stale) + "; nothing was applied: run plan again "
+                "and review it"
             )
     check_plan(plan, expect_digest=request.expect_digest, force=request.force)
     check_approvals(plan, request.policies, request.allowed_impacts)
@@ -317,6 +333,11 @@ async def apply_with_backend(
     one stopped the run, for apply.json; ``notices``: Slack and Teams, told of a failed or
     unfinished run and of applied changes with customer impact)."""
     environment = backend.environment
+    running = 0  # actions whose first write is under way, for the stopping line
+    if signals is not None:
+        signals.listeners.append(
+            lambda name, now: hooks.stopping(name, running, now=now)  # at once, on the loop
+        )
     key = files_key(request, environment)
     audit_path = request.audit_log or default_audit_path(key, environment)
     probe_writable(request.out_dir, "to --out", folder=True)
@@ -332,6 +353,18 @@ async def apply_with_backend(
         return ApplyResult(plan=plan, run_id=run_id, declined=True)
     started = clock()
     executable = [a for a in plan.actions if a.executable]
+    # Nothing to execute, nothing to settle, no conflict to report as a failed run (a
+    # conflict-only run is audited and announced like any failed one): no audit run.
+    if not executable and not plan.conflicts and not await _leftovers(audit_path, outbox):
+        idle = ApplyResult(
+            plan=plan,
+            run_id=run_id,
+            nothing_to_do=True,
+            report_path=request.out_dir / "apply.json",
+            duration_ms=int((clock() - started) * 1000),
+        )
+        write_atomic(request.out_dir / "apply.json", apply_json_text(idle))
+        return idle
     sources = {(a.resource_kind, a.key): a.source or "" for a in plan.actions}
     changed = {(a.resource_kind, a.key): tuple(c.path for c in a.changes) for a in plan.actions}
     impacts = {(a.resource_kind, a.key): [i.to_json() for i in a.impacts] for a in plan.actions}
@@ -343,7 +376,12 @@ async def apply_with_backend(
     state = RunState()
     budget = DEFAULT_WEBHOOK_BUDGET if request.webhook_budget is None else request.webhook_budget
     done = 0
-    with AuditLog.open(audit_path, run_id=run_id) as audit:
+    board = WaitBoard(clock)
+    with (
+        watching(board),
+        waits_reported(board, hooks, stop),
+        AuditLog.open(audit_path, run_id=run_id) as audit,
+    ):
         audit.run_start(
             environment=environment,
             argv=request.argv,
@@ -360,6 +398,8 @@ async def apply_with_backend(
         hooks.started(plan, len(executable))
 
         async def before_write(action: Action) -> str:
+            nonlocal running
+            running += 1
             intent_id = uuid.uuid4().hex
             audit.append(
                 AuditKind.INTENT,
@@ -376,8 +416,10 @@ async def apply_with_backend(
             return intent_id
 
         async def on_result(result: ActionResult) -> None:
-            nonlocal done
+            nonlocal done, running
             done += 1
+            if result.intent_id:  # it had started (before_write ran for it)
+                running -= 1
             event = None
             if result.succeeded and result.channel_id:
                 key = (result.resource_kind, kinds.get(result.resource_kind).identity(result.name))
@@ -472,6 +514,40 @@ async def apply_with_backend(
     )
     write_atomic(request.out_dir / "apply.json", apply_json_text(result))
     return result
+
+
+async def _leftovers(audit_path: Path, outbox: Any) -> bool:
+    """Whether an earlier run left work for this one: an intent to settle, an event to send."""
+    if await asyncio.to_thread(open_intents, audit_path):
+        return True
+    return outbox is not None and bool(await asyncio.to_thread(outbox.pending))
+
+
+@contextlib.contextmanager
+def waits_reported(board: WaitBoard, hooks: ApplyHooks, stop: asyncio.Event) -> Iterator[None]:
+    """For the ``with`` block: the waits that last are handed to ``hooks.waiting`` at most
+    every ``hooks.progress_interval`` seconds, and ``stop`` ends every wait at once."""
+
+    async def report(interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            current = board.current(at_least=interval / 2)
+            if current:
+                hooks.waiting(current)
+
+    async def stop_waits() -> None:
+        await stop.wait()
+        board.stop()
+
+    tasks = [asyncio.ensure_future(stop_waits())]
+    interval = hooks.progress_interval
+    if interval is not None and interval > 0:
+        tasks.append(asyncio.ensure_future(report(interval)))
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
 
 
 def notice_outcome(result: ApplyResult) -> ApplyOutcome:
@@ -610,6 +686,7 @@ def apply_json_text(result: ApplyResult) -> str:
         "duration_ms": result.duration_ms,
         "rate_wait_seconds": round(result.rate_wait_seconds, 3),
         "audit_log": result.audit_path.as_posix() if result.audit_path else None,
+        "nothing_to_do": result.nothing_to_do,
         "audit_head": result.audit_head or None,
         "halted": result.halted or None,
         "signal": result.signal or None,

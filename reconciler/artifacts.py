@@ -88,9 +88,11 @@ def plan_markdown(plan: Plan, *, full_plan: str) -> str:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write a file so that readers see the old content or the new, never a mix."""
+    """Write a file so that readers see the old content or the new, never a mix, with the
+    ordinary mode under the umask (0644 as usual): plans, reports, schemas and imported specs
+    hold no secret (write-only values are redacted) and are meant to be shared."""
     try:
-        replace_atomically(path, text.encode("utf-8"))
+        replace_atomically(path, text.encode("utf-8"), private=False)
     except OSError as exc:
         raise ConfigError(f"cannot write {path} (check --out): {exc.strerror or exc}") from exc
 

@@ -8,7 +8,9 @@ raise ``OSError``; each caller translates it into its own area's error, naming i
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import secrets
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -50,10 +52,29 @@ def fsync_directory(directory: Path) -> None:
         os.close(fd)
 
 
-def replace_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temp file beside ``path``, fsync it, rename it over ``path``."""
+def _ordinary_temp(path: Path) -> tuple[int, str]:
+    """A new temp file beside ``path`` with the mode of any file a program creates (0666 less
+    the umask: 0644 as usual), where ``mkstemp`` would give 0600."""
+    for _ in range(100):
+        name = str(path.parent / f".{path.name}.{secrets.token_hex(6)}")
+        try:
+            return os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), name
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary name", str(path.parent))
+
+
+def replace_atomically(path: Path, data: bytes, *, private: bool = True) -> None:
+    """Write ``data`` to a temp file beside ``path``, fsync it, rename it over ``path``.
+
+    ``private`` (the outbox, sandbox state): readable by the owner only (0600). Otherwise the
+    file gets the ordinary mode under the umask (plans, reports, schemas: 0644 as usual).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    if private:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    else:
+        fd, tmp_name = _ordinary_temp(path)
     try:
         try:
             write_all(fd, data)

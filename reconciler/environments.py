@@ -26,13 +26,14 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from reconciler.errors import ConfigError, SpecError
+from reconciler.errors import SpecError, UsageError
 from reconciler.genesys.settings import REGIONS, SANDBOX
 from reconciler.interpolate import SpecContext
 from reconciler.model import ChannelSpec, Diagnostic, SourceRef
 from reconciler.policies import NO_POLICIES, Policies, parse_policies
 from reconciler.spec.loader import load_file
 from reconciler.spec.schema import json_path
+from reconciler.suggest import did_you_mean
 
 if TYPE_CHECKING:  # imported when an environment file is read (its import is slow)
     from jsonschema import Draft202012Validator, ValidationError
@@ -77,8 +78,17 @@ def available(root: Path = ENVIRONMENTS_DIR) -> list[str]:
 
 def environment_file(name: str, root: Path = ENVIRONMENTS_DIR) -> Path:
     """The file of environment ``name``; ConfigError naming what exists when there is none."""
+    stem = Path(name).name
+    for suffix in (".yaml", ".yml"):
+        if "/" in name or "\\" in name or name.endswith(suffix):
+            stem = stem.removesuffix(suffix)
+    if stem != name and _NAME.fullmatch(stem):
+        raise UsageError(
+            f"--env {name[:70]!r}: give the environment's name, not a path: --env {stem} "
+            f"(it reads {root.as_posix()}/{stem}.yaml)"
+        )
     if not _NAME.fullmatch(name):
-        raise ConfigError(
+        raise UsageError(
             f"--env {name[:70]!r}: an environment name is letters, digits, '.', '_' and '-' "
             "(the file environments/<name>.yaml)"
         )
@@ -88,9 +98,10 @@ def environment_file(name: str, root: Path = ENVIRONMENTS_DIR) -> Path:
             return path
     found = available(root)
     listed = ", ".join(found) if found else f"none: {root.as_posix()}/ holds no .yaml file"
-    raise ConfigError(
+    hint = did_you_mean(name, found)
+    raise UsageError(
         f"unknown environment {name!r}: no {(root / f'{name}.yaml').as_posix()} "
-        f"(environments found: {listed})"
+        f"(environments found: {listed})" + (f"; {hint}" if hint else "")
     )
 
 

@@ -57,6 +57,7 @@ from reconciler.model import LiveResource
 from reconciler.planner.actions import Action, ActionKind, LiveFingerprint
 from reconciler.planner.diff import field_changes
 from reconciler.planner.normalise import canonical_json
+from reconciler.waits import WaitCancelled, has_written, subject, waited
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
@@ -205,7 +206,7 @@ class Executor:
         ceiling = min(
             options.backoff_cap_seconds, options.backoff_seconds * 2 ** (round_number - 2)
         )
-        await self._sleep(self._rng.uniform(0.0, ceiling))
+        await waited(self._sleep(self._rng.uniform(0.0, ceiling)), "a backoff before retrying")
 
     async def run(
         self,
@@ -244,7 +245,8 @@ class Executor:
                 else:
                     ready = _with_refs(action, made)
                     intent = await before_write(ready) if before_write is not None else ""
-                    with holding(slot):
+                    label = f"{kinds.get(action.resource_kind).label} {action.name!r}"
+                    with holding(slot), subject(label):
                         result = await self._execute_abortable(ready, abort)
                     if intent:
                         result = dataclasses.replace(result, intent_id=intent)
@@ -295,6 +297,18 @@ class Executor:
         with record_calls() as calls:
             try:
                 outcome = await self._dispatch(action)
+            except WaitCancelled as exc:
+                if not has_written():  # stopped before its first write: nothing was sent
+                    return ActionResult(
+                        kind=action.kind,
+                        name=action.name,
+                        status=ActionStatus.SKIPPED,
+                        channel_id=action.channel_id,
+                        note=f"not started: the run was interrupted ({exc}, before any write)",
+                        resource_kind=action.resource_kind,
+                    )
+                outcome = _Outcome(channel_id=action.channel_id, error=str(exc))
+                outcome.unsettled = True  # the next apply settles it against the org
             except ReconcilerError as exc:
                 outcome = _Outcome(channel_id=action.channel_id, error=str(exc))
                 outcome.auth_refused = isinstance(exc, AuthenticationError) or isinstance(
@@ -337,7 +351,10 @@ class Executor:
         else:
             raise ActionFailed(f"{action.kind.value} is not an executable action")
         if outcome.channel is not None and not outcome.error:
-            outcome.channel = await self._adapter(action).settle(outcome.channel)
+            try:
+                outcome.channel = await self._adapter(action).settle(outcome.channel)
+            except WaitCancelled:  # written; the run stopped before it was ready
+                outcome.note = "written; the run stopped before it was confirmed ready"
         return outcome
 
     # -- create ---------------------------------------------------------------------------

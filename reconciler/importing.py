@@ -8,8 +8,10 @@ comment naming the source environment, the channel id and the date, under a firs
 ``schemas/`` folder of the current directory (``reconciler schema KIND --out schemas/...``
 writes it), as a path relative to the file. Every ``${`` of a live
 value is written ``$${``, so variables never change an imported value. File names are slugs of
-the channel names (``Sales EU`` -> ``sales-eu.yaml``), made unique with ``-2``, ``-3``... when
-names slug alike.
+the names (``Sales EU`` -> ``sales-eu.yaml``), in the kind's ``import_folder`` (web deployments
+in ``web/``), made unique with ``-2``, ``-3``... when names of one kind slug alike. A reference
+is written by name (``flow: {name: Sales}``) when exactly one flow (object, profile) has that
+name, so the next plan resolves it to the same id; otherwise by id.
 
 Decisions:
 
@@ -45,7 +47,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from reconciler import kinds
 from reconciler.artifacts import write_atomic
-from reconciler.errors import UsageError
+from reconciler.errors import ApiError, UsageError
 from reconciler.model import LiveResource
 from reconciler.planner.targets import matches
 from reconciler.spec.loader import load_specs
@@ -77,13 +79,14 @@ class ImportedFile:
     channel_id: str
     path: Path
     replaced: bool = False
+    kind: str = kinds.DEFAULT_KIND
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ImportResult:
     environment: str
     written: tuple[ImportedFile, ...] = ()
-    skipped: tuple[tuple[str, str], ...] = ()  # (channel name, why)
+    skipped: tuple[tuple[str, str, str], ...] = ()  # (kind, name, why)
     considered: int = 0
 
     @property
@@ -117,11 +120,51 @@ def escape_references(value: Any) -> Any:
     return value
 
 
-def channel_document(resource: LiveResource) -> CommentedMap:
-    """The spec document of a live object: normalised, escaped, in its kind's key order
-    (``kind:`` first, for any kind but the default)."""
+#: What a reference may be written by instead of its id: {target: [(id, name), ...]}, the
+#: live objects of the kinds and the adapters' catalogues (flows, supported content).
+Names = Mapping[str, Sequence[tuple[str, str]]]
+
+
+def names_index(live: Sequence[LiveResource], catalog: Names) -> dict[str, list[tuple[str, str]]]:
+    index: dict[str, list[tuple[str, str]]] = {k: list(v) for k, v in catalog.items()}
+    for resource in live:
+        index.setdefault(resource.kind, []).append((resource.id, resource.name))
+    return index
+
+
+def by_name(kind: kinds.ResourceKind, body: dict[str, Any], names: Names) -> dict[str, Any]:
+    """``body`` with each reference ``{id: X}`` written ``{name: N}`` when exactly one object
+    of its target has the name N (so plan resolves it to X again); else left by id."""
+    for ref in kind.references:
+        parent: Any = body
+        for part in ref.path[:-1]:
+            parent = parent.get(part) if isinstance(parent, dict) else None
+        value = parent.get(ref.path[-1]) if isinstance(parent, dict) else None
+        if not (isinstance(value, dict) and set(value) == {"id"}):
+            continue
+        entries = names.get(ref.target, ())
+        found = [name for object_id, name in entries if object_id == value["id"]]
+        if len(found) != 1:
+            continue
+        if kinds.known(ref.target):
+            target = kinds.get(ref.target)
+            same = [n for _, n in entries if target.identity(n) == target.identity(found[0])]
+        else:  # the catalogue's names are matched exactly, as the API spells them
+            same = [n for _, n in entries if n == found[0]]
+        if len(same) == 1:
+            parent[ref.path[-1]] = {"name": found[0]}
+    return body
+
+
+def channel_document(resource: LiveResource, names: Names | None = None) -> CommentedMap:
+    """The spec document of a live object: normalised, references by name where that is
+    unambiguous (``names``), escaped, in its kind's key order (``kind:`` first, for any kind
+    but the default)."""
     kind = kinds.get(resource.kind)
-    body = escape_references(kind.import_document(resource.body))
+    document = kind.import_document(resource.body)
+    if names:
+        document = by_name(kind, kinds.copy_json(document), names)
+    body = escape_references(document)
     order = dict(kind.import_order)
     if resource.kind != kinds.DEFAULT_KIND:
         body = {"kind": resource.kind, **body}
@@ -234,8 +277,9 @@ def _existing(out_dir: Path) -> _Existing:
 
 def decide(
     live: Sequence[LiveResource], request: ImportRequest
-) -> tuple[list[tuple[LiveResource, Path, bool]], list[tuple[str, str]], int]:
-    """(channel, file, replaces that file) to write, (name, why) skipped, channels considered.
+) -> tuple[list[tuple[LiveResource, Path, bool]], list[tuple[str, str, str]], int]:
+    """(object, file, replaces that file) to write, (kind, name, why) skipped, objects
+    considered. A kind with an ``import_folder`` gets its files there (``web/sales-eu.yaml``).
 
     Pure apart from looking at the output folder. A new file never lands on an existing one:
     its name takes the next free suffix. Only ``--overwrite`` replaces a file, and only the
@@ -250,11 +294,12 @@ def decide(
     )
     taken: set[str] = set()
     planned: list[tuple[LiveResource, Path, bool]] = []
-    skipped: list[tuple[str, str]] = []
+    skipped: list[tuple[str, str, str]] = []
     for channel in chosen:
         owner = channel.managed_by
         if owner is not None and owner != request.owner:
-            skipped.append((channel.name, f"managed by another owner ({owner!r})"))
+            why = f"managed by another owner ({owner!r})"
+            skipped.append((channel.kind, channel.name, why))
             continue
         described = existing.files_of.get((channel.kind, channel.key))
         if described is not None:
@@ -264,20 +309,25 @@ def decide(
                 planned.append((channel, Path(described), True))
             else:
                 hint = " (--overwrite re-imports it)" if single else ""
-                skipped.append((channel.name, f"already described in {described}{hint}"))
+                why = f"already described in {described}{hint}"
+                skipped.append((channel.kind, channel.name, why))
             continue
         stem = slug(channel.name)
-        path, number = request.out_dir / f"{stem}.yaml", 1
+        folder = request.out_dir / kinds.get(channel.kind).import_folder
+        path, number = folder / f"{stem}.yaml", 1
         while path.as_posix().casefold() in taken or path.exists():
             number += 1
-            path = request.out_dir / f"{stem}-{number}.yaml"
+            path = folder / f"{stem}-{number}.yaml"
         taken.add(path.as_posix().casefold())
         planned.append((channel, path, False))
     return planned, skipped, len(chosen)
 
 
 def write_files(
-    planned: Sequence[tuple[LiveResource, Path, bool]], environment: str, now: datetime
+    planned: Sequence[tuple[LiveResource, Path, bool]],
+    environment: str,
+    now: datetime,
+    names: Names | None = None,
 ) -> list[ImportedFile]:
     """Render every file first, then write them (atomically, one by one)."""
     texts = [
@@ -286,7 +336,7 @@ def write_files(
             path,
             replaced,
             render_document(
-                channel_document(ch),
+                channel_document(ch, names),
                 [schema_line(ch.kind, path), *header_lines(ch, environment, now)],
             ),
         )
@@ -296,7 +346,13 @@ def write_files(
     for channel, path, replaced, text in texts:
         write_atomic(path, text)
         written.append(
-            ImportedFile(name=channel.name, channel_id=channel.id, path=path, replaced=replaced)
+            ImportedFile(
+                name=channel.name,
+                channel_id=channel.id,
+                path=path,
+                replaced=replaced,
+                kind=channel.kind,
+            )
         )
     return written
 
@@ -315,16 +371,29 @@ def run_import(
     # The environment's kinds: when it declares them, no other API is asked.
     chosen = request.kinds or frozenset(kinds.names())
 
-    async def fetch() -> tuple[str, list[LiveResource]]:
+    async def fetch() -> tuple[str, list[LiveResource], dict[str, list[tuple[str, str]]]]:
         async with open_backend(settings, transport=transport) as backend:
-            return backend.environment, (await list_all(backend, chosen)).live
+            live = (await list_all(backend, chosen)).live
+            catalog: dict[str, list[tuple[str, str]]] = {}
+            for name in kinds.ordered({r.kind for r in live}):
+                refs = kinds.get(name).references
+                targets = frozenset(r.target for r in refs if not kinds.known(r.target))
+                if not targets:
+                    continue
+                try:
+                    entries = await backend.adapter(name).catalog(targets)
+                except ApiError:  # not readable here (a 403): its references stay by id
+                    continue
+                for target, found in entries.items():
+                    catalog.setdefault(target, []).extend(found)
+            return backend.environment, live, catalog
 
-    label, live = asyncio.run(fetch())
+    label, live, catalog = asyncio.run(fetch())
     name = request.environment_name
     environment = label if name is None or name == label else f"{name} ({label})"
     planned, skipped, considered = decide(live, request)
     moment = datetime.now(timezone.utc) if now is None else now
-    written = write_files(planned, environment, moment)
+    written = write_files(planned, environment, moment, names_index(live, catalog))
     return ImportResult(
         environment=environment,
         written=tuple(written),

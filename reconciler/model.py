@@ -47,7 +47,9 @@ class Diagnostic:
     rule: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.col}: {self.path}: {self.message}"
+        # "$" is the whole document: file, line and column already say where.
+        where = "" if self.path == "$" else f"{self.path}: "
+        return f"{self.file}:{self.line}:{self.col}: {where}{self.message}"
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.file, self.line, self.col, self.path, self.message)

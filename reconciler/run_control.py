@@ -3,7 +3,8 @@
 - ``apply_lock``: one writer per environment, taken before planning and held to the end, so
   two applies cannot both execute plans made from the same live state; a refusal names the
   holder (``durable.exclusive_lock``, portable).
-- ``Signals``: SIGINT and SIGTERM stop starting actions (running ones finish) and the run ends
+- ``Signals``: SIGINT and SIGTERM stop starting actions (running ones finish; their waits for
+  the rate limit or an activation are cut short, ``reconciler.waits``) and the run ends
   like any other: summary, audit ``run.end``, apply.json, then exit 130 (SIGINT) or 143
   (SIGTERM). A second signal also cancels the writes in flight; their intents stay open for
   the next run to settle.
@@ -19,7 +20,7 @@ import errno
 import os
 import signal
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -88,17 +89,23 @@ class Signals:
         self.stop = asyncio.Event()
         self.abort = asyncio.Event()
         self.received = ""
+        #: Called at once on each signal with its name and whether it stops the run now (a
+        #: second signal): the CLI prints its "stopping" line from here, not at the end.
+        self.listeners: list[Callable[[str, bool], None]] = []
 
     @property
     def exit_code(self) -> int | None:
         return EXIT_FOR_SIGNAL.get(self.received)
 
     def handle(self, name: str) -> None:
-        if self.stop.is_set():
+        now = self.stop.is_set()
+        if now:
             self.abort.set()  # the second signal: cancel the writes in flight too
         self.stop.set()
         if not self.received or name == "SIGTERM":
             self.received = name
+        for listener in self.listeners:
+            listener(name, now)
 
     @contextlib.contextmanager
     def installed(self) -> Iterator[None]:

@@ -57,7 +57,27 @@ class GlobalOptions:
     sandbox: bool
 
 
-class LazyGroup(click.Group):
+class SuggestingGroup(click.Group):
+    """A group that answers a mistyped command with the nearest ones (``did you mean
+    'plan'?``)."""
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and self.get_command(ctx, name) is None:
+            from reconciler.suggest import did_you_mean
+
+            hint = did_you_mean(name, self.list_commands(ctx))
+            if hint:
+                ctx.fail(f"No such command {name!r}; {hint}")
+        return super().resolve_command(ctx, args)
+
+
+SuggestingGroup.group_class = SuggestingGroup  # its sub-groups (audit, sandbox) suggest too
+
+
+class LazyGroup(SuggestingGroup):
     """A group whose commands are imported when they run (click's lazy-group pattern).
 
     ``lazy`` maps each command name to its module, which registers the command on the group

@@ -26,6 +26,8 @@ import math
 import time
 from collections.abc import Awaitable, Callable, Mapping
 
+from reconciler.waits import waited
+
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -89,7 +91,8 @@ class RateLimiter:
         return self._budget
 
     async def acquire(self) -> None:
-        """Wait for this request's slot; every call must be followed by ``release``."""
+        """Wait for this request's slot; every call that returns must be followed by
+        ``release`` (one that raises, cut short by a stopping run, needs none)."""
         now = self._clock()
         if self._budget > 0 and now >= self._paused_until:
             self._budget -= 1
@@ -112,7 +115,7 @@ class RateLimiter:
         self._waiters += 1
         try:
             while True:
-                await self._sleep_unless_renewed(wait)
+                await waited(self._sleep_unless_renewed(wait), "the API's rate limit")
                 now = self._clock()
                 if now >= slot:
                     return
@@ -122,6 +125,9 @@ class RateLimiter:
                     self._budget -= 1
                     return
                 wait = slot - now
+        except BaseException:
+            self._in_flight = max(0, self._in_flight - 1)  # never sent: not in flight
+            raise
         finally:
             self._waiters -= 1
             if self._waiters == 0:

@@ -37,6 +37,7 @@ from reconciler.genesys.transport import (
     EXCHANGE_DEADLINE_FACTOR,
     PacedTransport,
 )
+from reconciler.waits import wrote
 
 T = TypeVar("T")
 
@@ -140,6 +141,7 @@ class GenesysSession:
     ) -> httpx.Response:
         """Send with retries (see ``retry``); return a 2xx response or raise a typed error."""
         maybe_processed = False
+        write = method not in ("GET", "HEAD")
         last = self.policy.max_attempts
         for attempt in range(1, last + 1):
             request = self._http.build_request(
@@ -148,6 +150,8 @@ class GenesysSession:
             try:
                 response = await self._http.send(request, auth=self.auth)
             except httpx.HTTPError as exc:
+                if write:
+                    wrote()  # it may have arrived: this object's waits are no longer cut
                 delivery = (
                     classify_exception(exc)
                     if isinstance(exc, httpx.TransportError)
@@ -165,6 +169,8 @@ class GenesysSession:
                     raise TransportError(f"could not reach {lost}{_after(attempt)}") from None
                 await self._sleep(self.policy.backoff(attempt))
                 continue
+            if write:
+                wrote()  # sent (past the rate limit): a stopping run lets the object finish
             status = response.status_code
             if status < 300:
                 return response

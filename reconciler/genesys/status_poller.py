@@ -38,6 +38,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+from reconciler import waits as progress
 from reconciler.errors import ReconcilerError
 from reconciler.genesys.calls import forget_recorders
 from reconciler.genesys.session import GenesysSession
@@ -185,12 +186,24 @@ class StatusPoller:
         snap = self._snapshot
         return list(snap.entities) if snap.taken >= moment else None
 
-    async def wait(self, object_id: str, *, wanted: str | None, timeout: float) -> Entity | None:
+    async def wait(
+        self,
+        object_id: str,
+        *,
+        wanted: str | None,
+        timeout: float,
+        what: str = "",
+        final: bool = False,
+    ) -> Entity | None:
         """Wait until the object has status ``wanted`` (returns it as last seen), or, with
         ``wanted=None``, until it is gone (returns None). ``StatusTimeout`` after ``timeout``
-        seconds, ``StatusFailed`` when it turns ``Error``."""
+        seconds, ``StatusFailed`` when it turns ``Error``.
+
+        ``what`` names the wait in the run's progress lines; ``final``: no write to the object
+        follows, so a stopping run may cut the wait (``reconciler.waits.waited``)."""
+        what = what or f"{object_id} to become {wanted or 'gone'}"
         if self.mode == PER_OBJECT:
-            return await self._wait_alone(object_id, wanted, timeout)
+            return await self._wait_alone(object_id, wanted, timeout, what, final)
         now = self._session.clock()
         future: asyncio.Future[Entity | None] = asyncio.get_running_loop().create_future()
         first = self.timing.first_delay
@@ -213,15 +226,20 @@ class StatusPoller:
             self._loop_task = asyncio.ensure_future(self._run(self._wake))
         self._wake.set()
         async with released():
-            return await future
+            try:
+                await progress.waited(future, what, final=final)
+            finally:
+                future.cancel()  # no-op once answered; a cut wait leaves the poll's list
+            return future.result()
 
     # -- per object (the behaviour before) ---------------------------------------------------
 
     async def _wait_alone(
-        self, object_id: str, wanted: str | None, timeout: float
+        self, object_id: str, wanted: str | None, timeout: float, what: str, final: bool
     ) -> Entity | None:
         clock = self._session.clock
         started, delay = clock(), self.timing.first_delay
+        since = progress.started()
         last = "not readable yet"
         while True:
             self.requests += 1
@@ -233,13 +251,15 @@ class StatusPoller:
                 raise StatusFailed(last, entity)
             if clock() - started >= timeout:
                 raise StatusTimeout(last)
-            await self._session.sleep(delay)
+            sleep = self._session.sleep(delay)
+            await progress.waited(sleep, what, since=since, final=final)
             delay = min(delay * 2, self.timing.max_delay)
 
     # -- shared --------------------------------------------------------------------------------
 
     async def _run(self, wake_up: asyncio.Event) -> None:
         forget_recorders()  # these requests are every waiting action's, none in particular
+        progress.detach()  # each waiter's own wait is shown, and cut when it may be
         _SLOT.set(None)
         clock = self._session.clock
         while True:

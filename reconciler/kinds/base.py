@@ -221,6 +221,9 @@ class ResourceKind:
     ambiguous_is_error: ClassVar[bool] = False
     #: Keys of a spec document that are the tool's and never part of the body sent.
     spec_only_keys: ClassVar[tuple[str, ...]] = ("kind",)
+    #: The folder under ``import --out-dir`` where ``import`` writes this kind's files (""
+    #: for the folder itself), so two objects of one name but two kinds get two clear names.
+    import_folder: ClassVar[str] = ""
     #: The impact codes ``impacts`` may give, each with why it matters to customers (policies
     #: and ``--allow-impact`` accept these codes; docs/guardrails.md lists them).
     impact_codes: ClassVar[Mapping[str, str]] = {}
@@ -327,6 +330,11 @@ class ResourceKind:
     def event_details(self, resource: LiveResource) -> dict[str, Any]:
         """Facts of a written object that its webhook event carries beyond id and name."""
         return {}
+
+    def shown_body(self, desired: Mapping[str, Any]) -> dict[str, Any]:
+        """A create's body as a plan shows it: what the spec says, without the ownership
+        marker and without values the tool adds that a spec may not write itself."""
+        return self.without_owner(desired)
 
     def import_document(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """The spec document ``import`` writes for a live body (marker and server fields

@@ -123,6 +123,15 @@ class ChannelKind(ResourceKind):
         result.setdefault(DESCRIPTION, "")
         return result
 
+    def shown_body(self, desired: Mapping[str, Any]) -> dict[str, Any]:
+        shown = self.without_owner(desired)
+        if shown.get(DESCRIPTION) == "":
+            del shown[DESCRIPTION]  # the default desired() adds; a spec may leave it out
+        widget = shown.get(WIDGET)
+        if isinstance(widget, dict) and widget.get(ATTRIBUTES) == {}:
+            shown[WIDGET] = {k: v for k, v in widget.items() if k != ATTRIBUTES}
+        return shown
+
     def check_specs(self, specs: Sequence[Spec]) -> list[Diagnostic]:
         return reserved_keys(specs)
 

@@ -146,6 +146,7 @@ class WebDeploymentKind(ResourceKind):
     }
     marker_field: ClassVar[str] = rules.MARKER_KEY
     ambiguous_is_error: ClassVar[bool] = True
+    import_folder: ClassVar[str] = "web"
     impact_codes: ClassVar[Mapping[str, str]] = IMPACT_CODES
     domain_fields: ClassVar[tuple[tuple[str, ...], ...]] = (DOMAINS,)
     all_domains_fields: ClassVar[tuple[tuple[str, ...], ...]] = (("deployment", "allowAllDomains"),)
@@ -190,6 +191,15 @@ class WebDeploymentKind(ResourceKind):
             deployment["configurationVersion"] = block.get("configurationVersion", rules.LATEST)
             result["deployment"] = deployment
         return self.with_owner(result, owner)
+
+    def shown_body(self, desired: Mapping[str, Any]) -> dict[str, Any]:
+        """Without the owner, and without ``allowAllDomains: false``: ``desired`` adds it
+        beside ``allowedDomains`` for the API, and a spec may not write it."""
+        shown = self.without_owner(desired)
+        block = shown.get("deployment")
+        if isinstance(block, dict) and block.get("allowAllDomains") is False:
+            shown["deployment"] = {k: v for k, v in block.items() if k != "allowAllDomains"}
+        return shown
 
     def normalise(self, body: Mapping[str, Any]) -> dict[str, Any]:
         result = self.without_owner({k: v for k, v in body.items() if k != LIVE})

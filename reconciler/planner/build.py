@@ -35,7 +35,7 @@ from typing import Any
 from reconciler import kinds
 from reconciler.errors import PlanError
 from reconciler.kinds.base import Reference, scripts_of
-from reconciler.model import LiveResource, Spec
+from reconciler.model import LiveResource, Spec, json_path
 from reconciler.planner.actions import (
     Action,
     ActionKind,
@@ -50,6 +50,7 @@ from reconciler.planner.plan import Plan, PlanOptions, ReportKind, live_digest
 from reconciler.planner.redact import WritePaths, redacted_paths
 from reconciler.planner.targets import targeted
 from reconciler.planner.thresholds import unsafe_reasons
+from reconciler.suggest import did_you_mean, listing
 
 #: Where a catalogue entry's id and name are: targets that are not kinds (an adapter lists
 #: them), as ``{target: [(id, name), ...]}``.
@@ -188,22 +189,34 @@ def _lookalike_notes(actions: list[Action]) -> list[Action]:
     return noted
 
 
-def _rename_hints(actions: list[Action]) -> list[Action]:
-    """A note on each create whose kind also has deletes in the plan: it may be a rename."""
+def _rename_hints(
+    actions: list[Action], unspecified: Sequence[tuple[str, str]] = ()
+) -> list[Action]:
+    """A note on each create whose kind also has deletes in the plan, or (without
+    ``--prune``) managed objects no spec describes: it may be a rename."""
     deleted: dict[str, list[str]] = defaultdict(list)
     for action in actions:
         if action.kind is ActionKind.DELETE:
             deleted[action.resource_kind].append(action.name)
-    if not deleted:
+    left: dict[str, list[str]] = defaultdict(list)
+    for kind_name, name in unspecified:
+        left[kind_name].append(name)
+    if not deleted and not left:
         return actions
     hinted = []
     for action in actions:
         names = deleted.get(action.resource_kind)
-        if action.kind is ActionKind.CREATE and names:
+        leftover = left.get(action.resource_kind)
+        if action.kind is ActionKind.CREATE and (names or leftover):
             label = kinds.get(action.resource_kind).label
-            listed = ", ".join(repr(n) for n in sorted(names))
+            if names:
+                listed = ", ".join(repr(n) for n in sorted(names))
+                found = f"this plan also deletes {label} {listed}"
+            else:
+                listed = ", ".join(repr(n) for n in sorted(leftover or ()))
+                found = f"no spec describes the managed {label} {listed} (--prune would delete it)"
             note = (
-                f"this plan also deletes {label} {listed}; if this spec renames one of them, "
+                f"{found}; if this spec renames one of them, "
                 f"add 'renamedFrom: [<old name>]' to it, so the {label} is renamed in place "
                 "and keeps its id"
             )
@@ -220,8 +233,14 @@ def _check_id(spec: Spec, ref: Reference, object_id: str, catalog: Catalog) -> N
     if not any(entry[0] == object_id for entry in catalog[ref.target]):
         label = ref.label or ref.target
         raise PlanError(
-            f"{_source(spec)}: {'.'.join(ref.path)}: no {label} has the id {object_id!r}"
+            f"{_key_source(spec, ref)}: {'.'.join(ref.path)}: no {label} has the id {object_id!r}"
         )
+
+
+def _key_source(spec: Spec, ref: Reference) -> str:
+    """``file:line:col`` of the reference's key in the spec (the document's line without it)."""
+    here = spec.positions.get(json_path(list(ref.path)))
+    return _source(spec) if here is None else f"{here.file}:{here.line}:{here.col}"
 
 
 def _resolve_refs(
@@ -256,20 +275,33 @@ def _resolve_refs(
             if not found and (ref.target, key) in planned:
                 pending.append(PendingRef(path=ref.path, kind=ref.target, name=name))
                 continue
+            existing = [r.name for (k, _), rs in live_by_key.items() if k == ref.target for r in rs]
         else:  # an object the adapter lists: its exact name, as the API spells it
             found = [e for e in catalog.get(ref.target, ()) if e[1] == name]
             label = ref.label or ref.target
+            existing = [entry_name for _, entry_name in catalog.get(ref.target, ())]
         if len(found) != 1:
             detail = (
-                f"no {label} is named {name!r}"
+                _unknown_name(label, name, existing)
                 if not found
                 else f"{len(found)} {label}s are named {name!r} (ids "
                 + ", ".join(sorted(i for i, _ in found))
                 + "); refer to one by id"
             )
-            raise PlanError(f"{_source(spec)}: {where}: {detail}")
+            raise PlanError(f"{_key_source(spec, ref)}: {where}: {detail}")
         parent[ref.path[-1]] = {"id": found[0][0]}
     return body, tuple(pending)
+
+
+def _unknown_name(label: str, name: str, existing: Sequence[str]) -> str:
+    """``no flow is named 'Sales'; did you mean 'Sales EU'? (flows: 'A', 'B' and 3 more)``"""
+    text = f"no {label} is named {name!r}"
+    hint = did_you_mean(name, existing)
+    if hint:
+        text += f"; {hint}"
+    if existing:
+        return f"{text} ({label}s that exist: {listing(existing)})"
+    return f"{text} (the org has no {label})"
 
 
 def build_plan(
@@ -332,6 +364,12 @@ def build_plan(
             action = dataclasses.replace(action, previous_name=previous)
         actions.append(action)
     managed = [r for r in live if r.managed_by == options.owner]
+    described = seen | claimed.keys()
+    unspecified = (
+        ()
+        if options.prune
+        else tuple(sorted((r.kind, r.name) for r in managed if (r.kind, r.key) not in described))
+    )
     if options.prune:
         for resource in managed:
             if (resource.kind, resource.key) not in seen | claimed.keys():
@@ -346,7 +384,7 @@ def build_plan(
                         resource_kind=resource.kind,
                     )
                 )
-    actions = assess(_lookalike_notes(_rename_hints(actions)))
+    actions = assess(_lookalike_notes(_rename_hints(actions, unspecified)))
     actions.sort(key=Action.sort_key)
     verdicts = [a.kind for a in actions]
     reasons = unsafe_reasons(
@@ -366,4 +404,5 @@ def build_plan(
         unsafe_reasons=reasons,
         report=report,
         write_only=write_only,
+        unspecified=unspecified,
     )

@@ -99,6 +99,9 @@ class Plan:
     #: Ids of objects whose live revision is not the one this tool last wrote (from the audit
     #: log): their drift is "edited out of band"; any other update is "differs from git".
     edited_out_of_band: frozenset[str] = frozenset()
+    #: (kind, name) of each managed object no spec describes that the plan leaves (without
+    #: ``--prune``), for the line naming them; not in plan.json (a saved plan shows the count).
+    unspecified: tuple[tuple[str, str], ...] = ()
     #: Ids of the updates of a drift run that had no audit log to read: their drift is
     #: "unknown" (neither label can be told), never a guess.
     unverified: frozenset[str] = frozenset()

@@ -13,13 +13,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from reconciler import kinds
 from reconciler.model import LiveResource
-from reconciler.planner.actions import ActionKind, LiveFingerprint
+from reconciler.planner.actions import Action, ActionKind, LiveFingerprint
+from reconciler.planner.diff import field_changes
 from reconciler.planner.plan import Plan
 
 
 def stale_channels(plan: Plan, live: Iterable[LiveResource]) -> list[str]:
-    """One line per action whose object changed since the plan; empty when the plan holds."""
+    """One line per action whose object changed since the plan, in words (``web deployment
+    'Sales EU' (id 3f2...) was edited since the plan: deployment.allowedDomains``); empty when
+    the plan holds."""
     resources = list(live)
     by_id = {(r.kind, r.id): r for r in resources}
     by_key: dict[tuple[str, str], LiveResource] = {}
@@ -27,20 +31,52 @@ def stale_channels(plan: Plan, live: Iterable[LiveResource]) -> list[str]:
         by_key.setdefault((resource.kind, resource.key), resource)
     problems: list[str] = []
     for action in plan.actions:
+        label = kinds.get(action.resource_kind).label
+        who = f"{label} {action.name!r}"
         if action.live is not None and action.channel_id:
+            where = f"{who} (id {action.channel_id})"
             current = by_id.get((action.resource_kind, action.channel_id))
             if current is None:
-                problems.append(f"{action.name!r} (id {action.channel_id}) was deleted")
+                problems.append(f"{where} was deleted since the plan")
                 continue
-            now = LiveFingerprint.of(current)
-            if now != action.live:
-                problems.append(
-                    f"{action.name!r} (id {action.channel_id}) changed: version "
-                    f"{action.live.revision} in the plan, {now.revision} now"
-                    + ("" if now.revision != action.live.revision else ", other content")
-                )
+            if LiveFingerprint.of(current) != action.live:
+                problems.append(f"{where} {what_changed(action, current)}")
         elif action.kind is ActionKind.CREATE:
             holder = by_key.get((action.resource_kind, action.key))
             if holder is not None:
-                problems.append(f"{action.name!r} was created since the plan (id {holder.id})")
+                problems.append(
+                    f"{who} was created by someone else since the plan (id {holder.id})"
+                )
     return problems
+
+
+def what_changed(action: Action, current: LiveResource) -> str:
+    """How an object moved since its action was planned, in words: its owner, the fields
+    that no longer hold what the plan saw, or that it was written again unchanged."""
+    kind = kinds.get(action.resource_kind)
+    if current.managed_by != action.live_owner:
+        now = (
+            f"is now managed by {current.managed_by!r}"
+            if current.managed_by
+            else "no longer carries the ownership marker"
+        )
+        was = f"managed by {action.live_owner!r}" if action.live_owner else "unmanaged"
+        return f"{now} (it was {was} in the plan)"
+    fresh = LiveFingerprint.of(current)
+    if action.live is not None and fresh.content_sha256 == action.live.content_sha256:
+        return "was written again since the plan (same content, a new version)"
+    if action.body is not None:
+        wanted, now_view = kind.comparable(action.body, current.body)
+        now_differs = {c.path: c.before for c in field_changes(now_view, wanted)}
+        planned = {c.path: c.before for c in action.changes}
+        moved = sorted(
+            path
+            for path in now_differs.keys() | planned.keys()
+            if now_differs.get(path, _MISSING) != planned.get(path, _MISSING)
+        )
+        if moved:
+            return "was edited since the plan: " + ", ".join(moved)
+    return "was edited since the plan (in fields this plan does not change)"
+
+
+_MISSING = object()

@@ -79,7 +79,8 @@ def _diff_lines(action: Action) -> list[str]:
 
 def _detail_lines(plan: Plan, action: Action) -> list[str]:
     if action.kind is ActionKind.CREATE and action.body is not None:
-        shown = redact(action.body, (), plan.write_only)
+        written = kinds.get(action.resource_kind).shown_body(action.body)
+        shown = redact(written, (), plan.write_only)
         return [f"+ {key}: {show(value)}" for key, value in sorted(shown.items())]
     if action.kind is ActionKind.DELETE:
         return [f"- {show(action.name)} (id {action.channel_id})"]

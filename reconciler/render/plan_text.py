@@ -181,12 +181,26 @@ def note_lines(plan: Plan) -> list[str]:
     ]
 
 
+#: How many leftover objects the line names before "and N more".
+NAMED_LEFTOVERS = 10
+
+
 def unspecified_line(plan: Plan) -> str:
-    """How many managed objects no spec describes: a plan without ``--prune`` leaves them, and
-    says so rather than "No changes"."""
+    """Which managed objects no spec describes: a plan without ``--prune`` leaves them, and
+    says so rather than "No changes" (``2 managed objects have no spec: web deployment
+    "Old site", channel "Kiosk"; --prune would delete them.``). A saved plan knows only how
+    many there are."""
     count = plan.unspecified_managed
     objects = "object has" if count == 1 else "objects have"
-    return f"{count} managed {objects} no spec (and --prune would delete them)."
+    them = "it" if count == 1 else "them"
+    named = plan.unspecified[:NAMED_LEFTOVERS]
+    if not named:
+        return f"{count} managed {objects} no spec (and --prune would delete {them})."
+    listed = ", ".join(f"{kinds.get(kind).label} {show(name)}" for kind, name in named)
+    more = len(plan.unspecified) - len(named)
+    if more > 0:
+        listed += f" and {more} more"
+    return f"{count} managed {objects} no spec: {listed}; --prune would delete {them}."
 
 
 def unsafe_line(plan: Plan) -> str:
@@ -197,8 +211,9 @@ def unsafe_line(plan: Plan) -> str:
     )
 
 
-def render_plan_text(plan: Plan, *, color: bool = False) -> str:
-    """The whole terminal report, ending with a newline."""
+def render_plan_text(plan: Plan, *, color: bool = False, unchanged: bool = False) -> str:
+    """The whole terminal report, ending with a newline; ``unchanged`` (``-v``) lists the
+    objects in sync too, before the summary."""
     drift = plan.report is ReportKind.DRIFT
     title = "Drift report" if drift else "Plan"
     lines = [f"{title} for environment {show(plan.environment)}, owner {show(plan.owner)}", ""]
@@ -216,10 +231,13 @@ def render_plan_text(plan: Plan, *, color: bool = False) -> str:
     if plan.changes:
         lines.append("")
     elif not drift and not plan.unspecified_managed:
-        lines.append("No changes: every spec matches its live channel.")
+        lines.append("No changes: every spec matches its live object.")
     if not drift and plan.unspecified_managed:
         lines.append(unspecified_line(plan))
     lines.extend(note_lines(plan))
+    if unchanged:
+        noop = [headline(a) for a in plan.actions if a.kind is ActionKind.NOOP]
+        lines.extend(paint(line, _COLOUR[ActionKind.NOOP], color) for line in noop)
     if impact_summary_line(plan):
         lines.append(paint(f"{IMPACT_MARK_TEXT}: {impact_summary_line(plan)}", "1;31", color))
     lines.append(paint(drift_summary_line(plan) if drift else summary_line(plan), "1", color))

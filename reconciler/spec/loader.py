@@ -624,7 +624,36 @@ def _syntax_error(exc: YAMLError, text: str, shown: str) -> Diagnostic:
     detail = f"{context}: {problem}" if context else str(problem)
     if isinstance(character, int):
         detail = f"character U+{character:04X} is not allowed in YAML ({detail})"
-    return _at(shown, line, col, "$", f"YAML syntax error: {detail}", "yaml.syntax")
+    words = _in_words(detail)
+    message = f"{words} (YAML: {detail})" if words else f"YAML syntax error: {detail}"
+    return _at(shown, line, col, "$", message, "yaml.syntax")
+
+
+#: What the parser's messages mean for a person, by a piece of their text (first match).
+_SYNTAX_WORDS = (
+    ("'\\t' that cannot start any token", "a tab here: YAML indents with spaces only"),
+    (
+        "expected <block end>",
+        "wrong indentation: this line does not line up with the keys above it (the keys of "
+        "one mapping start in the same column, with spaces)",
+    ),
+    (
+        "mapping values are not allowed here",
+        "a ':' where YAML did not expect a key: the indentation is wrong, or a value that "
+        "holds ': ' needs quotes",
+    ),
+    (
+        "could not find expected ':'",
+        "a line that is neither 'key: value' nor a list item: a missing ':', or wrong indentation",
+    ),
+    ("expected ',' or '}'", "a { } mapping is not closed: a missing '}' or ','"),
+    ("expected ',' or ']'", "a [ ] list is not closed: a missing ']' or ','"),
+)
+
+
+def _in_words(detail: str) -> str:
+    """The plain-words reading of a YAML syntax message ('' for one without)."""
+    return next((words for piece, words in _SYNTAX_WORDS if piece in detail), "")
 
 
 def _os_reason(exc: OSError) -> str:

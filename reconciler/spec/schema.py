@@ -247,7 +247,18 @@ def _diagnostics(error: ValidationError, spec: Spec) -> Iterator[Diagnostic]:
         message = str(custom[keyword]).format(value=instance)
     else:
         message = explain(instance, error.validator_value, parts) if explain else error.message
+    if keyword == "type" and isinstance(instance, str) and _is_reference(spec.kind, parts):
+        key = str(parts[-1])
+        shown = json.dumps(instance, ensure_ascii=False)
+        message += f"; a reference names its object: write {key}: {{name: {shown}}}"
     yield _diagnostic(spec, parts, message, f"schema.{keyword}", at=parts)
+
+
+def _is_reference(kind: str, parts: list[str | int]) -> bool:
+    """Whether ``parts`` is where the kind refers to another object (``deployment.flow``)."""
+    if not kinds.known(kind):
+        return False
+    return any(list(ref.path) == parts for ref in kinds.get(kind).references)
 
 
 def _annotation(error: ValidationError, name: str) -> Mapping[str, Any]:

@@ -23,6 +23,7 @@ from reconciler.model import Diagnostic, Spec
 from reconciler.spec.loader import load_specs
 from reconciler.spec.rules import check_rules
 from reconciler.spec.schema import check_spec
+from reconciler.suggest import did_you_mean
 
 PathLike = str | os.PathLike[str]
 
@@ -58,13 +59,15 @@ def with_kind(specs: Sequence[Spec]) -> tuple[list[Spec], list[Diagnostic]]:
             continue
         here = spec.positions.get("kind", spec.source)
         listed = ", ".join(repr(name) for name in kinds.names())
+        hint = did_you_mean(value, kinds.names()) if isinstance(value, str) else ""
         problems.append(
             Diagnostic(
                 file=here.file,
                 line=here.line,
                 col=here.col,
                 path="kind",
-                message=f"unknown kind {value!r}; known kinds: {listed}",
+                message=f"unknown kind {value!r}; "
+                + (f"{hint} (known kinds: {listed})" if hint else f"known kinds: {listed}"),
                 rule="schema.kind",
             )
         )

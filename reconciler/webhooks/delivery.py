@@ -22,6 +22,7 @@ import httpx
 
 from reconciler import __version__
 from reconciler.events import Event, WebhookSecret, signed_headers
+from reconciler.waits import WaitCancelled, started, waited
 from reconciler.webhooks.url import redact_url
 
 Clock = Callable[[], float]
@@ -155,6 +156,7 @@ async def deliver(
     status: int | None = None
     error = ""
     attempts = 0
+    since = started()
     while attempts < policy.max_attempts:
         attempts += 1
         headers = {
@@ -187,7 +189,11 @@ async def deliver(
             delay = policy.delay(attempts, rng)
             if wait is not None:
                 delay = max(delay, min(wait, policy.max_delay))
-            await sleep(delay)
+            what = f"a retry of webhook event {event.type.value} ({error})"
+            try:
+                await waited(sleep(delay), what, since=since, final=True)
+            except WaitCancelled:  # the run is stopping: the outbox keeps it pending
+                break
     return DeliveryOutcome(
         webhook_id=event.webhook_id,
         event_type=event.type.value,

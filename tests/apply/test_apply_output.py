@@ -52,3 +52,33 @@ def test_live_names_never_reach_the_terminal_raw() -> None:
     assert "\x1b" not in line
     assert "\u200b" not in line
     assert "Evil\\u001b[2J\\u200bname" in line
+
+
+def test_the_progress_bar_shows_what_really_succeeded(capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 23, item 9: after an interruption, the actions never started do not fill the bar,
+    and the bar says how many of the finished ones succeeded."""
+    from reconciler.cli.commands.apply import TerminalHooks
+
+    hooks = TerminalHooks(assume_yes=True, interactive=True, color=False, clock=lambda: 0.0)
+    outcomes = [ActionStatus.SUCCEEDED, ActionStatus.FAILED, ActionStatus.SUCCEEDED]
+    outcomes += [ActionStatus.SKIPPED] * 7
+    for done, status in enumerate(outcomes, 1):
+        result = ActionResult(kind=ActionKind.CREATE, name=f"C{done}", status=status)
+        hooks.finished(result, done, len(outcomes), 0.0)
+    bars = [part for part in capsys.readouterr().err.split("\r") if part.startswith("[")]
+    last = bars[-1]
+    assert " 3/10 (2 ok, 1 failed) " in last
+    assert last.count("#") == 9  # 3 of 10 finished, not 10 of 10
+
+
+def test_a_signal_gets_its_line_at_once(capsys: pytest.CaptureFixture[str]) -> None:
+    from reconciler.cli.commands.apply import TerminalHooks
+
+    hooks = TerminalHooks(assume_yes=True, interactive=False, color=False)
+    hooks.stopping("SIGINT", 8, now=False)
+    hooks.stopping("SIGINT", 8, now=True)
+    assert capsys.readouterr().err.splitlines() == [
+        "stopping: letting 8 running action(s) finish (waits are cut short, nothing new "
+        "starts); Ctrl-C again to stop now",
+        "stopping now: cancelling 8 action(s) in flight; the next apply settles them",
+    ]

@@ -127,7 +127,7 @@ def test_import_quiet_prints_the_summary_only(planning, monkeypatch, capsys) -> 
     capsys.readouterr()
     assert run(["--sandbox", "import", "-q", "--out-dir", "imported"]) == 0
     assert capsys.readouterr().out == (
-        "Imported 5 of 5 channel(s) from sandbox into imported/; 0 skipped.\n"
+        "Imported 5 of 5 object(s) from sandbox into imported/; 0 skipped.\n"
     )
     assert len(list(Path("imported").glob("*.yaml"))) == 5
 

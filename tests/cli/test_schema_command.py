@@ -73,16 +73,21 @@ def schema_of(path: Path) -> Path:
     """The schema the file's first line points at, resolved as an editor resolves it."""
     line = SCHEMA_LINE.match(path.read_text(encoding="utf-8"))
     assert line is not None, f"{path.name} has no schema line first"
-    assert line.group(1).startswith("../../schemas/"), line.group(1)
+    # specs/imported/x.yaml is two folders down, specs/imported/web/x.yaml three
+    depth = len(path.relative_to(Path.cwd()).parent.parts)
+    assert line.group(1).startswith("../" * depth + "schemas/"), line.group(1)
     return (path.parent / line.group(1)).resolve()
 
 
 def test_every_imported_file_starts_with_its_kinds_schema_line(imported: Path) -> None:
-    pointed = {path.name: schema_of(path).name for path in imported.glob("*.yaml")}
+    pointed = {
+        path.relative_to(imported).as_posix(): schema_of(path).name
+        for path in imported.rglob("*.yaml")
+    }
     assert len(pointed) == 7
     assert pointed["support-website.yaml"] == "channel.schema.json"
-    assert pointed["support.yaml"] == "webdeployment.schema.json"
-    assert all(schema_of(path).is_file() for path in imported.glob("*.yaml"))
+    assert pointed["web/support.yaml"] == "webdeployment.schema.json"  # web deployments: web/
+    assert all(schema_of(path).is_file() for path in imported.rglob("*.yaml"))
 
 
 @pytest.mark.parametrize("kind", ["channel.schema.json", "webdeployment.schema.json"])
@@ -90,7 +95,7 @@ def test_imported_files_validate_against_the_schema_they_point_at(
     imported: Path, kind: str
 ) -> None:
     yaml = YAML(typ="safe", pure=True)  # YAML 1.2, as the spec loader reads
-    files = [path for path in imported.glob("*.yaml") if schema_of(path).name == kind]
+    files = [path for path in imported.rglob("*.yaml") if schema_of(path).name == kind]
     assert files
     for path in files:
         schema = json.loads(schema_of(path).read_text(encoding="utf-8"))

@@ -161,7 +161,7 @@ def test_unknown_environment_and_invalid_environment_file(
     workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("RECONCILER_ENV", "staging")
-    assert run(["plan"]) == 1
+    assert run(["plan"]) == 64
     err = capsys.readouterr().err
     assert err == (
         "error: unknown environment 'staging': no environments/staging.yaml "

@@ -16,7 +16,7 @@ from reconciler.environments import (
     load_environment,
     resolve_owner,
 )
-from reconciler.errors import ConfigError, SpecError
+from reconciler.errors import SpecError, UsageError
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -37,16 +37,18 @@ def test_unknown_environment_names_the_file_and_the_ones_found(tmp_path: Path) -
     write_env(tmp_path, "dev", DEV)
     write_env(tmp_path, "prod", PROD)
     root = tmp_path / "environments"
-    with pytest.raises(ConfigError) as caught:
+    with pytest.raises(UsageError) as caught:
         load_environment("staging", root)
     assert str(caught.value) == (
         f"unknown environment 'staging': no {root.as_posix()}/staging.yaml "
         "(environments found: dev, prod)"
     )
-    assert caught.value.exit_code == 1
-    with pytest.raises(ConfigError, match=r"holds no \.yaml file"):
+    assert caught.value.exit_code == 64  # a bad --env is a usage error like any bad option
+    with pytest.raises(UsageError, match=r"holds no \.yaml file"):
         load_environment("dev", tmp_path / "nowhere")
-    with pytest.raises(ConfigError, match="an environment name is letters"):
+    with pytest.raises(UsageError, match="an environment name is letters"):
+        load_environment("dev:x", root)
+    with pytest.raises(UsageError, match="give the environment's name, not a path: --env dev"):
         load_environment("../dev", root)
 
 

@@ -96,8 +96,8 @@ def test_import_plan_adopt_apply_then_every_plan_is_noop(
     with org(monkeypatch) as app:
         assert run(["import"]) == 0
         out = capsys.readouterr().out
-        assert "skipped 'Owned elsewhere': managed by another owner ('terraform')" in out
-        assert "Imported 50 of 51 channel(s) from 127.0.0.1 into channels/; 1 skipped." in out
+        assert "skipped channel 'Owned elsewhere': managed by another owner ('terraform')" in out
+        assert "Imported 50 of 51 object(s) from 127.0.0.1 into channels/; 1 skipped." in out
 
         files = sorted(p.name for p in Path("channels").iterdir())
         assert len(files) == 50
@@ -130,7 +130,7 @@ def test_import_plan_adopt_apply_then_every_plan_is_noop(
 
         # Running import again writes nothing: every channel is already described.
         assert run(["import"]) == 0
-        assert "Imported 0 of 51 channel(s)" in capsys.readouterr().out
+        assert "Imported 0 of 51 object(s)" in capsys.readouterr().out
         assert len(list(Path("channels").iterdir())) == 50
 
 
@@ -178,7 +178,7 @@ def test_import_with_an_environment_names_it_and_uses_its_owner(
         assert run(["import", "--env", "dev", "--name", "owned*", "--name", "team 01*"]) == 0
         out = capsys.readouterr().out
         # Our own channel (marker 'terraform' = this environment's owner) is imported too.
-        assert "Imported 2 of 2 channel(s) from dev into channels/" in out  # --env names it
+        assert "Imported 2 of 2 object(s) from dev into channels/" in out  # --env names it
         text = Path("channels/owned-elsewhere.yaml").read_text(encoding="utf-8")
         assert text.split("\n")[1] == "# Imported by 'reconciler import' from environment dev"
         assert "x-managed-by" not in text

@@ -166,7 +166,7 @@ def test_names_that_slug_alike_get_unique_files_and_existing_files_are_kept(
         "sales-eu": "sales-eu-4.yaml",
     }
     assert all(not replaced for _, _, replaced in planned)
-    assert skipped == [("Other", "managed by another owner ('someone-else')")]
+    assert skipped == [("channel", "Other", "managed by another owner ('someone-else')")]
     assert considered == 5
 
 

@@ -268,6 +268,6 @@ def test_kill_while_the_last_webhook_is_in_flight_then_redeliver_keeps_its_id(
             )
             == 0
         )
-        assert "Applying 0 action(s)" in capsys.readouterr().out
+        assert "Nothing to apply" in capsys.readouterr().out
         assert len(app.state.channels) == len(names)
         audit_verify_ok(audit, capsys)

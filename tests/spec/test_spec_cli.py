@@ -122,7 +122,7 @@ def test_an_unknown_format_is_a_usage_error(
 def test_an_empty_folder_is_invalid(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["validate"]) == 1
     assert capsys.readouterr().out.splitlines()[0] == (
-        "channels:1:1: $: no .yaml or .yml files in this folder"
+        "channels:1:1: no .yaml or .yml files in this folder"
     )
 
 
@@ -134,6 +134,6 @@ def test_binary_garbage_is_reported_not_raised(
     captured = capsys.readouterr()
     # Byte 10 is a line break, so byte 128 (the first that is not UTF-8) is on line 2.
     assert captured.out.splitlines()[0] == (
-        "channels/a.yaml:2:118: $: not valid UTF-8: byte 0x80 at offset 128"
+        "channels/a.yaml:2:118: not valid UTF-8: byte 0x80 at offset 128"
     )
     assert "Traceback" not in captured.err

@@ -132,7 +132,7 @@ def test_a_plan_right_after_apply_has_no_changes_and_a_second_apply_writes_nothi
         assert run(["plan", "--detailed-exitcode"]) == 0, capsys.readouterr().out
         writes = write_count(app)
         assert run(["apply", "--yes"]) == 0
-        assert "Applying 0 action(s)" in capsys.readouterr().out
+        assert "Nothing to apply" in capsys.readouterr().out
         assert write_count(app) == writes
         assert all(len(r["versions"]) == 1 for r in configurations(app))
 
@@ -416,8 +416,11 @@ def test_import_writes_specs_that_validate_and_plan_clean_once_adopted(
         seed_pair(app, "Support", deployment={"flow": {"id": SUPPORT_FLOW}})
         assert run(["import", "--out-dir", "channels"]) == 0
         capsys.readouterr()
-        written = sorted((workdir / "channels").iterdir())
-        assert len(written) == 2
+        written = sorted((workdir / "channels").rglob("*.yaml"))
+        assert [p.relative_to(workdir).as_posix() for p in written] == [
+            "channels/web/sales-eu.yaml",
+            "channels/web/support.yaml",
+        ]
         for path in written:
             text = path.read_text(encoding="utf-8")
             assert "kind: webDeployment" in text
@@ -431,7 +434,7 @@ def test_import_writes_specs_that_validate_and_plan_clean_once_adopted(
                 assert server_field not in text, (path.name, server_field)
 
         # In the API's order, not the alphabet's.
-        support = (workdir / "channels" / "support.yaml").read_text(encoding="utf-8")
+        support = (workdir / "channels" / "web" / "support.yaml").read_text(encoding="utf-8")
         assert support.index("  messenger:") < support.index("  position:")
         assert support.index("    enabled: true\n    styles:") < support.index("    apps:")
 

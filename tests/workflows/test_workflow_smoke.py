@@ -98,7 +98,7 @@ def test_validate_takes_the_environment_s_variables(specs: Path) -> None:
     result = run_script(GITOPS, "validate", "prod", cwd=specs)
     assert result.returncode == 0, result.stdout + result.stderr
     result = run_script(GITOPS, "validate", "staging", cwd=specs)
-    assert result.returncode == 1  # no environments/staging.yaml
+    assert result.returncode == 64  # no environments/staging.yaml: a bad --env, a usage error
 
 
 def test_bad_environment_names_are_refused(tmp_path: Path) -> None:

@@ -9,10 +9,11 @@ flight; the next apply settles them.
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import click
@@ -32,13 +33,13 @@ from reconciler.cli.app import (
     verbosity,
     verbosity_options,
 )
-from reconciler.cli.commands.plan import use_color, warn_unmatched
+from reconciler.cli.commands.plan import plan_as_text, use_color, warn_unmatched
 from reconciler.cli.inputs import PlanningInputs, planning_inputs, spec_errors_reported
-from reconciler.errors import UsageError
+from reconciler.errors import ConfigError, UsageError
 from reconciler.executor import ActionResult, ActionStatus
 from reconciler.kinds.base import printable
 from reconciler.planner import Action, Plan, partial_note
-from reconciler.render.plan_text import render_plan_text
+from reconciler.waits import Waiting
 from reconciler.webhooks import DeliveryState
 
 SYMBOL = {
@@ -46,6 +47,26 @@ SYMBOL = {
     ActionStatus.FAILED: "FAILED",
     ActionStatus.SKIPPED: "skipped",
 }
+
+
+#: Seconds between two lines about a long wait off a terminal (RECONCILER_PROGRESS_INTERVAL).
+PROGRESS_INTERVAL = 10.0
+
+
+def progress_interval(env: Mapping[str, str]) -> float:
+    """RECONCILER_PROGRESS_INTERVAL, or ``PROGRESS_INTERVAL``; ConfigError unless > 0."""
+    raw = env.get("RECONCILER_PROGRESS_INTERVAL")
+    if raw is None or not raw.strip():
+        return PROGRESS_INTERVAL
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not (math.isfinite(value) and value > 0):
+        raise ConfigError(
+            f"RECONCILER_PROGRESS_INTERVAL must be a number of seconds above 0, got {raw!r}"
+        )
+    return value
 
 
 class TerminalHooks:
@@ -59,6 +80,7 @@ class TerminalHooks:
         color: bool,
         level: int = NORMAL,
         clock: Callable[[], float] = time.monotonic,
+        progress_interval: float | None = None,
     ) -> None:
         self.assume_yes = assume_yes
         self.interactive = interactive
@@ -66,6 +88,14 @@ class TerminalHooks:
         self.level = level  # QUIET: no progress at all; VERBOSE: every action, also on a tty
         self.clock = clock
         self._started = clock()
+        self._interval = PROGRESS_INTERVAL if progress_interval is None else progress_interval
+        self.succeeded = 0
+        self.failed = 0
+
+    @property
+    def progress_interval(self) -> float | None:
+        """Lines about long waits go to logs: off a terminal, and not with --quiet."""
+        return None if self.interactive or self.level == QUIET else self._interval
 
     def elapsed(self) -> float:
         """Seconds since the actions started: the whole run, webhook deliveries and retries,
@@ -74,43 +104,95 @@ class TerminalHooks:
         return self.clock() - self._started
 
     def confirm(self, plan: Plan) -> bool:
-        if self.assume_yes or not any(a.executable for a in plan.actions):
+        """Show the plan it applies (the text of ``plan``; CI logs too, with --yes), then ask
+        unless --yes or there is nothing to execute."""
+        asking = not self.assume_yes and any(a.executable for a in plan.actions)
+        if asking or self.level != QUIET:
+            level = NORMAL if self.level == QUIET else self.level
+            text = plan_as_text(plan, level=level, color=self.color)
+            click.echo(text, nl=False, color=self.color)
+        warn_unmatched(plan)  # here: a plan with nothing to do never starts
+        if not asking:
             return True
-        click.echo(render_plan_text(plan, color=self.color), nl=False, color=self.color)
-        if plan.options.targets:
-            click.echo(partial_note(plan.options.targets))
         return click.confirm("Apply these changes?", default=False, err=True)
 
     def started(self, plan: Plan, total: int) -> None:
         self._started = self.clock()
-        warn_unmatched(plan)
         if self.level == QUIET:
+            if plan.options.targets:  # the plan text that says it was not shown
+                click.echo(partial_note(plan.options.targets))
             return
         click.echo(f"Applying {total} action(s) to {plan.environment} (plan {plan.digest}).")
-        if plan.options.targets:
-            click.echo(partial_note(plan.options.targets))
 
     def finished(self, result: ActionResult, done: int, total: int, rate_wait: float) -> None:
+        if result.status is ActionStatus.SUCCEEDED:
+            self.succeeded += 1
+        elif result.status is ActionStatus.FAILED:
+            self.failed += 1
         if self.level == QUIET:
             return  # failures are listed at the end
         if self.interactive and self.level != VERBOSE:
             if result.status is ActionStatus.FAILED:
                 click.echo(f"\r\033[K{action_line(result)}", err=True)
-            elapsed = self.elapsed()
-            click.echo(
-                f"\r{progress_bar(done, total, elapsed, rate_wait)}", nl=done == total, err=True
+            if result.status is ActionStatus.SKIPPED:
+                return  # never started: the bar stays at what was really done
+            finished = self.succeeded + self.failed
+            bar = progress_bar(
+                finished,
+                total,
+                self.elapsed(),
+                rate_wait,
+                succeeded=self.succeeded,
+                failed=self.failed,
             )
+            click.echo(f"\r\033[K{bar}", nl=finished == total, err=True)
             return
         if result.status is not ActionStatus.SKIPPED:  # never started: one line at the end
             click.echo(action_line(result))
 
+    def waiting(self, waits: Sequence[Waiting]) -> None:
+        """One line about the waits that last (at most one per interval, off a terminal)."""
+        if self.progress_interval is None:
+            return
+        click.echo("waiting for " + "; ".join(w.describe() for w in waits))
 
-def progress_bar(done: int, total: int, elapsed: float, rate_wait: float, width: int = 30) -> str:
-    """``[#########---------]  3/10  1.2s, 0.4s waiting on the rate limit``"""
+    def stopping(self, signal: str, running: int, *, now: bool) -> None:
+        """The line a signal gets at once, before the run has ended."""
+        clear = "\r\033[K" if self.interactive else ""
+        if now:
+            click.echo(
+                f"{clear}stopping now: cancelling {running} action(s) in flight; the next "
+                "apply settles them",
+                err=True,
+            )
+            return
+        again = "Ctrl-C again" if signal == "SIGINT" else f"{signal} again (or Ctrl-C)"
+        click.echo(
+            f"{clear}stopping: letting {running} running action(s) finish (waits are cut "
+            f"short, nothing new starts); {again} to stop now",
+            err=True,
+        )
+
+
+def progress_bar(
+    done: int,
+    total: int,
+    elapsed: float,
+    rate_wait: float,
+    width: int = 30,
+    *,
+    succeeded: int | None = None,
+    failed: int = 0,
+) -> str:
+    """``[#########---------]  3/10 (2 ok, 1 failed)  1.2s, 0.4s waiting on the rate limit``:
+    the actions that finished, and of those how many really succeeded."""
     filled = width if total == 0 else round(width * done / total)
     bar = "#" * filled + "-" * (width - filled)
+    outcome = ""
+    if succeeded is not None:
+        outcome = f" ({succeeded} ok" + (f", {failed} failed)" if failed else ")")
     return (
-        f"[{bar}] {done:>{len(str(total))}}/{total}  {elapsed:.1f}s, "
+        f"[{bar}] {done:>{len(str(total))}}/{total}{outcome}  {elapsed:.1f}s, "
         f"{rate_wait:.1f}s waiting on the rate limit"
     )
 
@@ -145,15 +227,32 @@ def not_started_line(count: int) -> str:
 
 
 def apply_summary(result: ApplyResult, *, seconds: float | None = None) -> str:
-    """The closing line; ``seconds`` is the whole run as the terminal saw it (by default
-    apply.json's duration, which ends before the last webhook event is sent)."""
+    """The closing line, saying what happened first; ``seconds`` is the whole run as the
+    terminal saw it (by default apply.json's duration, which ends before the last webhook
+    event is sent)."""
     skipped = sum(1 for r in result.results if r.status is ActionStatus.SKIPPED)
     undelivered = sum(1 for o in result.webhooks if o.state is DeliveryState.PENDING)
     duration = result.duration_ms / 1000 if seconds is None else seconds
     conflicts = len(result.conflicts)
-    unapplied = f", {conflicts} not applied (conflict)" if conflicts else ""
+    left = f"{conflicts} conflict{'s' if conflicts != 1 else ''} left" if conflicts else ""
+    if result.nothing_to_do:
+        unchanged = result.plan.summary["noop"]
+        return (
+            f"Nothing to apply: every spec matches its live object ({unchanged} unchanged); "
+            "no audit run was recorded."
+        )
+    if result.interrupted:
+        head = "Apply interrupted: "
+    elif result.failed or result.halted or result.outbox_error:
+        head = "Apply failed: "
+    elif conflicts:
+        head = "Apply incomplete: "
+    else:
+        head = "Apply succeeded: "
+    if left:
+        head += f"{left} (not applied); "
     text = (
-        f"Apply {result.status}: {result.succeeded} succeeded, {result.failed} failed{unapplied}, "
+        f"{head}{result.succeeded} succeeded, {result.failed} failed, "
         f"{skipped} skipped in {duration:.1f}s "
         f"({result.rate_wait_seconds:.1f}s waiting on the rate limit)."
     )
@@ -278,6 +377,7 @@ def apply(
         interactive=interactive,
         color=use_color(sys.stdout, os.environ),
         level=level,
+        progress_interval=progress_interval(os.environ),
     )
     with spec_errors_reported():
         result = run_apply(request, settings, hooks, env=os.environ)
@@ -329,6 +429,8 @@ def report_apply(
     if not_started:
         click.echo(not_started_line(not_started), err=True)
     click.echo(apply_summary(result, seconds=seconds))
+    if result.nothing_to_do:
+        return EXIT_OK
     if level != QUIET:
         audit, report = (
             "-" if path is None else path.as_posix()

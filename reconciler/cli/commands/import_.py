@@ -6,11 +6,14 @@ Exit status: 0 success; 1 API or file error, or a failed adoption; 64 usage erro
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
+from reconciler import kinds
 from reconciler.applying import ApplyRequest, run_apply
 from reconciler.cli.app import (
     EXIT_FAILURE,
@@ -36,6 +39,19 @@ from reconciler.errors import UsageError
 from reconciler.genesys.factory import settings_from_cli
 from reconciler.importing import DEFAULT_IMPORT_DIR, ImportRequest, run_import
 from reconciler.planner import PlanOptions
+
+
+def next_flags(ctx: click.Context, sandbox: bool, out_dir: Path) -> list[str]:
+    """The flags the next command needs to see what this import saw: the same org
+    (``--sandbox``, ``--env``), the same owner, the same folder."""
+    flags = ["--sandbox"] if sandbox else []
+    if ctx.params.get("env_name"):
+        flags += ["--env", str(ctx.params["env_name"])]
+    if ctx.get_parameter_source("owner") is ParameterSource.COMMANDLINE:
+        flags += ["--owner", str(ctx.params["owner"])]
+    if out_dir != DEFAULT_IMPORT_DIR:
+        flags.append(out_dir.as_posix())
+    return flags
 
 
 @cli.command(name="import")
@@ -122,20 +138,20 @@ def import_(
     if level != QUIET:
         for item in result.written:
             verb = "replaced" if item.replaced else "wrote"
-            click.echo(f"{verb} {item.path.as_posix()}  ({item.name!r}, id {item.channel_id})")
-        for name, why in result.skipped:
-            click.echo(f"skipped {name!r}: {why}")
+            what = f"{kinds.get(item.kind).label} {item.name!r}"
+            click.echo(f"{verb} {item.path.as_posix()}  ({what}, id {item.channel_id})")
+        for kind, name, why in result.skipped:
+            click.echo(f"skipped {kinds.get(kind).label} {name!r}: {why}")
     click.echo(
-        f"Imported {len(result.written)} of {result.considered} channel(s) from "
+        f"Imported {len(result.written)} of {result.considered} object(s) from "
         f"{result.environment} into {out_dir.as_posix()}/; {len(result.skipped)} skipped."
     )
     if not adopt:
         if result.written and level != QUIET:
-            env_flag = "" if environment is None else f" --env {environment.name}"
-            click.echo(
-                f"Next: 'reconciler plan --adopt{env_flag}' shows them as adoptions; "
-                "apply it to take them over."
+            command = shlex.join(
+                ["reconciler", "plan", "--adopt", *next_flags(ctx, settings.is_sandbox, out_dir)]
             )
+            click.echo(f"Next: '{command}' shows them as adoptions; apply it to take them over.")
         return EXIT_OK
     if not result.written:
         if level != QUIET:

@@ -30,12 +30,11 @@ from reconciler.cli.app import (
 )
 from reconciler.cli.inputs import PlanningInputs, planning_inputs, spec_errors_reported
 from reconciler.errors import ConfigError
-from reconciler.planner import ActionKind, Plan, ReportKind, partial_note, unmatched_targets
+from reconciler.planner import Plan, ReportKind, partial_note, unmatched_targets
 from reconciler.planning import PlanRequest, PlanResult, run_plan
 from reconciler.policies import Policies, unapproved
 from reconciler.render.plan_text import (
     drift_summary_line,
-    headline,
     render_plan_text,
     summary_line,
 )
@@ -76,17 +75,15 @@ def format_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[...
 
 
 def plan_as_text(plan: Plan, *, level: int, color: bool) -> str:
-    """The terminal report at a verbosity level: the summary line alone with --quiet; with
-    --verbose the unchanged objects too."""
+    """The terminal report at a verbosity level: the summary line (and the partial-plan line)
+    with --quiet; with --verbose the unchanged objects too, before the summary."""
     if level == QUIET:
         drift = plan.report is ReportKind.DRIFT
-        return (drift_summary_line(plan) if drift else summary_line(plan)) + "\n"
-    text = render_plan_text(plan, color=color)
-    if plan.options.targets:
+        text = (drift_summary_line(plan) if drift else summary_line(plan)) + "\n"
+    else:
+        text = render_plan_text(plan, color=color, unchanged=level == VERBOSE)
+    if plan.options.targets:  # a partial plan says so, --quiet or not
         text += partial_note(plan.options.targets) + "\n"
-    if level == VERBOSE:
-        unchanged = [headline(a) for a in plan.actions if a.kind is ActionKind.NOOP]
-        text += "".join(f"{line}\n" for line in unchanged)
     return text
 
 

@@ -50,6 +50,7 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote
 
+from reconciler import waits as progress
 from reconciler.backend import CreateSafety
 from reconciler.errors import (
     ApiError,
@@ -109,17 +110,23 @@ class _Poll:
     """Polling on the session's clock: waits that double from ``first_delay`` up to
     ``max_delay``, and a deadline measured from the first look (contract §8.4)."""
 
-    def __init__(self, session: GenesysSession, waits: Waits) -> None:
+    def __init__(
+        self, session: GenesysSession, waits: Waits, what: str, *, final: bool = False
+    ) -> None:
         self._session = session
         self._waits = waits
         self._started = session.clock()
         self._delay = waits.first_delay
+        self._what = what  # for the progress lines of a long wait
+        self._since = progress.started()
+        self._final = final  # no write follows: a stopping run may cut it
 
     def expired(self, deadline: float) -> bool:
         return self._session.clock() - self._started >= deadline
 
     async def wait(self) -> None:
-        await self._session.sleep(self._delay)
+        sleep = self._session.sleep(self._delay)
+        await progress.waited(sleep, self._what, since=self._since, final=self._final)
         self._delay = min(self._delay * 2, self._waits.max_delay)
 
 
@@ -162,8 +169,8 @@ class WebDeploymentAdapter:
         self._snapshot: _Listing | None = None
         self._snapshot_task: asyncio.Future[_Listing] | None = None
 
-    def _poll(self) -> _Poll:
-        return _Poll(self._session, self.waits)
+    def _poll(self, what: str, *, final: bool = False) -> _Poll:
+        return _Poll(self._session, self.waits, what, final=final)
 
     # -- reading ------------------------------------------------------------------------
 
@@ -266,7 +273,7 @@ class WebDeploymentAdapter:
     async def find(self, name: str) -> LiveResource | None:
         """The pair with this name, waiting out listing lag for a bounded time."""
         key = WEB_DEPLOYMENT.identity(name)
-        poll = self._poll()
+        poll = self._poll(f"web deployment {name!r} to be listed")
         while True:
             for pair in await self.list():
                 if pair.key == key:
@@ -465,7 +472,11 @@ class WebDeploymentAdapter:
         target = str(facts.get(SETTLE_TO) or fallback)
         try:
             deployment = await self.deployments.wait(
-                str(deployment_id), wanted=target, timeout=self.waits.deployment_active
+                str(deployment_id),
+                wanted=target,
+                timeout=self.waits.deployment_active,
+                what=f"its deployment to become {target}",
+                final=True,
             )
         except StatusFailed as exc:
             raise WaitError(
@@ -513,7 +524,7 @@ class WebDeploymentAdapter:
     async def _find_configuration(self, name: str, owner: str) -> str | None:
         """The one configuration of this name and owner, waiting out listing lag."""
         key = WEB_DEPLOYMENT.identity(name)
-        poll = self._poll()
+        poll = self._poll("its configuration to be listed")
         while True:
             matches = [
                 str(d["id"])
@@ -542,7 +553,12 @@ class WebDeploymentAdapter:
         while True:
             remaining = max(0.0, self.waits.draft_active - (clock() - started))
             try:
-                await self.drafts.wait(config_id, wanted="Active", timeout=remaining)
+                await self.drafts.wait(
+                    config_id,
+                    wanted="Active",
+                    timeout=remaining,
+                    what="its configuration draft to become Active, to publish it",
+                )
             except StatusFailed as exc:
                 raise WaitError(f"configuration {config_id}: its draft turned Error") from exc
             except StatusTimeout as exc:
@@ -569,7 +585,10 @@ class WebDeploymentAdapter:
                     f"configuration {config_id}: the draft could not be published within "
                     f"{self.waits.draft_active:g} s (last: {last})"
                 )
-            await self._session.sleep(self.waits.first_delay)
+            await progress.waited(
+                self._session.sleep(self.waits.first_delay),
+                "its configuration draft to become Active, to publish it",
+            )
 
     async def _create_deployment(
         self, body: Mapping[str, Any], owner: str, config_id: str, version: str, live: str = ""
@@ -587,7 +606,7 @@ class WebDeploymentAdapter:
         """The one deployment of this name and owner on ``config_id``, waiting out listing lag
         (the configuration alone is listed meanwhile: it is not the deployment)."""
         key = WEB_DEPLOYMENT.identity(name)
-        poll = self._poll()
+        poll = self._poll("its deployment to be listed")
         while True:
             matches = [
                 str(d["id"])
@@ -611,7 +630,12 @@ class WebDeploymentAdapter:
 
     async def _until_gone(self, poller: StatusPoller, what: str, object_id: str) -> None:
         try:
-            await poller.wait(object_id, wanted=None, timeout=self.waits.deleted)
+            await poller.wait(
+                object_id,
+                wanted=None,
+                timeout=self.waits.deleted,
+                what=f"its {what} to be deleted",
+            )
         except StatusTimeout as exc:
             raise WaitError(
                 f"{what} {object_id} was still there {self.waits.deleted:g} s after its delete "
