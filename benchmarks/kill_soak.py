@@ -1,5 +1,14 @@
 """Kill soak: ``reconciler apply`` killed with SIGKILL at random moments under faults, rerun
-until converged, then the three figures that must be zero.
+until converged, then the three figures that must be zero, per kind.
+
+Two scenarios, one per kind (``--kind``, both by default): channels (below), and web
+deployments, where one action is several writes (a create: the configuration, its publish,
+the deployment; an update that publishes: the draft, the publish, the deployment's move; a
+rename; a prune: the deployment, then the configuration), so a kill between two of them is
+the case that matters. For web deployments the sandbox's commits are read per write (each
+configuration create, draft replace, publish, deployment create/update/delete, configuration
+delete), and each must be named by an audit record: a committed step of an ``action`` line, or
+of an ``action.recovered`` line (the next run settles each step intent a killed run left).
 
 The org (the sandbox over a real socket on 127.0.0.1, with injected 5xx, 429, writes committed
 and their connection dropped, and slow answers) starts with managed channels; the specs ask
@@ -15,7 +24,8 @@ flushes what the last run left in the outbox. The sandbox records every write it
 - events never delivered: an audited success with no ``channel.*`` event accepted by the
   receiver for that channel.
 
-    python benchmarks/kill_soak.py [--actions 300] [--kills 8] [--fault-rate 0.15] [--seed 1]
+    python benchmarks/kill_soak.py [--kind channel|webDeployment|both] [--actions 300]
+        [--pairs 40] [--kills 8] [--wd-kills 20] [--fault-rate 0.15] [--seed 1]
 
 Exit status 0 when all three are 0, the org converged and the audit log verifies.
 ``run_kill_soak`` is what ``tests/reliability/test_kill_soak.py`` calls at a small size.
@@ -58,6 +68,7 @@ from reconciler.sandbox import (
     SandboxApp,
     SandboxConfig,
     SandboxState,
+    WebDeploymentKnobs,
     serve_in_thread,
 )
 
@@ -119,11 +130,13 @@ class KillReport:
             and self.undelivered == 0
         )
 
+    kind: str = "channel"
+
     def render(self) -> str:
         planned = ", ".join(f"{n} {k}s" for k, n in self.actions.items())
         return "\n".join(
             [
-                f"kill soak: {sum(self.actions.values())} actions ({planned}), "
+                f"kill soak [{self.kind}]: {sum(self.actions.values())} actions ({planned}), "
                 f"{self.kills} SIGKILLs, {self.reruns} rerun(s) to converge, {self.seconds:.1f}s",
                 f"duplicates: {self.duplicates}",
                 f"committed writes without an audit line: {self.unaudited} "
@@ -305,22 +318,305 @@ def _measure(
     report.ids_per_change_max = max((len(ids) for ids in accepted.values()), default=0)
 
 
+# -- web deployments -------------------------------------------------------------------------
+
+CONFIG_KIND = "webDeploymentConfiguration"
+DEPLOYMENT_KIND = "webDeployment"
+WD_EVENT = {
+    "create": "channel.provisioned",
+    "update": "channel.updated",
+    "delete": "channel.deleted",
+    "adopt": "channel.adopted",
+}
+
+
+def wd_spec_text(name: str, colour: str, renamed_from: str | None = None) -> str:
+    lines = [
+        "kind: webDeployment",
+        f"name: {name}",
+        *([f"renamedFrom: [{renamed_from}]"] if renamed_from else []),
+        f"description: Chat for {name}",
+        "configuration:",
+        "  languages: [en-us]",
+        "  defaultLanguage: en-us",
+        f'  messenger: {{enabled: true, styles: {{primaryColor: "{colour}"}}}}',
+        "deployment:",
+        "  allowAllDomains: true",
+        "  flow: {name: Sales Inbound Message}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+@dataclass(slots=True)
+class WdCommitLog:
+    """Every write the sandbox committed to configurations and deployments, one entry per
+    write: ``(step, id, version)``, from snapshots after each commit."""
+
+    recording: bool = False
+    configs: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    deployments: dict[str, str] = field(default_factory=dict)
+    commits: list[tuple[str, str, str]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __call__(self, state: SandboxState) -> None:
+        with self.lock:
+            configs = {
+                cid: (
+                    str(record["draft"].get("dateModified")),
+                    tuple(str(v["version"]) for v in record["versions"]),
+                )
+                for cid, record in state.objects(CONFIG_KIND).items()
+            }
+            deployments = {
+                did: str(d.get("dateModified")) for did, d in state.objects(DEPLOYMENT_KIND).items()
+            }
+            if self.recording:
+                self._diff(configs, deployments)
+            self.configs, self.deployments = configs, deployments
+
+    def _diff(
+        self, configs: dict[str, tuple[str, tuple[str, ...]]], deployments: dict[str, str]
+    ) -> None:
+        for cid, (modified, versions) in configs.items():
+            before = self.configs.get(cid)
+            if before is None:
+                self.commits.append(("configuration.create", cid, ""))
+                before = (modified, ())
+            elif before[0] != modified:
+                self.commits.append(("configuration.draft", cid, ""))
+            for version in versions:
+                if version not in before[1]:
+                    self.commits.append(("configuration.publish", cid, version))
+        for cid in self.configs.keys() - configs.keys():
+            self.commits.append(("configuration.delete", cid, ""))
+        for did, modified in deployments.items():
+            if did not in self.deployments:
+                self.commits.append(("deployment.create", did, ""))
+            elif self.deployments[did] != modified:
+                self.commits.append(("deployment.update", did, ""))
+        for did in self.deployments.keys() - deployments.keys():
+            self.commits.append(("deployment.delete", did, ""))
+
+
+def _step_key(step: dict[str, Any]) -> tuple[str, str, str]:
+    name = str(step.get("step", ""))
+    if name.startswith("configuration."):
+        object_id = str(step.get("configurationId", ""))
+    else:
+        object_id = str(step.get("deploymentId", ""))
+    version = str(step.get("version", "")) if name == "configuration.publish" else ""
+    return (name, object_id, version)
+
+
+def _write_wd_specs(folder: Path, specs: dict[str, tuple[str, str | None]]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.yaml"):
+        old.unlink()
+    for index, (name, (colour, former)) in enumerate(sorted(specs.items())):
+        text = wd_spec_text(name, colour, former)
+        (folder / f"w{index:04d}.yaml").write_text(text, encoding="utf-8")
+
+
+def run_wd_kill_soak(
+    workdir: Path,
+    *,
+    pairs: int = 40,
+    kills: int = 20,
+    fault_rate: float = 0.1,
+    seed: int = 1,
+    kill_window: float = 2.5,
+    max_reruns: int = 8,
+) -> KillReport:
+    """The web deployment scenario in ``workdir``: ``pairs`` managed pairs made by a clean
+    apply, then specs that create half as many again, update (and so publish) 30%, rename 15%
+    and prune 20% of them, applied under ``kills`` SIGKILLs and faults."""
+    started = time.monotonic()
+    rng = random.Random(seed)
+    existing = [f"Pair {i:03d}" for i in range(pairs)]
+    order = existing[:]
+    rng.shuffle(order)
+    n_update, n_rename, n_prune = int(pairs * 0.3), int(pairs * 0.15), int(pairs * 0.2)
+    updated = set(order[:n_update])
+    renamed = order[n_update : n_update + n_rename]
+    pruned = set(order[n_update + n_rename : n_update + n_rename + n_prune])
+    final: dict[str, tuple[str, str | None]] = {}
+    for name in existing:
+        if name in pruned or name in renamed:
+            continue
+        final[name] = ("#112233" if name in updated else "#0D6EFD", None)
+    for index, old in enumerate(renamed):
+        final[f"Renamed {index:03d}"] = ("#0D6EFD", old)
+    for index in range(pairs // 2):
+        final[f"New {index:03d}"] = ("#445566", None)
+    report = KillReport(
+        actions={"create": pairs // 2, "update": n_update + n_rename, "delete": n_prune},
+        kind="webDeployment",
+    )
+    folder = workdir / "channels"
+    _write_wd_specs(folder, dict.fromkeys(existing, ("#0D6EFD", None)))
+    rate = fault_rate
+    faults = FaultPlan(
+        seed=seed,
+        error_5xx=rate * 0.4,
+        rate_limit_429=rate * 0.2,
+        drop_after_commit=rate * 0.3,
+        slow=rate * 0.1,
+        slow_seconds=1.5,
+        retry_after_seconds=0,
+    )
+    commits = WdCommitLog()
+    app = SandboxApp(
+        SandboxConfig(
+            credentials=(CLIENT_ID, CLIENT_SECRET),
+            rate_limit_per_minute=0,
+            latency_ms=10.0,
+            seed=seed,
+            webdeployments=WebDeploymentKnobs().scaled(0.01),
+        ),
+        SandboxState(),
+        on_commit=commits,
+    )
+    receiver = Receiver(WEBHOOK_SECRET, transient=10, outage=set())
+    audit = workdir / "audit.jsonl"
+    with serve_in_thread(app) as server, serve_receiver(receiver) as hook_url:
+        env = _child_env(server.url, hook_url)
+        seeded = _reconciler(["apply", "--yes", "channels"], workdir, env).wait(timeout=300)
+        if seeded != 0:
+            report.problems.append(f"the seeding apply exited {seeded}")
+        commits(app.state)
+        commits.recording = True
+        app.set_faults(faults)  # from now on: the seeding apply ran without faults
+        _write_wd_specs(folder, final)
+        for _ in range(kills):
+            child = _reconciler(APPLY, workdir, env)
+            time.sleep(rng.uniform(0.1, kill_window))
+            if child.poll() is None:
+                child.send_signal(signal.SIGKILL)
+                report.kills += 1
+            child.wait(timeout=60)
+        for _ in range(max_reruns):
+            report.reruns += 1
+            if _reconciler(APPLY, workdir, env).wait(timeout=600) == 0:
+                break
+        flush = ["webhooks", "redeliver", "--outbox", "outbox.jsonl"]
+        _reconciler(flush, workdir, env).wait(timeout=300)
+        plan = ["plan", "--prune", "--detailed-exitcode", "channels"]
+        report.converged = _reconciler(plan, workdir, env).wait(timeout=300) == 0
+    try:
+        verify_file(audit)
+        report.audit_intact = True
+    except Exception as exc:
+        report.problems.append(f"audit verify: {exc}")
+    _measure_wd(report, app, commits, receiver, audit, set(final))
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _measure_wd(
+    report: KillReport,
+    app: SandboxApp,
+    commits: WdCommitLog,
+    receiver: Receiver,
+    audit: Path,
+    wanted: set[str],
+) -> None:
+    deployments = app.state.objects(DEPLOYMENT_KIND).values()
+    configs = app.state.objects(CONFIG_KIND).values()
+    names = Counter(str(d["name"]).casefold() for d in deployments)
+    config_names = Counter(str(c["draft"]["name"]).casefold() for c in configs)
+    report.duplicates = sum(n - 1 for n in names.values() if n > 1) + sum(
+        n - 1 for n in config_names.values() if n > 1
+    )
+    if set(names) != {n.casefold() for n in wanted} or set(config_names) != set(names):
+        report.problems.append("the org does not hold exactly the specified pairs")
+    audited: set[tuple[str, str, str]] = set()
+    successes: list[tuple[str, str]] = []
+    for line in _records(audit):
+        record = line.get("record") or {}
+        kind = line.get("kind")
+        if kind == "action":
+            for step in record.get("steps") or []:
+                audited.add(_step_key(step))
+        elif kind == "action.recovered":
+            report.recovered += 1
+            for step in record.get("steps") or []:
+                if step.get("committed"):
+                    audited.add(_step_key(step))
+        else:
+            continue
+        if record.get("status") == "succeeded" and record.get("channel_id"):
+            successes.append((str(record.get("kind")), str(record["channel_id"])))
+    report.commits = len(commits.commits)
+    for step, object_id, version in commits.commits:
+        if (step, object_id, version) not in audited:
+            report.unaudited += 1
+            what = f"{step} of {object_id}" + (f" (version {version})" if version else "")
+            report.problems.append(f"committed {what} not audited")
+    accepted: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for delivery in receiver.deliveries:
+        if not (delivery.verified and 200 <= delivery.status < 300):
+            continue
+        event = json.loads(delivery.body)
+        report.events_accepted += 1
+        cid = event.get("data", {}).get("channelId")
+        if cid:
+            accepted[(event["type"], cid)].add(delivery.webhook_id)
+    for op, cid in successes:
+        if not accepted.get((WD_EVENT.get(op, ""), cid)):
+            report.undelivered += 1
+            report.problems.append(f"{op} of {cid}: no event accepted")
+    report.ids_per_change_max = max((len(ids) for ids in accepted.values()), default=0)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--actions", type=int, default=300)
-    parser.add_argument("--kills", type=int, default=8)
+    parser.add_argument("--kind", choices=("channel", "webDeployment", "both"), default="both")
+    parser.add_argument("--actions", type=int, default=300, help="channel actions")
+    parser.add_argument("--pairs", type=int, default=40, help="web deployments at the start")
+    parser.add_argument("--kills", type=int, default=8, help="SIGKILLs of the channel soak")
+    parser.add_argument("--wd-kills", type=int, default=20, help="of the web deployment soak")
     parser.add_argument("--fault-rate", type=float, default=0.15)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    parser.add_argument("--keep", action="store_true", help="keep the work folders")
     args = parser.parse_args(argv)
-    workdir = Path(tempfile.mkdtemp(prefix="kill-soak-"))
-    report = run_kill_soak(
-        workdir, actions=args.actions, kills=args.kills, fault_rate=args.fault_rate, seed=args.seed
+    reports: list[KillReport] = []
+    if args.kind in ("channel", "both"):
+        workdir = Path(tempfile.mkdtemp(prefix="kill-soak-"))
+        reports.append(
+            run_kill_soak(
+                workdir,
+                actions=args.actions,
+                kills=args.kills,
+                fault_rate=args.fault_rate,
+                seed=args.seed,
+            )
+        )
+        print(reports[-1].render())
+        if args.keep:
+            print(f"work folder: {workdir}")
+    if args.kind in ("webDeployment", "both"):
+        workdir = Path(tempfile.mkdtemp(prefix="kill-soak-wd-"))
+        reports.append(
+            run_wd_kill_soak(
+                workdir,
+                pairs=args.pairs,
+                kills=args.wd_kills,
+                fault_rate=args.fault_rate,
+                seed=args.seed,
+            )
+        )
+        print(reports[-1].render())
+        if args.keep:
+            print(f"work folder: {workdir}")
+    print(
+        "per kind: "
+        + "; ".join(
+            f"{r.kind}: {r.duplicates} duplicates, {r.unaudited} unaudited writes, "
+            f"{r.undelivered} lost events"
+            for r in reports
+        )
     )
-    print(report.render())
-    if args.keep:
-        print(f"work folder: {workdir}")
-    return 0 if report.ok else 1
+    return 0 if all(r.ok for r in reports) else 1
 
 
 if __name__ == "__main__":

@@ -51,6 +51,7 @@ from reconciler.backend import Backend
 from reconciler.errors import PlanError
 from reconciler.events import channel_event, reconcile_completed
 from reconciler.executor import ActionResult, ActionStatus, ExecuteOptions, Executor
+from reconciler.genesys.settings import SANDBOX_BASE_URL
 from reconciler.interpolate import SpecContext
 from reconciler.model import Spec
 from reconciler.notices import ApplyOutcome, Notice, apply_notice, run_url
@@ -59,7 +60,7 @@ from reconciler.planner.redact import restore, split_path
 from reconciler.planner.staleness import stale_channels
 from reconciler.planning import plan_against, read_live
 from reconciler.policies import NO_POLICIES, Policies, approved, unapproved
-from reconciler.run_control import Signals, apply_lock, probe_writable
+from reconciler.run_control import Signals, apply_lock, org_lock, probe_writable
 from reconciler.waits import WaitBoard, Waiting, watching
 from reconciler.webhooks import (
     DeliveryOutcome,
@@ -176,7 +177,13 @@ class ApplyResult:
             return "declined"
         if self.interrupted:
             return "interrupted"
-        unapplied = self.failed or self.conflicts or self.halted or self.outbox_error
+        unapplied = (
+            self.failed
+            or self.conflicts
+            or self.halted
+            or self.outbox_error
+            or any(r.after_write_error for r in self.results)
+        )
         return "failed" if unapplied else "succeeded"
 
 
@@ -415,13 +422,27 @@ async def apply_with_backend(
             )
             return intent_id
 
+        async def before_step(
+            action: Action, intent_id: str, step: str, facts: Mapping[str, Any]
+        ) -> None:
+            audit.append(
+                AuditKind.STEP,
+                {
+                    "intentId": intent_id,
+                    "resourceKind": action.resource_kind,
+                    "name": action.name,
+                    "step": step,
+                    **facts,
+                },
+            )
+
         async def on_result(result: ActionResult) -> None:
             nonlocal done, running
             done += 1
             if result.intent_id:  # it had started (before_write ran for it)
                 running -= 1
             event = None
-            if result.succeeded and result.channel_id:
+            if result.succeeded and result.channel_id and result.announce:
                 key = (result.resource_kind, kinds.get(result.resource_kind).identity(result.name))
                 revision = (
                     deleted_revision.get(key)
@@ -453,7 +474,12 @@ async def apply_with_backend(
 
         options = ExecuteOptions(owner=plan.owner, parallelism=request.parallelism)
         results = await Executor(backend, options, clock=clock).run(
-            executable, on_result=on_result, stop=stop, abort=abort, before_write=before_write
+            executable,
+            on_result=on_result,
+            stop=stop,
+            abort=abort,
+            before_write=before_write,
+            before_step=before_step,
         )
         outcomes = [*state.unrecorded, *await bounded(state.sends, budget)]
         outcomes += await earlier_outcomes(earlier, budget)
@@ -666,7 +692,10 @@ def run_apply(
                 await sink.aclose()
         return result
 
-    with apply_lock(key, request.argv):
+    sandboxed = settings.api_url == SANDBOX_BASE_URL  # the org is this folder's state file
+    chosen = request.context.environment if request.context is not None else None
+    lock = org_lock(settings.api_url, chosen, env, local_key=key if sandboxed else "")
+    with apply_lock(lock, request.argv):
         return asyncio.run(main())
 
 

@@ -11,11 +11,18 @@ Pure: this module imports no I/O library.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import enum
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
 from reconciler.model import LiveResource
+
+#: Several live objects (named here: inside an adapter ``list`` is a method).
+Resources = list[LiveResource]
+#: Step records (named here for the same reason).
+StepRecords = list[dict[str, Any]]
 
 
 class CreateSafety(str, enum.Enum):
@@ -52,6 +59,11 @@ class ResourceAdapter(Protocol):
         """The object with this name (the kind's identity), or None."""
         ...
 
+    async def named(self, name: str) -> Resources:
+        """Every object with this name (any owner), each with its ``date_created``: after a
+        create, the executor looks for a twin another run made at the same moment."""
+        ...
+
     async def create(self, body: Mapping[str, Any]) -> LiveResource:
         """Create from a create body. OutcomeUnknownError when the answer was lost."""
         ...
@@ -75,6 +87,14 @@ class ResourceAdapter(Protocol):
         """Objects this kind's specs refer to by name that are not kinds (flows...), as
         ``{target: [(id, name), ...]}``, for the ``targets`` a spec names by name only (the
         planner never asks for a listing no spec needs); empty for kinds without them."""
+        ...
+
+    async def settle_steps(
+        self, steps: Sequence[Mapping[str, Any]], resource: LiveResource | None
+    ) -> StepRecords:
+        """The step intents (``before_write``) of a killed run's action, each judged against
+        the org: the step's record with ``committed`` (bool) and the ids it found. Adapters
+        whose actions are one write return ``[]`` (the action's own intent settles it)."""
         ...
 
 
@@ -101,8 +121,69 @@ class Backend(Protocol):
 class SimpleAdapter:
     """Defaults for the optional parts of ``ResourceAdapter``."""
 
+    async def find(self, name: str) -> LiveResource | None:
+        raise NotImplementedError
+
+    async def named(self, name: str) -> Resources:
+        found = await self.find(name)
+        return [found] if found is not None else []
+
     async def settle(self, resource: LiveResource) -> LiveResource:
         return resource
 
     async def catalog(self, targets: Collection[str]) -> Mapping[str, Sequence[tuple[str, str]]]:
         return {}
+
+    async def settle_steps(
+        self, steps: Sequence[Mapping[str, Any]], resource: LiveResource | None
+    ) -> StepRecords:
+        return []
+
+
+# -- the writes inside one action -----------------------------------------------------------
+#
+# An action of some kinds is several writes (a web deployment's create: the configuration, its
+# publish, the deployment). The adapter calls ``before_write`` right before each one (the
+# apply records an intent line for it, fsynced, so a kill between two writes leaves each
+# committed one on record) and ``wrote`` once it is committed (its ids go into the action's
+# record). The executor opens the journal around each action (``step_journal``); outside one,
+# both do nothing.
+
+StepCallback = Callable[[str, Mapping[str, Any]], Awaitable[None]]
+
+
+class _Journal:
+    def __init__(self, before: StepCallback | None) -> None:
+        self.before = before
+        self.done: list[dict[str, Any]] = []
+
+
+_JOURNAL: contextvars.ContextVar[_Journal | None] = contextvars.ContextVar(
+    "reconciler_write_steps", default=None
+)
+
+
+async def before_write(step: str, **facts: Any) -> None:
+    """Announce the write ``step`` (``configuration.create``...) with what is known of it."""
+    journal = _JOURNAL.get()
+    if journal is not None and journal.before is not None:
+        await journal.before(step, {k: v for k, v in facts.items() if v is not None})
+
+
+def wrote(step: str, **facts: Any) -> None:
+    """Record that the write ``step`` was committed, with the ids it made or touched."""
+    journal = _JOURNAL.get()
+    if journal is not None:
+        journal.done.append({"step": step, **{k: v for k, v in facts.items() if v is not None}})
+
+
+@contextlib.contextmanager
+def step_journal(before: StepCallback | None) -> Iterator[list[dict[str, Any]]]:
+    """Collect the committed steps of the writes made inside the block (the list it yields),
+    calling ``before`` ahead of each."""
+    journal = _Journal(before)
+    token = _JOURNAL.set(journal)
+    try:
+        yield journal.done
+    finally:
+        _JOURNAL.reset(token)

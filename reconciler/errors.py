@@ -39,6 +39,22 @@ if TYPE_CHECKING:
     from reconciler.model import Diagnostic
 
 
+#: The longest error line the reconciler shows for one object (an action's error, a recovery's).
+MAX_LINE = 400
+
+
+def one_line(text: str, limit: int = MAX_LINE) -> str:
+    """``text`` on one line of at most ``limit`` characters: line breaks and runs of white
+    space become one space; what does not fit is cut in the middle, keeping the start (the
+    object and the step) and the end (the last status or server message)."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    keep = limit - 5
+    head = keep * 2 // 3
+    return f"{flat[:head]} ... {flat[len(flat) - (keep - head) :]}"
+
+
 class ReconcilerError(Exception):
     """Root of every error the reconciler raises on purpose."""
 

@@ -22,7 +22,23 @@ answer) is settled by reading before writing again:
   updated again with the fresh revision; taken by another owner is reported.
 - delete: a 404, first or after a lost answer, means the object is gone: a success.
 - every successful write is then settled by the adapter (waits for Active, where a kind has
-  them).
+  them). A wait that fails after the org committed the write never turns the write into a
+  failure: the result is a success (audited and announced as what it was) carrying
+  ``after_write_error`` ("updated; the deployment then reported Error"), and the run fails.
+
+Two runs from two checkouts may create one name at the same moment, and for a kind whose
+server allows duplicate names (``CreateSafety.LOOKUP_ONLY``) both creates succeed; a server
+that refuses duplicates answers the later one 409, settled as above. So after every create
+of a lookup-only kind the executor looks the name up again (``ResourceAdapter.named``): when
+more than one object of that name carries this owner's marker, every run picks the same
+survivor (``model.creation_order``: the earliest ``dateCreated``, then the lowest id). The
+run whose object lost deletes its own twin (the intent of that delete is recorded first,
+through ``before_step``), announces nothing for it and takes the survivor as its result.
+Only a run's own object is ever deleted this way.
+
+An adapter whose action is several writes calls ``backend.before_write`` ahead of each; the
+executor hands those to ``before_step`` (the apply audits each as an intent) and lists the
+committed ones in the result's ``steps``.
 
 Each loop is bounded by ``max_rounds``. Nothing here prints or writes files: results go to the
 caller through ``on_result``.
@@ -41,7 +57,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler import kinds
-from reconciler.backend import Backend, CreateSafety, ResourceAdapter
+from reconciler.backend import (
+    Backend,
+    CreateSafety,
+    ResourceAdapter,
+    StepCallback,
+    before_write,
+    step_journal,
+    wrote,
+)
 from reconciler.errors import (
     ApiError,
     AuthenticationError,
@@ -50,10 +74,11 @@ from reconciler.errors import (
     OutcomeUnknownError,
     ReconcilerError,
     VersionMismatchError,
+    one_line,
 )
 from reconciler.genesys.calls import CallRecord, record_calls
 from reconciler.genesys.status_poller import WorkerSlot, holding
-from reconciler.model import LiveResource
+from reconciler.model import LiveResource, creation_order
 from reconciler.planner.actions import Action, ActionKind, LiveFingerprint
 from reconciler.planner.diff import field_changes
 from reconciler.planner.normalise import canonical_json
@@ -95,6 +120,16 @@ class ActionResult:
     unsettled: bool = False
     #: The API refused the credentials (401) during this action.
     auth_refused: bool = False
+    #: The writes the action committed, in order (a multi-write kind's steps).
+    steps: tuple[Mapping[str, Any], ...] = ()
+    #: A twin another run created at the same moment: its id, the survivor's, and whether
+    #: this run deleted its own object (``{"id", "survivor", "deleted"}``).
+    twin: Mapping[str, Any] | None = None
+    #: Whether the change is this run's to announce (not when another run's twin won).
+    announce: bool = True
+    #: The write was committed, then its wait failed (the object turned Error, or never
+    #: became ready): the action is a success on record and the run fails.
+    after_write_error: str = ""
 
     @property
     def succeeded(self) -> bool:
@@ -115,6 +150,9 @@ class ActionResult:
             "note": self.note,
             **({"intentId": self.intent_id} if self.intent_id else {}),
             **({"unsettled": True} if self.unsettled else {}),
+            **({"steps": [dict(step) for step in self.steps]} if self.steps else {}),
+            **({"twin": dict(self.twin)} if self.twin is not None else {}),
+            **({"afterWriteError": self.after_write_error} if self.after_write_error else {}),
         }
 
 
@@ -142,11 +180,16 @@ class _Outcome:
     deleted: LiveResource | None = None
     auth_refused: bool = False
     unsettled: bool = False
+    twin: dict[str, Any] | None = None
+    announce: bool = True
+    after_write_error: str = ""
 
 
 ResultCallback = Callable[[ActionResult], Awaitable[None]]
 #: Called right before an action's first write; returns the id of the intent it recorded.
 IntentCallback = Callable[[Action], Awaitable[str]]
+#: Called right before each write inside an action: (action, its intent id, step, facts).
+StepIntentCallback = Callable[[Action, str, str, Mapping[str, Any]], Awaitable[None]]
 
 
 class ActionFailed(ReconcilerError):
@@ -216,13 +259,14 @@ class Executor:
         stop: asyncio.Event | None = None,
         abort: asyncio.Event | None = None,
         before_write: IntentCallback | None = None,
+        before_step: StepIntentCallback | None = None,
     ) -> list[ActionResult]:
         """Execute ``actions`` (non-executable kinds are ignored); results in the same order.
 
         When ``stop`` is set, actions not yet started are skipped; running ones finish. When
         ``abort`` is set too, running ones are cancelled: their results are failed and
         ``unsettled`` (the next run settles their intents). ``before_write`` records each
-        action's intent before its first request.
+        action's intent before its first request, ``before_step`` each later write's.
         """
         todo = [a for a in actions if a.executable]
         slots = asyncio.Semaphore(self._options.parallelism)
@@ -245,9 +289,10 @@ class Executor:
                 else:
                     ready = _with_refs(action, made)
                     intent = await before_write(ready) if before_write is not None else ""
+                    on_step = _bind_step(before_step, ready, intent)
                     label = f"{kinds.get(action.resource_kind).label} {action.name!r}"
                     with holding(slot), subject(label):
-                        result = await self._execute_abortable(ready, abort)
+                        result = await self._execute_abortable(ready, abort, on_step)
                     if intent:
                         result = dataclasses.replace(result, intent_id=intent)
                 if on_result is not None:
@@ -263,10 +308,12 @@ class Executor:
                 made[(action.resource_kind, action.key)] = result
         return [results[id(a)] for a in todo]
 
-    async def _execute_abortable(self, action: Action, abort: asyncio.Event | None) -> ActionResult:
+    async def _execute_abortable(
+        self, action: Action, abort: asyncio.Event | None, on_step: StepCallback | None = None
+    ) -> ActionResult:
         if abort is None:
-            return await self.execute(action)
-        task = asyncio.ensure_future(self.execute(action))
+            return await self.execute(action, on_step=on_step)
+        task = asyncio.ensure_future(self.execute(action, on_step=on_step))
         waiter = asyncio.ensure_future(abort.wait())
         try:
             await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
@@ -291,10 +338,10 @@ class Executor:
     def _adapter(self, action: Action) -> ResourceAdapter:
         return self._backend.adapter(action.resource_kind)
 
-    async def execute(self, action: Action) -> ActionResult:
+    async def execute(self, action: Action, *, on_step: StepCallback | None = None) -> ActionResult:
         """Run one action to a final result; never raises a ReconcilerError."""
         started = self._clock()
-        with record_calls() as calls:
+        with record_calls() as calls, step_journal(on_step) as steps:
             try:
                 outcome = await self._dispatch(action)
             except WaitCancelled as exc:
@@ -331,14 +378,18 @@ class Executor:
             attempts=sum(1 for c in calls if not c.token),
             latency_ms=elapsed_ms,
             correlation_ids=_correlation_ids(calls, outcome.extra_correlation_ids),
-            error=outcome.error,
-            note=outcome.note,
+            error=one_line(outcome.error) if outcome.error else "",
+            note=one_line(outcome.note) if outcome.note else "",
             resource_kind=action.resource_kind,
             details=kinds.get(action.resource_kind).event_details(described)
             if (described := resource or outcome.deleted) is not None
             else {},
             auth_refused=outcome.auth_refused,
             unsettled=outcome.unsettled,
+            steps=tuple(steps),
+            twin=outcome.twin,
+            announce=outcome.announce,
+            after_write_error=one_line(outcome.after_write_error),
         )
 
     async def _dispatch(self, action: Action) -> _Outcome:
@@ -350,11 +401,75 @@ class Executor:
             return await self._delete(action)
         else:
             raise ActionFailed(f"{action.kind.value} is not an executable action")
+        if (
+            action.kind is ActionKind.CREATE
+            and outcome.channel is not None
+            and not outcome.error
+            and self._adapter(action).create_safety is not CreateSafety.SERVER_UNIQUE_NAMES
+        ):
+            # A server that refuses a second object of one name leaves no twin to look for.
+            outcome = await self._one_of_a_name(action, outcome)
         if outcome.channel is not None and not outcome.error:
             try:
                 outcome.channel = await self._adapter(action).settle(outcome.channel)
             except WaitCancelled:  # written; the run stopped before it was ready
                 outcome.note = "written; the run stopped before it was confirmed ready"
+            except ReconcilerError as exc:
+                # The org committed the write: it is recorded and announced as what it was.
+                label = kinds.get(action.resource_kind).label
+                past = _PAST[action.kind]
+                outcome.after_write_error = f"{past}; the {label} then failed its wait: {exc}"
+                outcome.note = "; ".join(n for n in (outcome.note, outcome.after_write_error) if n)
+        return outcome
+
+    # -- twins: two runs that created one name at the same moment -----------------------
+
+    async def _one_of_a_name(self, action: Action, outcome: _Outcome) -> _Outcome:
+        """``outcome`` of a create, with a twin made by another run at the same moment settled:
+        the survivor is the earliest created (then the lowest id); a losing run deletes its
+        own object and takes the survivor as its result."""
+        ours = outcome.channel
+        assert ours is not None
+        adapter = self._adapter(action)
+        owner = self._options.owner
+        listed = await adapter.named(action.name)
+        # One entry per object, by the id of its first write: a lagging listing may show our
+        # own object as it was a moment ago (a web deployment's configuration alone), or not
+        # at all; that is never a twin.
+        twins = {_origin(ours): ours}
+        for resource in listed:
+            if resource.managed_by == owner and resource.key == ours.key:
+                twins.setdefault(_origin(resource), resource)
+        if len(twins) < 2:
+            return outcome
+        survivor = min(twins.values(), key=creation_order)
+        label = kinds.get(action.resource_kind).label
+        if _origin(survivor) == _origin(ours):
+            others = ", ".join(sorted(r.id for o, r in twins.items() if o != _origin(ours)))
+            outcome.note = _joined(
+                outcome.note,
+                f"another run created the same {label} at the same moment (id {others}); this "
+                "one is the earliest and stays, that run deletes its own",
+            )
+            return outcome
+        await before_write("twin.delete", id=ours.id, survivor=survivor.id)
+        await self._delete_twin(action, ours)
+        wrote("twin.delete", id=ours.id, survivor=survivor.id)
+        outcome.twin = {"id": ours.id, "survivor": survivor.id, "deleted": True}
+        outcome.announce = False
+        current = await self._survivor_made(action, survivor)
+        outcome.channel = current
+        outcome.note = _joined(
+            outcome.note,
+            f"another run created the same {label} at the same moment (id {survivor.id}, "
+            f"earlier); this run's twin (id {ours.id}) was deleted",
+        )
+        if not _same_content(current, _body(action)):
+            outcome.error = (
+                f"create of {label} {action.name!r}: another run created it at the same moment "
+                f"(id {survivor.id}) with other content, and it stays; this run's twin (id "
+                f"{ours.id}) was deleted: run plan again"
+            )
         return outcome
 
     # -- create ---------------------------------------------------------------------------
@@ -411,6 +526,47 @@ class Executor:
             f"a {kinds.get(channel.kind).label} named {channel.name!r} already exists "
             f"(id {channel.id}, {whose}{differs}); it was not created by this plan: run plan again"
         )
+
+    async def _delete_twin(self, action: Action, ours: LiveResource) -> None:
+        """Delete this run's own twin. Right after a create, a read by id may still answer
+        404 (the adapter then calls it gone): gone only once the listing no longer shows it."""
+        adapter = self._adapter(action)
+        current = ours.id
+        for round_number in range(1, self._options.max_rounds + 1):
+            if round_number > 1:
+                await self._backoff(round_number)
+            with contextlib.suppress(NotFoundError, OutcomeUnknownError):
+                await adapter.delete(current)
+            left = [r for r in await adapter.named(action.name) if _origin(r) == _origin(ours)]
+            if not left:
+                return
+            current = left[0].id  # what is left of it (a configuration without deployment)
+        label = kinds.get(action.resource_kind).label
+        raise ActionFailed(
+            f"create of {label} {action.name!r}: another run created it at the same moment and "
+            f"its {label} is older; this run's twin (id {ours.id}) could not be deleted in "
+            f"{self._options.max_rounds} rounds: the next plan deletes it"
+        )
+
+    async def _survivor_made(self, action: Action, survivor: LiveResource) -> LiveResource:
+        """The survivor as its run finishes making it: the other run may be between its
+        writes (a web deployment's configuration made, its deployment not yet), so it is read
+        again, a bounded number of rounds, until it holds the desired content."""
+        adapter = self._adapter(action)
+        origin = survivor.origin_id or survivor.id
+        body = _body(action)
+        current = survivor
+        for round_number in range(1, self._options.max_rounds + 1):
+            if round_number > 1:
+                await self._backoff(round_number)
+            listed = [
+                r for r in await adapter.named(action.name) if (r.origin_id or r.id) == origin
+            ]
+            if listed:
+                current = listed[0]
+            if _same_content(current, body):
+                return current
+        return current
 
     # -- update / adopt -------------------------------------------------------------------
 
@@ -511,6 +667,34 @@ class Executor:
             f"delete of {action.name!r}: outcome still unknown after "
             f"{self._options.max_rounds} rounds; run apply again"
         )
+
+
+def _origin(resource: LiveResource) -> str:
+    return resource.origin_id or resource.id
+
+
+_PAST = {
+    ActionKind.CREATE: "created",
+    ActionKind.UPDATE: "updated",
+    ActionKind.ADOPT: "adopted",
+    ActionKind.DELETE: "deleted",
+}
+
+
+def _joined(*parts: str) -> str:
+    return "; ".join(p for p in parts if p)
+
+
+def _bind_step(
+    before_step: StepIntentCallback | None, action: Action, intent: str
+) -> StepCallback | None:
+    if before_step is None:
+        return None
+
+    async def on_step(step: str, facts: Mapping[str, Any]) -> None:
+        await before_step(action, intent, step, facts)
+
+    return on_step
 
 
 def _check_unchanged_since_plan(

@@ -11,6 +11,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -100,6 +101,10 @@ class LiveResource:
     body: dict[str, Any]
     date_created: str = ""
     date_modified: str = ""
+    #: The id of the object's first write, stable from the moment it exists (a web
+    #: deployment's configuration id, while ``id`` becomes the deployment's once there is one);
+    #: "" when it is ``id``. Twins are ordered by it, so every run's view agrees.
+    origin_id: str = ""
 
     @property
     def name(self) -> str:
@@ -142,6 +147,28 @@ class LiveChannel(LiveResource):
             date_created=date_created,
             date_modified=date_modified,
         )
+
+
+def creation_order(resource: LiveResource) -> tuple[int, str, str]:
+    """The order that picks the survivor among twins (objects of one name and owner that two
+    runs created at the same moment): the earliest ``date_created``, then the lowest id (of
+    the first write: ``origin_id``). Every
+    run computes it the same way from what it lists, so they agree on the one to keep. An
+    unreadable date sorts after every readable one."""
+    stamp = _instant(resource.date_created)
+    origin = resource.origin_id or resource.id
+    return (0, stamp, origin) if stamp else (1, "", origin)
+
+
+def _instant(value: str) -> str:
+    """An ISO 8601 time as a sortable UTC string (microseconds), or '' when unreadable."""
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
 def channel_key(name: str) -> str:

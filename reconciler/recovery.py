@@ -10,6 +10,11 @@ decides what happened:
   next plan still shows any difference from the spec);
 - delete: the object is gone: committed.
 
+An action of several writes also left an ``intent.step`` line before each later write; each
+step is settled too (by the kind's adapter, ``settle_steps``: was that write committed, which
+ids did it make; a twin's delete by whether the object is gone), and the ``action.recovered``
+line lists them (``steps``), so every committed write is on record, not only the first.
+
 Each settled intent becomes an ``action.recovered`` audit line; a committed one also gets
 its event, whose id comes from the change (object id and revision), so a receiver that
 already had it from the killed run deduplicates it. An intent that cannot be read now (the
@@ -18,6 +23,7 @@ API fails) stays open for the run after.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +41,8 @@ class Settled:
     intent: Mapping[str, Any]
     committed: bool
     resource: LiveResource | None = None
+    #: The intent's steps, each with ``committed`` and the ids found.
+    steps: tuple[Mapping[str, Any], ...] = ()
 
     @property
     def action(self) -> str:
@@ -64,7 +72,9 @@ class Settled:
 
     def to_record(self) -> dict[str, Any]:
         """The ``action.recovered`` audit record."""
+        steps = {"steps": [dict(step) for step in self.steps]} if self.steps else {}
         return {
+            **steps,
             "intentId": self.intent.get("intentId"),
             "fromRun": self.intent.get("runId"),
             "resource_kind": self.resource_kind,
@@ -87,10 +97,40 @@ async def settle(
     problems: list[str] = []
     for intent in intents:
         try:
-            settled.append(await _settle_one(intent, backend))
+            one = await _settle_one(intent, backend)
+            steps = intent.get("steps") or []
+            if steps:
+                judged = await _settle_steps(steps, one, backend)
+                one = dataclasses.replace(one, steps=tuple(judged))
+            settled.append(one)
         except ReconcilerError as exc:
             problems.append(f"intent {intent.get('intentId')} ({intent.get('name')!r}): {exc}")
     return settled, problems
+
+
+async def _settle_steps(
+    steps: Sequence[Mapping[str, Any]], settled: Settled, backend: Backend
+) -> list[dict[str, Any]]:
+    """Each step judged: a twin's delete by whether the object is gone, the others by the
+    kind's adapter (as the action, for an adapter that has no steps of its own)."""
+    adapter = backend.adapter(settled.resource_kind)
+    own = [s for s in steps if s.get("step") != "twin.delete"]
+    judged = await adapter.settle_steps(own, settled.resource) if own else []
+    if len(judged) != len(own):
+        judged = [{**s, "committed": settled.committed} for s in own]
+    by_adapter = iter(judged)
+    out: list[dict[str, Any]] = []
+    for step in steps:
+        if step.get("step") != "twin.delete":
+            out.append({k: v for k, v in next(by_adapter).items() if k != "intentId"})
+            continue
+        try:
+            await adapter.get(str(step.get("id", "")))
+            gone = False
+        except NotFoundError:
+            gone = True
+        out.append({**{k: v for k, v in step.items() if k != "intentId"}, "committed": gone})
+    return out
 
 
 async def _settle_one(intent: Mapping[str, Any], backend: Backend) -> Settled:

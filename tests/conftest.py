@@ -21,9 +21,13 @@ KEPT = frozenset({"RECONCILER_RECORD_CASSETTES"})  # asks the contract tests to 
 
 
 @pytest.fixture(autouse=True)
-def hermetic_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def hermetic_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     for name in list(os.environ):
         if name.startswith(STEERING_PREFIXES) and name not in KEPT:
             monkeypatch.delenv(name)
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    # Org locks live in a user folder: each test gets its own (subprocesses inherit it).
+    monkeypatch.setenv("RECONCILER_LOCK_DIR", str(tmp_path_factory.mktemp("locks")))

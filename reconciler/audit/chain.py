@@ -31,6 +31,7 @@ _SEAL = re.compile(rb',"hash":"(sha256:[0-9a-f]{64})"\}\Z')
 class AuditKind(str, enum.Enum):
     RUN_START = "run.start"
     INTENT = "intent"  # a write about to be sent (fsynced before it is)
+    STEP = "intent.step"  # a later write of the same action (its step, fsynced before it)
     ACTION = "action"
     RECOVERED = "action.recovered"  # the outcome of an earlier run's intent, found later
     WEBHOOK = "webhook"

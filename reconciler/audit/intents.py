@@ -6,6 +6,11 @@ action and the live revision it starts from; the action's ``action`` line carrie
 stopped while the write was in flight) and no ``action.recovered`` line is open: the next
 apply settles it against the live org (``reconciler.recovery``).
 
+An action that makes several writes (a web deployment's create: the configuration, its
+publish, the deployment) appends an ``intent.step`` line before each later write, with the
+same ``intentId``; an open intent carries its steps (``steps``, in order), so recovery settles
+each write, not only the first.
+
 Reading is tolerant: a line that is not JSON (a partial last line, a hostile one) is skipped
 here; ``audit verify`` is the place that judges the file.
 """
@@ -44,7 +49,10 @@ def open_intents(path: Path) -> list[dict[str, Any]]:
             continue
         kind = line.get("kind")
         if kind == AuditKind.INTENT.value:
-            intents[intent_id] = {**record, "runId": line.get("runId")}
+            intents[intent_id] = {**record, "runId": line.get("runId"), "steps": []}
+        elif kind == AuditKind.STEP.value:
+            if intent_id in intents:
+                intents[intent_id]["steps"].append(record)
         elif kind == AuditKind.RECOVERED.value or (
             kind == AuditKind.ACTION.value and not record.get("unsettled")
         ):

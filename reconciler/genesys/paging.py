@@ -3,9 +3,10 @@
 - Page numbers (``pageNumber``/``pageCount``, api-contract.md §4): page 1, then the rest
   concurrently; a listing that grew while it was read is followed, but not forever and not in
   circles; a page that repeats an earlier one is an error (the server does not page).
-- Cursors (``after`` copied from ``nextUri``, genesys-webdeployments.md §6): one page at a
-  time; stop when ``nextUri`` is absent or empty, or when its cursor does not advance (the
-  guard every Terraform loop has); more pages than the cap is an error, never a loop.
+- Cursors (``after`` copied from ``nextUri``): one page at a time; stop when ``nextUri`` is
+  absent or empty, or when its cursor does not advance (the guard every Terraform loop has);
+  more pages than the cap is an error, never a loop. A page without an ``entities`` list is an
+  error for that read, never an empty page.
 """
 
 from __future__ import annotations
@@ -157,9 +158,10 @@ async def cursor_listing(
         response = await session.request("GET", path, params=query)
         context = f"{responses.where(response)} page {number}"
         payload = responses.json_object(response)
-        page = payload.get("entities", [])
-        if not isinstance(page, list):
-            raise TransportError(f"{context}: field 'entities' should be a list")
+        # No ``entities`` is not "nothing there": a listing that reads as empty would make
+        # apply create a second object for every one it holds.
+        responses.require(payload, "entities", list, context)
+        page = payload["entities"]
         for entity in page:
             if not isinstance(entity, dict):
                 raise TransportError(f"{context}: an entity is not a JSON object")

@@ -63,7 +63,28 @@ def json_object(response: httpx.Response) -> dict[str, Any]:
         raise TransportError(
             f"{where(response)}: expected a JSON object, got {type(payload).__name__}"
         )
+    if _is_error_body(payload):
+        # An error body under a 2xx status (a proxy, a gateway): an error for this request,
+        # never an object or an empty listing.
+        raise TransportError(
+            f"{where(response)}: HTTP {response.status_code} with an error body "
+            f"({payload['status']} {_text(payload.get('code'))[:80]}: "
+            f"{_text(payload.get('message'))[:160]})"
+        )
     return payload
+
+
+def _is_error_body(payload: dict[str, Any]) -> bool:
+    """A Genesys ErrorBody: a numeric ``status`` of 400 or more with a ``code`` or
+    ``message``, and no ``id`` (no object of the API has a numeric status)."""
+    status = payload.get("status")
+    return (
+        isinstance(status, int)
+        and not isinstance(status, bool)
+        and status >= 400
+        and "id" not in payload
+        and isinstance(payload.get("code", payload.get("message")), str)
+    )
 
 
 def channel(payload: Any, context: str) -> LiveChannel:

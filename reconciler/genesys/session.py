@@ -35,6 +35,7 @@ from reconciler.genesys.settings import Settings
 from reconciler.genesys.transport import (
     ATTEMPT_EXTENSION,
     EXCHANGE_DEADLINE_FACTOR,
+    BodyTooLarge,
     PacedTransport,
 )
 from reconciler.waits import wrote
@@ -79,7 +80,12 @@ class GenesysSession:
             ),
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
             follow_redirects=False,
-            headers={"Accept": "application/json", "User-Agent": f"reconciler/{__version__}"},
+            headers={
+                "Accept": "application/json",
+                # Only the codings the transport inflates under its size cap.
+                "Accept-Encoding": "gzip, deflate",
+                "User-Agent": f"reconciler/{__version__}",
+            },
         )
         self.auth = ClientCredentialsAuth(
             token_url=settings.token_url,
@@ -149,6 +155,12 @@ class GenesysSession:
             )
             try:
                 response = await self._http.send(request, auth=self.auth)
+            except BodyTooLarge as exc:
+                # The same answer again would be as large: never repeated. A write's answer
+                # was not read, so its outcome is unknown.
+                if method == "GET":
+                    raise TransportError(f"{method} {path}: {exc}") from None
+                raise OutcomeUnknownError(_unknown(f"{method} {path}: {exc}")) from None
             except httpx.HTTPError as exc:
                 if write:
                     wrote()  # it may have arrived: this object's waits are no longer cut

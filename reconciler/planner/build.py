@@ -35,7 +35,7 @@ from typing import Any
 from reconciler import kinds
 from reconciler.errors import PlanError
 from reconciler.kinds.base import Reference, scripts_of
-from reconciler.model import LiveResource, Spec, json_path
+from reconciler.model import LiveResource, Spec, creation_order, json_path
 from reconciler.planner.actions import (
     Action,
     ActionKind,
@@ -293,6 +293,23 @@ def _resolve_refs(
     return body, tuple(pending)
 
 
+def _twin_delete(
+    twin: LiveResource, survivor: LiveResource, fingerprint: LiveFingerprint
+) -> Action:
+    return Action(
+        kind=ActionKind.DELETE,
+        name=twin.name,
+        key=twin.key,
+        channel_id=twin.id,
+        live=fingerprint,
+        live_owner=twin.managed_by,
+        resource_kind=twin.kind,
+        reason=f"a twin of id {survivor.id}: two runs created this name at the same moment; "
+        "the earliest created stays",
+        notes=(f"twin of {survivor.id} (created earlier), deleted so one object holds the name",),
+    )
+
+
 def _unknown_name(label: str, name: str, existing: Sequence[str]) -> str:
     """``no flow is named 'Sales'; did you mean 'Sales EU'? (flows: 'A', 'B' and 3 more)``"""
     text = f"no {label} is named {name!r}"
@@ -349,6 +366,19 @@ def build_plan(
         previous: str | None = None
         if not matches:
             matches, previous = _renamed(spec, by_key, seen, claimed)
+        if (
+            len(matches) > 1
+            and kind.ambiguous_is_error  # names are not unique on the server
+            and all(r.managed_by == options.owner for r in matches)
+        ):
+            # Twins: two runs of this owner created the name at the same moment and a run
+            # stopped before it settled them. Every run keeps the same one (the earliest
+            # created, then the lowest id) and deletes the others; a plan never fails on them.
+            survivor = min(matches, key=creation_order)
+            for twin in matches:
+                if twin is not survivor:
+                    actions.append(_twin_delete(twin, survivor, fingerprints[id(twin)]))
+            matches = [survivor]
         if len(matches) > 1 and kind.ambiguous_is_error:
             ids = ", ".join(r.id for r in matches)
             raise PlanError(

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 from reconciler.errors import ConfigError
 from reconciler.sandbox.channels import COLLECTION, ChannelRoutes
-from reconciler.sandbox.config import SandboxConfig
+from reconciler.sandbox.config import FaultPlan, SandboxConfig
 from reconciler.sandbox.faults import Fault, FaultInjector
 from reconciler.sandbox.permissions import refused
 from reconciler.sandbox.ratelimit import RateLimiter
@@ -172,6 +172,12 @@ class SandboxApp:
         """Every issued token becomes invalid (401 bad.credentials from now on)."""
         with self._lock:
             self._tokens.revoke_all()
+
+    def set_faults(self, faults: FaultPlan) -> None:
+        """Inject ``faults`` from the next request on (a benchmark seeds the org cleanly,
+        then turns faults on)."""
+        with self._lock:
+            self._faults = FaultInjector(faults)
 
     def seed_channels(self, bodies: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         """Create channels directly (no token, rate limit, fault or lag); for tests and

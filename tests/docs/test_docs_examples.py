@@ -36,6 +36,9 @@ FOREIGN = {
     "--fault-rate": "benchmarks/soak.py",
     "--actions": "benchmarks/kill_soak.py",
     "--kills": "benchmarks/kill_soak.py",
+    "--kind": "benchmarks/kill_soak.py",
+    "--pairs": "benchmarks/kill_soak.py",
+    "--wd-kills": "benchmarks/kill_soak.py",
 }
 #: Examples shown but not run here (they still must parse), and why.
 NOT_RUN = {

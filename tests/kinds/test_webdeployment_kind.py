@@ -4,6 +4,7 @@ apply will publish, and a pinned spec without a configuration to pin is a plan e
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timezone
 from typing import Any
 
@@ -124,12 +125,24 @@ def test_flows_resolve_by_their_exact_name() -> None:
         plan([spec(flow={"name": "sales inbound message"})], [live()])
 
 
-def test_two_live_pairs_with_one_name_fail_the_plan() -> None:
-    other = LiveResource(kind="webDeployment", id="dep-2", revision="r", body=dict(live().body))
+def test_two_live_pairs_with_one_name_fail_the_plan_unless_both_are_ours() -> None:
+    unmanaged = {**live().body, "description": "made in the admin UI"}
+    other = LiveResource(kind="webDeployment", id="dep-2", revision="r", body=unmanaged)
     with pytest.raises(
         PlanError, match=r"2 live web deployments are named 'Sales EU' \(ids dep-1, dep-2\)"
     ):
         plan([spec()], [live(), other])
+
+
+def test_twins_of_this_owner_keep_the_earliest_and_delete_the_others() -> None:
+    """Two runs created the pair at once and neither settled it: the plan keeps the earliest
+    created (then the lowest id) and deletes the twin, instead of failing."""
+    first = dataclasses.replace(live(), id="dep-9", date_created="2026-01-01T10:00:00.000Z")
+    twin = dataclasses.replace(live(), id="dep-1", date_created="2026-01-01T10:00:00.120Z")
+    actions = {a.kind: a for a in plan([spec()], [twin, first]).actions}
+    assert actions[ActionKind.NOOP].channel_id == "dep-9"
+    assert actions[ActionKind.DELETE].channel_id == "dep-1"
+    assert "twin of dep-9" in actions[ActionKind.DELETE].notes[0]
 
 
 def test_the_marker_is_read_from_the_description() -> None:

@@ -41,3 +41,19 @@ def test_random_kills_under_faults_lose_no_record_and_no_event(tmp_path: Path) -
     assert report.unaudited == 0, report.problems
     assert report.undelivered == 0, report.problems
     assert report.commits >= 30
+
+
+def test_random_kills_of_web_deployment_writes_lose_no_record_and_no_event(
+    tmp_path: Path,
+) -> None:
+    """Creates, updates that publish, renames and prunes of web deployments, each several
+    writes: every write the emulator committed is named by an audit record."""
+    report = load().run_wd_kill_soak(tmp_path, pairs=8, kills=3, fault_rate=0.15, seed=5)
+    print(report.render())
+    assert report.kills >= 1, "no kill landed: the scenario proves nothing"
+    assert report.converged, report.problems
+    assert report.audit_intact
+    assert report.duplicates == 0, report.problems
+    assert report.unaudited == 0, report.problems
+    assert report.undelivered == 0, report.problems
+    assert report.commits >= 20

@@ -321,3 +321,33 @@ def test_the_lock_lists_every_runtime_dependency_of_the_package() -> None:
     lock = (ROOT / "requirements" / "apply.txt").read_text(encoding="utf-8")
     pinned = re.findall(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==", lock, flags=re.MULTILINE)
     assert wanted <= {normal(name) for name in pinned}, sorted(wanted - {normal(n) for n in pinned})
+
+
+#: The commands that write to an org (or to its audit branch) and so must hold its group.
+ORG_WRITES = ("apply", "audit-push")
+
+
+@pytest.mark.parametrize("folder", [WORKFLOWS, EXAMPLE_WORKFLOWS], ids=["repo", "example"])
+def test_every_path_that_writes_an_org_holds_its_one_group_across_workflows(
+    folder: Path,
+) -> None:
+    """GitHub queues a second run of a concurrency group (repository-wide, across workflows):
+    the push apply, the manual apply (workflow_dispatch of the same jobs) and any path that
+    remediates drift must hold ``reconciler-apply-<environment>``, so two never run at once.
+    A read-only job must not hold it: a third run queued in a group cancels the pending one,
+    so a drift check there could cancel a pending apply."""
+    holders: dict[str, list[str]] = {}
+    names = NAMES if folder == WORKFLOWS else EXAMPLE_NAMES
+    for name in names:
+        for job_name, job in jobs(name, folder).items():
+            writes = any(action_steps(job, command) for command in ORG_WRITES)
+            group = (job.get("concurrency") or {}).get("group", "")
+            if writes:
+                environment = job["environment"]
+                environment = environment if isinstance(environment, str) else environment["name"]
+                assert group == f"reconciler-apply-{environment}", (name, job_name)
+                assert job["concurrency"]["cancel-in-progress"] is False
+                holders.setdefault(group, []).append(f"{name}/{job_name}")
+            else:
+                assert not str(group).startswith("reconciler-apply-"), (name, job_name)
+    assert set(holders) == {"reconciler-apply-dev", "reconciler-apply-prod"}

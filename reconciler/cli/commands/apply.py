@@ -213,8 +213,12 @@ def action_line(result: ActionResult) -> str:
     text += f" ({'; '.join(details)})"
     if result.error:
         text += f": {result.error}"
-        if result.correlation_ids:
-            text += f" [correlation ids: {', '.join(result.correlation_ids)}]"
+    if (result.error or result.after_write_error) and result.correlation_ids:
+        # The last one only: a long wait makes hundreds; apply.json and the audit log keep all.
+        more = len(result.correlation_ids) - 1
+        text += f" [correlation id {result.correlation_ids[-1]}" + (
+            f"; {more} more in apply.json]" if more else "]"
+        )
     return text
 
 
@@ -413,6 +417,9 @@ def report_apply(
     if not interactive or level == QUIET:
         for failed in (r for r in result.results if r.status is ActionStatus.FAILED):
             click.echo(action_line(failed), err=True)
+    for made in (r for r in result.results if r.after_write_error):
+        # Made, then its wait failed: a success on record that still fails the run.
+        click.echo(action_line(made), err=True)
     for conflict in result.conflicts:
         click.echo(conflict_line(conflict), err=True)
     for warning in result.warnings:

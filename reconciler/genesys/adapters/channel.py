@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from reconciler.backend import CreateSafety, SimpleAdapter
+from reconciler.backend import CreateSafety, Resources, SimpleAdapter
 from reconciler.errors import TransportError
 from reconciler.genesys import responses
 from reconciler.genesys.paging import MAX_PAGES, page_number_listing, parse_page
@@ -48,13 +48,14 @@ class ChannelAdapter(SimpleAdapter):
         return responses.channel(responses.json_object(response), responses.where(response))
 
     async def find(self, name: str) -> LiveResource | None:
+        found = await self.named(name)
+        return found[0] if found else None
+
+    async def named(self, name: str) -> Resources:
         params: dict[str, str | int] = {"pageSize": PAGE_SIZE, "pageNumber": 1, "name": name}
         response = await self._session.request("GET", CHANNELS_PATH, params=params)
         key = CHANNEL.identity(name)
-        for channel in parse_page(response, 1, responses.channel).items:
-            if channel.key == key:
-                return channel
-        return None
+        return [c for c in parse_page(response, 1, responses.channel).items if c.key == key]
 
     async def create(self, body: Mapping[str, Any]) -> LiveResource:
         response = await self._session.request("POST", CHANNELS_PATH, body=dict(body))

@@ -51,7 +51,7 @@ from typing import Any
 from urllib.parse import quote
 
 from reconciler import waits as progress
-from reconciler.backend import CreateSafety
+from reconciler.backend import CreateSafety, Resources, StepRecords, before_write, wrote
 from reconciler.errors import (
     ApiError,
     NotFoundError,
@@ -177,6 +177,10 @@ class WebDeploymentAdapter:
     async def list(self) -> list[LiveResource]:
         drafts = await self._cursor(CONFIGURATIONS, {"showOnlyPublished": "false"})
         deployments = await self._cursor(DEPLOYMENTS, {"expand": "Configuration"})
+        for draft in drafts:
+            _entity_id(draft, f"GET {CONFIGURATIONS}")
+        for deployment in deployments:
+            _check_deployment(deployment, f"GET {DEPLOYMENTS}")
         drafts_by_id = {str(d.get("id")): d for d in drafts}
         used: set[str] = set()
         pairs = []
@@ -221,7 +225,8 @@ class WebDeploymentAdapter:
                 else await self._version(str(ref.get("id", "")), ref.get("version"))
             )
         else:
-            deployment = await self._json("GET", f"{DEPLOYMENTS}/{_id(object_id)}")
+            path = f"{DEPLOYMENTS}/{_id(object_id)}"
+            deployment = dict(_check_deployment(await self._json("GET", path), f"GET {path}"))
             ref = deployment.get("configuration") or {}
             served = await self._version(str(ref.get("id", "")), ref.get("version"))
             draft = await self._draft(str(ref.get("id", "")))
@@ -270,6 +275,12 @@ class WebDeploymentAdapter:
         self._written.add(object_id)
         self._reads.pop(object_id, None)
 
+    async def named(self, name: str) -> Resources:
+        """Every pair with this name as listed now (a configuration alone included), each
+        with its configuration's ``dateCreated``."""
+        key = WEB_DEPLOYMENT.identity(name)
+        return [pair for pair in await self.list() if pair.key == key]
+
     async def find(self, name: str) -> LiveResource | None:
         """The pair with this name, waiting out listing lag for a bounded time."""
         key = WEB_DEPLOYMENT.identity(name)
@@ -306,6 +317,96 @@ class WebDeploymentAdapter:
                 max_pages=self._max_pages,
             )
         return found
+
+    async def settle_steps(
+        self, steps: Sequence[Mapping[str, Any]], resource: LiveResource | None
+    ) -> StepRecords:
+        """Each step intent of a killed run's action judged against the org: was that write
+        committed, and which ids did it make (a configuration create's id is found by name
+        and owner)."""
+        facts = (resource.body.get(LIVE) if resource is not None else None) or {}
+        settled: StepRecords = []
+        for step in steps:
+            record = {k: v for k, v in step.items() if k != "intentId"}
+            name = str(step.get("step", ""))
+            judge = _STEP_JUDGES.get(name)
+            if judge is None:
+                settled.append(record)  # not this adapter's step (a twin's delete...)
+                continue
+            record.update(await judge(self, step, facts))
+            settled.append(record)
+        return settled
+
+    async def _step_configuration_create(
+        self, step: Mapping[str, Any], facts: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        config_id = facts.get("configurationId")
+        if not config_id:
+            key = WEB_DEPLOYMENT.identity(str(step.get("name", "")))
+            owned = [
+                str(d.get("id"))
+                for d in await self._cursor(CONFIGURATIONS, {"showOnlyPublished": "false"})
+                if WEB_DEPLOYMENT.identity(str(d.get("name", ""))) == key
+                and rules.read_marker(d.get("description")) == step.get("owner")
+            ]
+            config_id = owned[0] if len(owned) == 1 else None
+        return {"committed": bool(config_id), "configurationId": config_id}
+
+    async def _step_configuration_draft(
+        self, step: Mapping[str, Any], facts: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        draft = await self._draft(str(step.get("configurationId", "")))
+        moved = draft is not None and draft.get("dateModified") != step.get("draftModified")
+        return {"committed": moved}
+
+    async def _step_configuration_publish(
+        self, step: Mapping[str, Any], facts: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        latest = await self._latest(str(step.get("configurationId", "")), tolerate_missing=True)
+        before = step.get("fromVersion")
+        committed = latest is not None and (before is None or _newer(latest, str(before)))
+        return {"committed": committed, **({"version": latest} if committed else {})}
+
+    async def _step_deployment_create(
+        self, step: Mapping[str, Any], facts: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        found = facts.get("deploymentId")
+        if not found or str(facts.get("configurationId")) != str(step.get("configurationId")):
+            key = WEB_DEPLOYMENT.identity(str(step.get("name", "")))
+            matches = [
+                str(d.get("id"))
+                for d in await self._cursor(DEPLOYMENTS, {})
+                if WEB_DEPLOYMENT.identity(str(d.get("name", ""))) == key
+                and rules.read_marker(d.get("description")) == step.get("owner")
+                and str((d.get("configuration") or {}).get("id")) == step.get("configurationId")
+            ]
+            found = matches[0] if len(matches) == 1 else None
+        return {"committed": bool(found), "deploymentId": found}
+
+    async def _step_deployment_update(
+        self, step: Mapping[str, Any], facts: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        try:
+            path = f"{DEPLOYMENTS}/{_id(str(step.get('deploymentId', '')))}"
+            current = await self._json("GET", path)
+        except NotFoundError:
+            return {"committed": False}
+        return {"committed": current.get("dateModified") != step.get("dateModified")}
+
+    async def _step_deployment_delete(
+        self, step: Mapping[str, Any], facts: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        try:
+            await self._session.request("GET", f"{DEPLOYMENTS}/{_id(str(step['deploymentId']))}")
+        except NotFoundError:
+            return {"committed": True}
+        return {"committed": False}
+
+    async def _step_configuration_delete(
+        self, step: Mapping[str, Any], facts: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        gone = await self._draft(str(step.get("configurationId", ""))) is None
+        return {"committed": gone}
 
     # -- writing ------------------------------------------------------------------------
 
@@ -377,15 +478,29 @@ class WebDeploymentAdapter:
                 rules.strip_server_fields_configuration(base),
                 _configuration_fields(body, owner, str(base.get("description", ""))),
             )
+            await before_write(
+                "configuration.draft",
+                configurationId=config_id,
+                draftModified=_draft_modified(live),
+            )
             written_draft = await self._write(
                 lambda: self._json("PUT", f"{_config_path(config_id)}/versions/draft", body=sent)
             )
+            wrote("configuration.draft", configurationId=config_id)
             published = await self._publish(config_id, before=version)
             version = str(published["version"])
         if version is None:
             raise WaitError(
                 f"web deployment {body.get('name')!r}: its configuration has no published "
                 "version to serve"
+            )
+        served = facts.get("servedVersion")
+        if pinned is None and _newer(served, version):
+            # Only a pin moves a deployment back; a versions listing that lags must not.
+            raise TransportError(
+                f"web deployment {body.get('name')!r}: GET {_config_path(config_id)}/versions "
+                f"says the latest version is {version}, below version {served} the deployment "
+                "serves; not moved back (pin deployment.configurationVersion to roll back)"
             )
         before: Any = None
         if facts.get("deploymentId") is None:
@@ -408,9 +523,16 @@ class WebDeploymentAdapter:
                 # Pending, Error and Deleting are the server's to set: never sent back.
                 base.pop("status", None)
             sent = rules.overlay(base, fields)
+            await before_write(
+                "deployment.update",
+                deploymentId=deployment_id,
+                version=version,
+                dateModified=current_doc.get("dateModified"),
+            )
             deployment = await self._write(
                 lambda: self._json("PUT", f"{DEPLOYMENTS}/{_id(deployment_id)}", body=sent)
             )
+            wrote("deployment.update", deploymentId=deployment_id, version=version)
         wanted_status = _wanted_status(body, before)
         if published is None:
             return _settle_to(await self._pair_of(deployment), wanted_status)
@@ -433,8 +555,15 @@ class WebDeploymentAdapter:
         )
         ref = deployment.get("configuration") or {}
         config_id = str(ref.get("id", ""))
+        await before_write("deployment.delete", deploymentId=object_id, configurationId=config_id)
         sent_at = self._session.clock()
-        await self._session.request("DELETE", f"{DEPLOYMENTS}/{_id(object_id)}")
+        try:
+            await self._session.request("DELETE", f"{DEPLOYMENTS}/{_id(object_id)}")
+        except NotFoundError:
+            # Gone: by this request's earlier attempt (its answer lost), or by someone else.
+            wrote("deployment.delete", deploymentId=object_id, found="already gone")
+            raise
+        wrote("deployment.delete", deploymentId=object_id)
         await self._until_gone(self.deployments, "deployment", object_id)
         # The listing that showed it gone (when one did) also shows who else uses the
         # configuration; otherwise one listing says.
@@ -505,6 +634,7 @@ class WebDeploymentAdapter:
         """The new configuration's id and its draft as the create answered it (None when the
         answer was lost and the configuration was found by name)."""
         sent = _configuration_fields(body, owner)
+        await before_write("configuration.create", name=str(body["name"]), owner=owner)
         try:
             created = await self._write(lambda: self._json("POST", CONFIGURATIONS, body=sent))
         except OutcomeUnknownError as exc:
@@ -518,8 +648,11 @@ class WebDeploymentAdapter:
                     "server stops a duplicate): run apply again, the next plan sees whether it "
                     "was made"
                 ) from exc
+            wrote("configuration.create", configurationId=found)
             return found, None
-        return str(created["id"]), created
+        config_id = _entity_id(created, f"POST {CONFIGURATIONS}")
+        wrote("configuration.create", configurationId=config_id)
+        return config_id, created
 
     async def _find_configuration(self, name: str, owner: str) -> str | None:
         """The one configuration of this name and owner, waiting out listing lag."""
@@ -566,14 +699,25 @@ class WebDeploymentAdapter:
                     f"configuration {config_id}: the draft could not be published within "
                     f"{self.waits.draft_active:g} s (last: {last or exc.last})"
                 ) from exc
+            await before_write(
+                "configuration.publish", configurationId=config_id, fromVersion=before
+            )
             try:
                 published = await self._json("POST", f"{path}/publish")
-                if "version" not in published:
-                    raise TransportError(f"publish of configuration {config_id}: no version")
+                version = published.get("version")
+                if not isinstance(version, str) or not version.isdigit():
+                    # 200 without a version: not an answer to build on. The versions
+                    # listing says whether the publish was made, as after a lost answer.
+                    raise OutcomeUnknownError(
+                        f"POST {path}/publish answered HTTP 200 without a version "
+                        f"(got {responses.describe_value(version)})"
+                    )
+                wrote("configuration.publish", configurationId=config_id, version=version)
                 return published
             except OutcomeUnknownError:
                 after = await self._latest(config_id, tolerate_missing=False)
-                if after is not None and after != before:
+                if after is not None and after != before and _newer(after, before):
+                    wrote("configuration.publish", configurationId=config_id, version=after)
                     return {"version": after}
                 raise
             except ApiError as exc:
@@ -594,13 +738,27 @@ class WebDeploymentAdapter:
         self, body: Mapping[str, Any], owner: str, config_id: str, version: str, live: str = ""
     ) -> dict[str, Any]:
         sent = _deployment_fields(body, owner, config_id, version, live)
+        await before_write(
+            "deployment.create",
+            name=str(body["name"]),
+            owner=owner,
+            configurationId=config_id,
+            version=version,
+        )
         try:
-            return await self._write(lambda: self._json("POST", DEPLOYMENTS, body=sent))
+            created = await self._write(lambda: self._json("POST", DEPLOYMENTS, body=sent))
         except OutcomeUnknownError:
             found = await self._find_deployment(str(body["name"]), owner, config_id)
-            if found is not None:
-                return await self._json("GET", f"{DEPLOYMENTS}/{_id(found)}")
-            raise
+            if found is None:
+                raise
+            wrote("deployment.create", deploymentId=found, configurationId=config_id)
+            return await self._json("GET", f"{DEPLOYMENTS}/{_id(found)}")
+        wrote(
+            "deployment.create",
+            deploymentId=_entity_id(created, f"POST {DEPLOYMENTS}"),
+            configurationId=config_id,
+        )
+        return created
 
     async def _find_deployment(self, name: str, owner: str, config_id: str) -> str | None:
         """The one deployment of this name and owner on ``config_id``, waiting out listing lag
@@ -622,10 +780,14 @@ class WebDeploymentAdapter:
             await poll.wait()
 
     async def _delete_configuration(self, config_id: str) -> None:
+        await before_write("configuration.delete", configurationId=config_id)
         try:
             await self._session.request("DELETE", _config_path(config_id))
         except NotFoundError:
+            # Gone: by this request's earlier attempt (its answer lost), or by someone else.
+            wrote("configuration.delete", configurationId=config_id, found="already gone")
             return
+        wrote("configuration.delete", configurationId=config_id)
         await self._until_gone(self.drafts, "configuration", config_id)
 
     async def _until_gone(self, poller: StatusPoller, what: str, object_id: str) -> None:
@@ -695,7 +857,10 @@ class WebDeploymentAdapter:
     ) -> LiveResource:
         """``latest``: the latest published version when the caller knows it (not read)."""
         config = served if served is not None else draft or {}
-        config_id = str((draft or config).get("id", ""))
+        # The deployment's reference names it when neither version could be read (a lagging
+        # listing, a configuration that reads 404 right after its create).
+        ref = (deployment or {}).get("configuration") or {}
+        config_id = str((draft or config).get("id", "") or ref.get("id", ""))
         served_version = str(served["version"]) if served is not None else None
         draft_content = _content(draft) if draft is not None else None
         served_content = _content(served) if served is not None else None
@@ -707,7 +872,7 @@ class WebDeploymentAdapter:
         if latest is None:
             latest = served_version
             if draft_differs or served is None or _edited_since(draft, served):
-                latest = await self._latest(config_id, tolerate_missing=True)
+                latest = await self._latest(config_id, tolerate_missing=True, served=served_version)
         latest_content: dict[str, Any] | None = None
         if served is not None and latest not in (None, served_version):
             # Published since the served version (out of band, or a rollback): the plan needs
@@ -754,7 +919,22 @@ class WebDeploymentAdapter:
             )
         )
         object_id = str(deployment["id"]) if deployment is not None else ORPHAN + config_id
-        return LiveResource(kind=self.kind, id=object_id, revision=revision, body=body)
+        # The configuration's creation: the earliest date among its versions read (a draft's
+        # dateCreated is its version's, which a server may renew when it publishes).
+        dates = [
+            str(v["dateCreated"])
+            for v in (draft, served)
+            if v is not None and isinstance(v.get("dateCreated"), str)
+        ]
+        created = min(dates) if dates else ""
+        return LiveResource(
+            kind=self.kind,
+            id=object_id,
+            revision=revision,
+            body=body,
+            date_created=created,
+            origin_id=config_id,
+        )
 
     async def _version(self, config_id: str, version: Any) -> dict[str, Any] | None:
         if not config_id or not isinstance(version, str) or not version:
@@ -777,14 +957,26 @@ class WebDeploymentAdapter:
     async def _draft_json(self, config_id: str) -> dict[str, Any]:
         return await self._json("GET", f"{_config_path(config_id)}/versions/draft")
 
-    async def _latest(self, config_id: str, *, tolerate_missing: bool) -> str | None:
+    async def _latest(
+        self, config_id: str, *, tolerate_missing: bool, served: str | None = None
+    ) -> str | None:
+        """The newest published version; a listing whose newest is below ``served`` (the
+        version a deployment is known to serve) is an error for that read, never "an older
+        version"."""
+        path = f"{_config_path(config_id)}/versions"
         try:
-            versions = await self._cursor(f"{_config_path(config_id)}/versions", {}, key="version")
+            versions = await self._cursor(path, {}, key="version")
         except NotFoundError:
             if tolerate_missing:
                 return None
             raise
-        return rules.latest_published(v.get("version") for v in versions)
+        latest = rules.latest_published(v.get("version") for v in versions)
+        if served is not None and _newer(served, latest):
+            raise TransportError(
+                f"GET {path}: the versions listing ends at {latest or 'none'}, below version "
+                f"{served} that a deployment serves (a lagging or wrong answer)"
+            )
+        return latest
 
     async def _cursor(self, path: str, params: Mapping[str, str], key: str = "id") -> Entities:
         return await cursor_listing(
@@ -890,6 +1082,57 @@ def _deleted(
     }
     body = {"name": name, LIVE: facts}
     return LiveResource(kind=WEB_DEPLOYMENT.name, id=object_id, revision="", body=body)
+
+
+_StepJudge = Callable[
+    [WebDeploymentAdapter, Mapping[str, Any], Mapping[str, Any]], Awaitable[dict[str, Any]]
+]
+_STEP_JUDGES: dict[str, _StepJudge] = {
+    "configuration.create": WebDeploymentAdapter._step_configuration_create,
+    "configuration.draft": WebDeploymentAdapter._step_configuration_draft,
+    "configuration.publish": WebDeploymentAdapter._step_configuration_publish,
+    "deployment.create": WebDeploymentAdapter._step_deployment_create,
+    "deployment.update": WebDeploymentAdapter._step_deployment_update,
+    "deployment.delete": WebDeploymentAdapter._step_deployment_delete,
+    "configuration.delete": WebDeploymentAdapter._step_configuration_delete,
+}
+
+
+def _draft_modified(pair: LiveResource) -> str | None:
+    """The draft's ``dateModified`` as the pair was read (the last part of its revision)."""
+    parts = pair.revision.split("|")
+    return parts[3] if len(parts) == 4 else None
+
+
+def _newer(version: Any, than: Any) -> bool:
+    """Whether version ``version`` is above ``than`` (both numbers as strings; anything else
+    is never newer)."""
+    if not (isinstance(version, str) and version.isdigit()):
+        return False
+    if not (isinstance(than, str) and than.isdigit()):
+        return than is None
+    return int(version) > int(than)
+
+
+def _entity_id(payload: Mapping[str, Any], context: str) -> str:
+    """The id of an object the API answered with; a body without one is an error for that
+    request, never an object."""
+    value = payload.get("id")
+    if not isinstance(value, str) or not value:
+        raise TransportError(f"{context}: an answer without an object id (not the documented form)")
+    return value
+
+
+def _check_deployment(payload: Mapping[str, Any], context: str) -> Mapping[str, Any]:
+    """A deployment as documented: an id, and a configuration reference with an id."""
+    _entity_id(payload, context)
+    ref = payload.get("configuration")
+    if ref is not None and not (isinstance(ref, dict) and isinstance(ref.get("id"), str)):
+        raise TransportError(
+            f"{context}: deployment {payload['id']}: field 'configuration' is not a reference "
+            "with an id (not the documented shape)"
+        )
+    return payload
 
 
 def _edited_since(draft: Mapping[str, Any] | None, served: Mapping[str, Any]) -> bool:
