@@ -69,6 +69,7 @@ from reconciler.genesys.status_poller import (
     StatusFailed,
     StatusPoller,
     StatusTimeout,
+    released,
 )
 from reconciler.kinds import webdeployment_rules as rules
 from reconciler.kinds.webdeployment import LIVE, OWNER, WEB_DEPLOYMENT
@@ -168,6 +169,7 @@ class WebDeploymentAdapter:
         self._written: set[str] = set()
         self._snapshot: _Listing | None = None
         self._snapshot_task: asyncio.Future[_Listing] | None = None
+        self._next_listing: asyncio.Future[_Listing] | None = None
 
     def _poll(self, what: str, *, final: bool = False) -> _Poll:
         return _Poll(self._session, self.waits, what, final=final)
@@ -255,6 +257,10 @@ class WebDeploymentAdapter:
         taken = self._session.clock()
         drafts = await self._cursor(CONFIGURATIONS, {"showOnlyPublished": "false"})
         deployments = await self._cursor(DEPLOYMENTS, {"expand": "Configuration"})
+        for draft in drafts:
+            _entity_id(draft, f"GET {CONFIGURATIONS}")
+        for deployment in deployments:
+            _check_deployment(deployment, f"GET {DEPLOYMENTS}")
         self._snapshot = _Listing(
             taken=taken,
             deployments={str(d.get("id")): d for d in deployments},
@@ -277,9 +283,46 @@ class WebDeploymentAdapter:
 
     async def named(self, name: str) -> Resources:
         """Every pair with this name as listed now (a configuration alone included), each
-        with its configuration's ``dateCreated``."""
+        with its configuration's ``dateCreated``.
+
+        The listings are taken after the call (so they reflect the caller's create), and one
+        taking serves every call made meanwhile: the executor asks this after each create. Only
+        the pairs of this name are built (their versions read when needed), not the org's."""
         key = WEB_DEPLOYMENT.identity(name)
-        return [pair for pair in await self.list() if pair.key == key]
+        listing = await self._listing_after_now()
+        used = {
+            str((d.get("configuration") or {}).get("id", "")) for d in listing.deployments.values()
+        }
+        pairs: Resources = []
+        for deployment in listing.deployments.values():
+            if WEB_DEPLOYMENT.identity(str(deployment.get("name", ""))) != key:
+                continue
+            ref = deployment.get("configuration") or {}
+            config_id = str(ref.get("id", ""))
+            served = (
+                ref if _has_content(ref) else await self._version(config_id, ref.get("version"))
+            )
+            pairs.append(await self._pair(deployment, served, listing.drafts.get(config_id)))
+        for config_id, draft in listing.drafts.items():
+            if config_id not in used and WEB_DEPLOYMENT.identity(str(draft.get("name", ""))) == key:
+                pairs.append(await self._pair(None, None, draft))
+        return pairs
+
+    async def _listing_after_now(self) -> _Listing:
+        """Both listings, taken after this call: calls made while one waits to be taken
+        (``_GATHER_SECONDS``) share it."""
+        pending = self._next_listing
+        if pending is None or pending.done():
+            pending = self._next_listing = asyncio.ensure_future(self._gathered_listing())
+        if self.drafts.mode != SHARED:  # the behaviour before: a wait keeps its worker
+            return await asyncio.shield(pending)
+        async with released():  # a wait for a shared listing holds no worker either
+            return await asyncio.shield(pending)
+
+    async def _gathered_listing(self) -> _Listing:
+        await self._session.sleep(_GATHER_SECONDS)
+        self._next_listing = None  # calls from now on need a listing taken after them
+        return await self._take_listing()
 
     async def find(self, name: str) -> LiveResource | None:
         """The pair with this name, waiting out listing lag for a bounded time."""
@@ -992,6 +1035,8 @@ class WebDeploymentAdapter:
 _JUST_READ_SECONDS = 5.0
 #: How old the listing that answers a re-read may be.
 _LISTING_FRESH_SECONDS = 2.0
+#: How long a name lookup after a create waits for others to share its listing.
+_GATHER_SECONDS = 1.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
