@@ -62,6 +62,10 @@ class FaultPlan:
     slow_seconds: float = 30.0
     token_rate_limit: float = 0.0
     script: tuple[str, ...] = ()
+    #: Extension: the faults of the first writes (POST, PUT, DELETE), consumed by writes only and
+    #: before ``script`` and the draws, so a test can be sure a write meets one whatever the
+    #: interleaving of concurrent reads.
+    write_script: tuple[str, ...] = ()
     only_methods: frozenset[str] = frozenset()
     #: Extension: token requests' scripted faults (TOKEN_SCRIPT_ENTRIES).
     token_script: tuple[str, ...] = ()
@@ -81,9 +85,10 @@ class FaultPlan:
         if not isinstance(self.retry_after_seconds, int) or self.retry_after_seconds < 0:
             raise ConfigError("sandbox fault retry_after_seconds must be an integer >= 0")
         object.__setattr__(self, "script", tuple(self.script))
+        object.__setattr__(self, "write_script", tuple(self.write_script))
         object.__setattr__(self, "token_script", tuple(self.token_script))
         object.__setattr__(self, "only_methods", frozenset(m.upper() for m in self.only_methods))
-        unknown = [entry for entry in self.script if entry not in SCRIPT_ENTRIES]
+        unknown = [e for e in (*self.script, *self.write_script) if e not in SCRIPT_ENTRIES]
         if unknown:
             raise ConfigError(
                 f"unknown sandbox fault script entry {unknown[0]!r}; "

@@ -39,6 +39,7 @@ class FaultInjector:
         self._rng = random.Random(f"api-faults:{plan.seed}")  # noqa: S311
         self._token_rng = random.Random(f"token-faults:{plan.seed}")  # noqa: S311
         self._cursor = 0
+        self._write_cursor = 0
         self._token_cursor = 0
 
     def next_api(self, method: str) -> Fault:
@@ -46,6 +47,10 @@ class FaultInjector:
         plan = self.plan
         if plan.only_methods and method not in plan.only_methods:
             return Fault.NONE
+        if method in WRITE_METHODS and self._write_cursor < len(plan.write_script):
+            entry = plan.write_script[self._write_cursor]
+            self._write_cursor += 1
+            return Fault(entry)
         if self._cursor < len(plan.script):
             entry = plan.script[self._cursor]
             self._cursor += 1

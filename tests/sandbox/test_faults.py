@@ -80,6 +80,19 @@ def test_only_methods_limits_who_meets_faults(make_api: Callable[..., Api]) -> N
     assert api.call("POST", COLLECTION, json_body=channel_body()).status == 200
 
 
+def test_the_write_script_is_met_by_writes_only_whatever_reads_come_between(
+    make_api: Callable[..., Api],
+) -> None:
+    api = make_api(faults=FaultPlan(write_script=("ok", "drop")))
+    assert api.call("GET", COLLECTION).status == 200
+    assert not api.call("POST", COLLECTION, json_body=channel_body()).drop
+    assert [api.call("GET", COLLECTION).status for _ in range(3)] == [200, 200, 200]
+    dropped = api.call("POST", COLLECTION, json_body=channel_body(name="Second"))
+    assert dropped.drop
+    assert len(api.app.state) == 2  # a drop commits the write
+    assert not api.call("POST", COLLECTION, json_body=channel_body(name="Third")).drop
+
+
 def test_token_requests_do_not_consume_the_script(make_api: Callable[..., Api]) -> None:
     api = make_api(faults=FaultPlan(script=("503",)))
     api.login()
@@ -140,6 +153,7 @@ def test_latency_is_added_to_every_response(make_api: Callable[..., Api]) -> Non
         {"slow": -0.1},
         {"slow_seconds": -1},
         {"script": ("boom",)},
+        {"write_script": ("boom",)},
         {"token_script": ("503",)},
         {"only_methods": frozenset({"PATCH"})},
     ],
