@@ -32,6 +32,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -543,7 +544,8 @@ def cmd_drift_issue(environment: str, status: str) -> None:
     print(f"updated #{issue['number']} and commented")
 
 
-COMMANDS = {
+#: Each command's function and its number of arguments (-1: one or more).
+COMMANDS: dict[str, tuple[Callable[..., None], int]] = {
     "changes": (cmd_changes, 0),
     "publish": (cmd_publish, 1),
     "labels": (cmd_labels, -1),

@@ -80,8 +80,8 @@ def loose_equal(a: Any, b: Any) -> bool:
     if isinstance(a, str) and isinstance(b, str):
         return a.casefold() == b.casefold()
     if isinstance(a, bool) or isinstance(b, bool) or a is None or b is None:
-        return a == b if type(a) is type(b) else to_str(a) == to_str(b)
-    return a == b
+        return bool(a == b) if type(a) is type(b) else to_str(a) == to_str(b)
+    return bool(a == b)
 
 
 class Evaluator:

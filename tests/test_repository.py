@@ -30,9 +30,17 @@ def test_quick_start_has_the_two_commands_first() -> None:
 
 
 def test_ci_runs_exactly_the_readme_test_command() -> None:
+    """The same install and the same pytest command, in .ci/run's own venv (.ci-venv: it never
+    deletes the developer's .venv); tests/test_ci_run.py checks the rest of .ci/run."""
     test_command = quick_start_commands()[1]
-    ci_lines = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
-    assert test_command in ci_lines
+    install, pytest_command = (step.strip() for step in test_command.split("&&")[1:])
+    ci_run = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    in_ci_venv = [
+        f'"$venv/bin/{program.removeprefix(".venv/bin/")}" {rest}'
+        for program, rest in (step.split(" ", 1) for step in (install, pytest_command))
+    ]
+    assert in_ci_venv[0] + "\n" in ci_run
+    assert in_ci_venv[1] + "\n" in ci_run
 
 
 def test_schemas_folder_is_the_packaged_one() -> None:
@@ -44,7 +52,6 @@ def test_quick_start_main_job_runs_on_the_sandbox(tmp_path: Path) -> None:
     """The main-job command, minus the install, in a copy of the repository's channels/."""
     import shutil
     import subprocess
-    import sys
 
     shutil.copytree(ROOT / "channels", tmp_path / "channels")
     main_job = quick_start_commands()[0]
@@ -71,11 +78,15 @@ def test_quick_start_main_job_runs_on_the_sandbox(tmp_path: Path) -> None:
     assert (tmp_path / ".reconciler" / "sandbox.json").is_file()
 
 
-def test_trying_the_tool_on_the_sandbox_never_dirties_git_status(tmp_path: Path) -> None:
-    """The Quick start's main job, run in a git clone of the examples: every file it writes
-    (state, audit log, outbox, locks, artifacts) is one git ignores."""
+def test_trying_the_tool_on_the_sandbox_never_dirties_git_status(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The Quick start's main job, run (in-process) in a git clone of the examples: every file
+    it writes (state, audit log, outbox, locks, artifacts) is one git ignores."""
     import shutil
     import subprocess
+
+    from reconciler.cli import run
 
     git = shutil.which("git")
     if git is None:
@@ -89,12 +100,9 @@ def test_trying_the_tool_on_the_sandbox_never_dirties_git_status(tmp_path: Path)
         ["-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", "specs"],
     ):
         subprocess.run([git, *command], cwd=tmp_path, env=env, check=True, timeout=60)
-    reconciler = [sys.executable, "-m", "reconciler", "--sandbox"]
+    monkeypatch.chdir(tmp_path)
     for command in (["plan"], ["apply", "--yes"]):
-        done = subprocess.run(
-            [*reconciler, *command], cwd=tmp_path, capture_output=True, text=True, timeout=300
-        )
-        assert done.returncode == 0, done.stderr
+        assert run(["--sandbox", *command]) == 0, capsys.readouterr().err
     status = subprocess.run(
         [git, "status", "--porcelain"],
         cwd=tmp_path,

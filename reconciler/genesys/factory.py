@@ -13,6 +13,7 @@ import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -38,6 +39,20 @@ DEFAULT_STATE_PATH = Path(".reconciler") / "sandbox.json"
 SANDBOX_LOCK_WAIT = 10.0
 #: How much faster than the contract's timings the embedded sandbox's objects turn Active.
 SANDBOX_TIME_SCALE = 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """A monotonic clock and the sleep that waits on it."""
+
+    clock: Callable[[], float]
+    sleep: Callable[[float], Awaitable[None]]
+
+
+#: The clock and sleep ``open_backend`` gives the client, and the embedded sandbox's timers
+#: (its scaled Pending times, its listing lag), when its caller passes none. ``None``, real
+#: time, in every command; tests put a virtual clock here so those waits take no real time.
+default_timing: Timing | None = None
 
 
 class SandboxFlag(Protocol):
@@ -76,6 +91,9 @@ async def open_backend(
     ``read_only`` (plan, drift): the sandbox state is loaded without re-checking every stored
     body, and saved only if a request changed it.
     """
+    if default_timing is not None:
+        clock = clock or default_timing.clock
+        sleep = sleep or default_timing.sleep
     if not settings.is_sandbox:
         client = GenesysBackend(settings, transport=transport, clock=clock, sleep=sleep)
         try:

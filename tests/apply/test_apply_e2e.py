@@ -16,13 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import CREDENTIALS, pass_time, serve_sandbox
 from webhook_receiver import SECRET, Receiver, serve
 
 from reconciler.audit import verify_file
 from reconciler.cli import run
-from reconciler.sandbox import FaultPlan, SandboxApp, SandboxConfig, SandboxState, serve_in_thread
-
-CREDENTIALS = ("cid-apply-e2e", "sek-apply-e2e-KINKAJOU")
+from reconciler.sandbox import FaultPlan, SandboxApp, SandboxState
 
 
 def spec(name: str, queue: str = "queue-1") -> str:
@@ -48,24 +47,12 @@ def write_specs(root: Path, names: list[str], queue: str = "queue-1") -> None:
     (folder / "all.yaml").write_text(text, encoding="utf-8")
 
 
-@pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("GENESYS_CLIENT_ID", CREDENTIALS[0])
-    monkeypatch.setenv("GENESYS_CLIENT_SECRET", CREDENTIALS[1])
-    monkeypatch.setenv("RECONCILER_RATE_PER_MINUTE", "6000")
-    return tmp_path
-
-
 @contextlib.contextmanager
 def sandbox(
     monkeypatch: pytest.MonkeyPatch, state: SandboxState | None = None, **config: Any
 ) -> Iterator[SandboxApp]:
     config.setdefault("rate_limit_per_minute", 6000)
-    app = SandboxApp(SandboxConfig(credentials=CREDENTIALS, seed=3, **config), state)
-    with serve_in_thread(app) as server:
-        monkeypatch.setenv("GENESYS_API_URL", server.url)
-        monkeypatch.setenv("GENESYS_LOGIN_URL", server.url)
+    with serve_sandbox(monkeypatch, state, seed=3, **config) as app:
         yield app
 
 
@@ -133,7 +120,7 @@ def test_200_creates_under_faults_converge_with_no_duplicate_and_signed_events(
         assert "FAILED" not in second
         assert sorted(stored_names(app)) == names, "the second apply duplicated a channel"
         # Once the listing caught up (1 s), the plan is empty.
-        time.sleep(1.1)
+        pass_time(1.1)
         assert run(["plan", "--detailed-exitcode"]) == 0
         assert run(["apply", "--yes"]) == 0
         assert "Nothing to apply" in capsys.readouterr().out  # and no audit run

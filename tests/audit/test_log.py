@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from audit_helpers import DIGEST, ENV, ticking_clock, write_run
@@ -18,7 +19,7 @@ from reconciler.audit.chain import sha256
 from reconciler.errors import AuditError
 
 
-def lines(path: Path) -> list[dict[str, object]]:
+def lines(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_bytes().splitlines()]
 
 

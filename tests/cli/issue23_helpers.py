@@ -8,11 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import serve_sandbox, use_credentials
 
-from reconciler.sandbox import SandboxApp, SandboxConfig, SandboxState, serve_in_thread
+from reconciler.sandbox import SandboxApp, SandboxState
 from reconciler.sandbox.webdeployments.knobs import WebDeploymentKnobs
-
-CREDENTIALS = ("cid-issue23", "sek-issue23-PANGOLIN")
 
 CHANNEL = """\
 name: {name}
@@ -47,19 +46,12 @@ def served(
 ) -> Iterator[SandboxApp]:
     """The sandbox over a real socket, its timers instant unless ``knobs`` says otherwise."""
     config.setdefault("rate_limit_per_minute", 6000)
-    app = SandboxApp(
-        SandboxConfig(
-            credentials=CREDENTIALS,
-            seed=23,
-            webdeployments=knobs or WebDeploymentKnobs.instant(),
-            **config,
-        ),
+    use_credentials(monkeypatch)
+    with serve_sandbox(
+        monkeypatch,
         state,
-    )
-    with serve_in_thread(app) as server:
-        monkeypatch.setenv("GENESYS_API_URL", server.url)
-        monkeypatch.setenv("GENESYS_LOGIN_URL", server.url)
-        monkeypatch.setenv("GENESYS_CLIENT_ID", CREDENTIALS[0])
-        monkeypatch.setenv("GENESYS_CLIENT_SECRET", CREDENTIALS[1])
-        monkeypatch.setenv("RECONCILER_RATE_PER_MINUTE", "6000")
+        seed=23,
+        webdeployments=knobs or WebDeploymentKnobs.instant(),
+        **config,
+    ) as app:
         yield app

@@ -14,6 +14,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 import pytest
+from support import pointed_at, sandbox_app
 
 import reconciler
 from reconciler.cli import run
@@ -21,10 +22,8 @@ from reconciler.cli.commands import COMMANDS
 from reconciler.cli.commands.apply import TerminalHooks
 from reconciler.executor import ActionResult, ActionStatus
 from reconciler.planner import ActionKind
-from reconciler.sandbox import SandboxApp, SandboxConfig, serve_in_thread
 
 ROOT = Path(__file__).resolve().parents[2]
-CREDENTIALS = ("test-client", "test-secret-value")
 
 
 def test_version_has_one_source(capsys) -> None:
@@ -80,14 +79,16 @@ def closed_port() -> int:
 
 
 @pytest.fixture
-def planning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copytree(ROOT / "channels", tmp_path / "channels", ignore=shutil.ignore_patterns("web"))
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("GENESYS_CLIENT_ID", CREDENTIALS[0])
-    monkeypatch.setenv("GENESYS_CLIENT_SECRET", CREDENTIALS[1])
+def planning(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    shutil.copytree(
+        ROOT / "channels",
+        workdir / "channels",
+        ignore=shutil.ignore_patterns("web"),
+        dirs_exist_ok=True,
+    )
     monkeypatch.setenv("RECONCILER_MAX_ATTEMPTS", "2")
     monkeypatch.setenv("RECONCILER_BACKOFF_BASE", "0")
-    return tmp_path
+    return workdir
 
 
 @pytest.mark.socket
@@ -105,9 +106,7 @@ def test_an_unreachable_login_host_is_named(planning, monkeypatch, capsys) -> No
 
 @pytest.mark.socket
 def test_an_unreachable_api_host_is_named(planning, monkeypatch, capsys) -> None:
-    app = SandboxApp(SandboxConfig(credentials=CREDENTIALS))
-    with serve_in_thread(app) as server:
-        monkeypatch.setenv("GENESYS_LOGIN_URL", server.url)  # the token comes from here
+    with pointed_at(monkeypatch, sandbox_app()):  # the token comes from here
         monkeypatch.setenv("GENESYS_API_URL", f"http://localhost:{closed_port()}")
         assert run(["plan"]) == 1
     err = capsys.readouterr().err

@@ -17,11 +17,11 @@ pytestmark = pytest.mark.socket
 
 
 @pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    write(tmp_path, "channels/web.yaml", WEB.format(name="Sales EU"))
-    write(tmp_path, "channels/kiosk.yaml", CHANNEL.format(name="Kiosk"))
-    return tmp_path
+def workdir(workdir: Path) -> Path:
+    """The shared project folder with a web deployment and a channel."""
+    write(workdir, "channels/web.yaml", WEB.format(name="Sales EU"))
+    write(workdir, "channels/kiosk.yaml", CHANNEL.format(name="Kiosk"))
+    return workdir
 
 
 def test_create_bodies_in_plan_md_show_what_the_spec_says(

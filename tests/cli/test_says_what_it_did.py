@@ -26,12 +26,6 @@ from reconciler.webhooks.delivery import RetryPolicy, deliver
 pytestmark = pytest.mark.socket
 
 
-@pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
 def plan_text(out: str) -> str:
     """The report of ``plan`` up to its digest line (the artifacts line follows)."""
     end = out.index("Digest: ")
@@ -61,6 +55,8 @@ def test_apply_yes_off_a_terminal_prints_the_plan_then_a_line_per_action(
     assert rest[3].startswith("Apply succeeded: 2 succeeded, 0 failed, 0 skipped in ")
 
 
+# The progress lines tick in real time while the wait goes on: the wait must take real time too.
+@pytest.mark.real_clock
 def test_a_long_activation_prints_what_it_waits_for_off_a_terminal(
     workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

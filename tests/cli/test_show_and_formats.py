@@ -15,10 +15,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copytree(ROOT / "channels", tmp_path / "channels")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+def workdir(workdir: Path) -> Path:
+    """The shared project folder with a copy of the repository's channels/."""
+    shutil.copytree(ROOT / "channels", workdir / "channels", dirs_exist_ok=True)
+    return workdir
 
 
 def test_plan_format_json_writes_exactly_plan_json_to_stdout(workdir: Path, capsys) -> None:

@@ -185,7 +185,7 @@ def test_create_get_find_update_delete() -> None:
             found = await client.adapter("channel").find("contract en")
             assert found is not None
             assert found.id == created.id
-            updated = await client.adapter("channel").update(created.id, updated_body, revision=1)
+            updated = await client.adapter("channel").update(created.id, updated_body, revision="1")
             assert updated.version == 2
             assert updated.body["description"] == "Updated"
             await client.adapter("channel").delete(created.id)
@@ -211,10 +211,12 @@ def test_conflicts() -> None:
             with pytest.raises(DuplicateNameError) as duplicate:
                 await client.adapter("channel").create(channel_body("TAKEN"))
             await client.adapter("channel").update(
-                first.id, channel_body("Taken", description="2"), revision=1
+                first.id, channel_body("Taken", description="2"), revision="1"
             )
             with pytest.raises(VersionMismatchError):
-                await client.adapter("channel").update(first.id, channel_body("Taken"), revision=1)
+                await client.adapter("channel").update(
+                    first.id, channel_body("Taken"), revision="1"
+                )
             return first.id, duplicate.value.entity_id
 
     with cassette("conflicts") as url:

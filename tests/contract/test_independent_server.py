@@ -195,12 +195,12 @@ def test_the_client_works_with_an_independent_server() -> None:
                 await client.adapter("channel").create(channel_body("CH-007"))
             assert duplicate.value.entity_id == created[7].id
             updated = await client.adapter("channel").update(
-                created[0].id, channel_body("ch-000", description="new"), revision=1
+                created[0].id, channel_body("ch-000", description="new"), revision="1"
             )
             assert updated.version == 2
             with pytest.raises(VersionMismatchError):
                 await client.adapter("channel").update(
-                    created[0].id, channel_body("ch-000"), revision=1
+                    created[0].id, channel_body("ch-000"), revision="1"
                 )
             found = await client.adapter("channel").find("CH-000")
             assert found is not None

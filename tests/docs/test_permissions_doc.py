@@ -17,7 +17,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "doctor"))
 
-from doctor_helpers import CHANNEL_SPEC, CREDENTIALS, served, web_spec, write
+from doctor_helpers import CHANNEL_SPEC, served, web_spec, write
+from support import use_credentials
 
 from reconciler.cli import run
 from reconciler.genesys.permissions import Need, need_of_template
@@ -46,8 +47,7 @@ def observed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, set[Need]]:
     for name in list(__import__("os").environ):
         if name.startswith(("GENESYS_", "RECONCILER_")):
             monkeypatch.delenv(name)
-    monkeypatch.setenv("GENESYS_CLIENT_ID", CREDENTIALS[0])
-    monkeypatch.setenv("GENESYS_CLIENT_SECRET", CREDENTIALS[1])
+    use_credentials(monkeypatch)
     monkeypatch.setenv("RECONCILER_RATE_PER_MINUTE", "60000")
     profile = "  supportedContent: {name: Images only}\n"
     write(root / "channels/web.yaml", web_spec("Shop", extra=profile))

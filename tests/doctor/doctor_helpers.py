@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import CREDENTIALS, current_clock, pointed_at
 
 from reconciler.sandbox import (
     SandboxApp,
@@ -20,10 +21,8 @@ from reconciler.sandbox import (
     SandboxRequest,
     SandboxResponse,
     WebDeploymentKnobs,
-    serve_in_thread,
 )
 
-CREDENTIALS = ("cid-doctor", "sek-doctor-OKAPI")
 CHANNELS_PATH = "/api/v2/webmessaging/channels"
 #: Every timer at 0: objects are Active at once (the variants differ in switches, not time).
 INSTANT = WebDeploymentKnobs.instant()
@@ -70,10 +69,8 @@ def served(
         channels_api=channels_api,
         denied_permissions=denied,
     )
-    app = RecordingApp(config)
-    with serve_in_thread(app) as server:
-        monkeypatch.setenv("GENESYS_API_URL", server.url)
-        monkeypatch.setenv("GENESYS_LOGIN_URL", server.url)
+    app = RecordingApp(config, clock=current_clock())
+    with pointed_at(monkeypatch, app):
         yield app
 
 

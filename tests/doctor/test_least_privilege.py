@@ -4,6 +4,7 @@ asks the org for, counted at the emulator over a real socket, and what a 403 say
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -174,7 +175,7 @@ def test_a_kind_listed_early_that_no_spec_uses_is_dropped_before_planning() -> N
         async def list(self) -> list[LiveResource]:
             return [LiveResource(kind=self.kind, id=f"{self.kind}-1", revision="1", body={})]
 
-        async def catalog(self, targets: object) -> dict[str, list[tuple[str, str]]]:
+        async def catalog(self, targets: object) -> dict[str, Sequence[tuple[str, str]]]:
             return {}
 
     class Backend:

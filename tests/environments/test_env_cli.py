@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 from env_samples import DEV, PROD, channel, write_env
+from support import serve_sandbox
 
 from reconciler.cli import run
-from reconciler.sandbox import SandboxApp, SandboxConfig, serve_in_thread
+from reconciler.sandbox import SandboxApp
 
-CREDENTIALS = ("cid-env", "sek-env-OCELOT")
 SPECS = (
     channel("Support", queue="${var.queue}")
     + "---\n"
@@ -25,24 +25,17 @@ SPECS = (
 
 
 @pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("GENESYS_CLIENT_ID", CREDENTIALS[0])
-    monkeypatch.setenv("GENESYS_CLIENT_SECRET", CREDENTIALS[1])
-    monkeypatch.setenv("RECONCILER_RATE_PER_MINUTE", "6000")
-    (tmp_path / "channels").mkdir()
-    (tmp_path / "channels" / "main.yaml").write_text(SPECS, encoding="utf-8")
-    write_env(tmp_path, "dev", DEV)
-    write_env(tmp_path, "prod", PROD)
-    return tmp_path
+def workdir(workdir: Path) -> Path:
+    """The shared project folder with SPECS and the dev and prod environments."""
+    (workdir / "channels" / "main.yaml").write_text(SPECS, encoding="utf-8")
+    write_env(workdir, "dev", DEV)
+    write_env(workdir, "prod", PROD)
+    return workdir
 
 
 @contextlib.contextmanager
 def org(monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxApp]:
-    app = SandboxApp(SandboxConfig(credentials=CREDENTIALS, rate_limit_per_minute=6000, seed=1))
-    with serve_in_thread(app) as server:
-        monkeypatch.setenv("GENESYS_API_URL", server.url)
-        monkeypatch.setenv("GENESYS_LOGIN_URL", server.url)
+    with serve_sandbox(monkeypatch, rate_limit_per_minute=6000, seed=1) as app:
         yield app
 
 

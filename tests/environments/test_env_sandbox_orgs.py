@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 from env_samples import channel, write_env
+from support import pointed_at, sandbox_app
 
 from reconciler.cli import run
 from reconciler.genesys.settings import resolve_settings
-from reconciler.sandbox import SandboxApp, SandboxConfig, serve_in_thread
 
 VARIABLES = "variables:\n  queue: {queue}\n"
 
@@ -109,11 +109,9 @@ def served(
     monkeypatch: pytest.MonkeyPatch, credentials: tuple[str, str] | None = None
 ) -> Iterator[str]:
     """`sandbox serve` in a thread on 127.0.0.1; the connection variables point at it."""
-    app = SandboxApp(SandboxConfig(credentials=credentials, rate_limit_per_minute=6000, seed=1))
-    with serve_in_thread(app) as server:
-        monkeypatch.setenv("GENESYS_API_URL", server.url)
-        monkeypatch.setenv("GENESYS_LOGIN_URL", server.url)
-        yield server.url
+    app = sandbox_app(credentials=credentials, rate_limit_per_minute=6000, seed=1)
+    with pointed_at(monkeypatch, app) as url:
+        yield url
 
 
 def test_sandbox_serve_needs_no_credentials_and_the_header_names_the_env(

@@ -106,7 +106,9 @@ class Harness:
         async def go() -> LiveChannel:
             client = self.client()
             try:
-                return await client.adapter("channel").create(body)
+                created = await client.adapter("channel").create(body)
+                assert isinstance(created, LiveChannel)
+                return created
             finally:
                 await client.aclose()
 
@@ -346,7 +348,9 @@ def test_parallelism_bounds_concurrent_actions() -> None:
             peak = max(peak, in_flight)
             try:
                 await h.clock.sleep(0.5)
-                return await self.inner.create(body)
+                created = await self.inner.create(body)
+                assert isinstance(created, LiveChannel)
+                return created
             finally:
                 in_flight -= 1
 
@@ -404,7 +408,7 @@ async def _put(h: Harness, live: LiveChannel, body: dict[str, Any]) -> None:
     client = h.client()
     try:
         current = await client.adapter("channel").get(live.id)
-        await client.adapter("channel").update(live.id, body, revision=current.version)
+        await client.adapter("channel").update(live.id, body, revision=str(current.version))
     finally:
         await client.aclose()
 

@@ -86,7 +86,8 @@ async def no_sleep(seconds: float) -> None:
 
 def create(adapter: Scripted) -> Any:
     action = Action(kind=ActionKind.CREATE, name="Twin", key=KIND.identity("Twin"), body=BODY)
-    executor = Executor(OneKind(adapter), ExecuteOptions(owner=OWNER), sleep=no_sleep)
+    backend = OneKind(adapter)  # a partial fake: what a create's execution reads
+    executor = Executor(backend, ExecuteOptions(owner=OWNER), sleep=no_sleep)  # type: ignore[arg-type]
     return asyncio.run(executor.execute(action))
 
 

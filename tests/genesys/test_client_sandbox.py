@@ -39,7 +39,7 @@ def test_create_get_find_update_delete(clock: FakeClock, make_client: ClientFact
         assert await client.adapter("channel").find("support en") == created
         assert await client.adapter("channel").find("nobody") is None
         updated = await client.adapter("channel").update(
-            created.id, channel_body("Support EN", description="v2"), revision=1
+            created.id, channel_body("Support EN", description="v2"), revision="1"
         )
         assert (updated.version, updated.body["description"]) == (2, "v2")
         await client.adapter("channel").delete(created.id)
@@ -64,10 +64,10 @@ def test_conflicts_become_typed_errors(clock: FakeClock, make_client: ClientFact
         assert duplicate.value.entity_id == first.id
         assert duplicate.value.status == 409
         await client.adapter("channel").update(
-            first.id, channel_body("Sales", description="x"), revision=1
+            first.id, channel_body("Sales", description="x"), revision="1"
         )
         with pytest.raises(VersionMismatchError) as stale:
-            await client.adapter("channel").update(first.id, channel_body("Sales"), revision=1)
+            await client.adapter("channel").update(first.id, channel_body("Sales"), revision="1")
         assert "Version does not match" in str(stale.value)
         assert stale.value.correlation_id in str(stale.value)
 

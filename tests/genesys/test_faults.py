@@ -126,7 +126,7 @@ def test_a_put_whose_answer_was_lost_is_repeated_and_the_conflict_surfaces(
     async def scenario() -> None:
         created = await client.adapter("channel").create(channel_body("Twice"))
         await client.adapter("channel").update(
-            created.id, channel_body("Twice", description="v2"), revision=1
+            created.id, channel_body("Twice", description="v2"), revision="1"
         )
 
     # The dropped PUT was applied; its repeat carries the old version: the executor reads this.
@@ -147,7 +147,7 @@ def test_a_put_out_of_attempts_after_a_lost_answer_is_an_unknown_outcome(
     async def scenario() -> None:
         created = await client.adapter("channel").create(channel_body("Lost"))
         await client.adapter("channel").update(
-            created.id, channel_body("Lost", description="v2"), revision=1
+            created.id, channel_body("Lost", description="v2"), revision="1"
         )
 
     with pytest.raises(OutcomeUnknownError):

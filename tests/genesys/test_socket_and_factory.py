@@ -53,7 +53,7 @@ def test_crud_over_a_real_socket() -> None:
             assert found is not None
             assert found.id == created.id
             updated = await client.adapter("channel").update(
-                created.id, channel_body("Over TCP", description="new"), revision=1
+                created.id, channel_body("Over TCP", description="new"), revision="1"
             )
             assert updated.version == 2
             await client.adapter("channel").delete(created.id)

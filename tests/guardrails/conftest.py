@@ -8,44 +8,31 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support import serve_sandbox
 
 from reconciler.genesys.adapters import webdeployment as adapter
-from reconciler.sandbox import SandboxApp, SandboxConfig, WebDeploymentKnobs, serve_in_thread
-
-CREDENTIALS = ("cid-guardrails", "sek-guardrails-OKAPI")
+from reconciler.sandbox import SandboxApp, WebDeploymentKnobs
 
 
 @pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty project folder as the working directory, sandbox credentials set, no CI
-    variables (a run link appears only where a test sets them)."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("GENESYS_CLIENT_ID", CREDENTIALS[0])
-    monkeypatch.setenv("GENESYS_CLIENT_SECRET", CREDENTIALS[1])
-    monkeypatch.setenv("RECONCILER_RATE_PER_MINUTE", "60000")
+def workdir(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The shared project folder with an empty environments/, no CI variables (a run link
+    appears only where a test sets them), and the adapter's waits short."""
     monkeypatch.setenv("GITHUB_ACTOR", "octo-reviewer")
     for name in ("GITHUB_SERVER_URL", "GITHUB_RUN_ID", "GITHUB_REPOSITORY"):
         monkeypatch.delenv(name, raising=False)
     short = functools.partial(adapter.Waits, listing_lag=1.5, first_delay=0.05, max_delay=0.5)
     monkeypatch.setattr(adapter, "Waits", short)
-    (tmp_path / "channels").mkdir()
-    (tmp_path / "environments").mkdir()
-    return tmp_path
+    (workdir / "environments").mkdir()
+    return workdir
 
 
 @contextlib.contextmanager
 def emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxApp]:
     """The Web Deployments emulator on 127.0.0.1, instant timers, the CLI pointed at it."""
-    config = SandboxConfig(
-        credentials=CREDENTIALS,
-        seed=25,
-        rate_limit_per_minute=0,
-        webdeployments=WebDeploymentKnobs.instant(),
-    )
-    app = SandboxApp(config)
-    with serve_in_thread(app) as server:
-        monkeypatch.setenv("GENESYS_API_URL", server.url)
-        monkeypatch.setenv("GENESYS_LOGIN_URL", server.url)
+    with serve_sandbox(
+        monkeypatch, seed=25, rate_limit_per_minute=0, webdeployments=WebDeploymentKnobs.instant()
+    ) as app:
         yield app
 
 

@@ -135,7 +135,7 @@ TEAMS = {
         },
     },
 }
-SCHEMAS = {"slack": SLACK, "teams": TEAMS}
+SCHEMAS: dict[str, dict[str, Any]] = {"slack": SLACK, "teams": TEAMS}
 
 
 @dataclass

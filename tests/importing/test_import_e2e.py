@@ -11,15 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import pointed_at, sandbox_app
 
 from reconciler.audit import verify_file
 from reconciler.cli import run
-from reconciler.sandbox import SandboxApp, SandboxConfig, serve_in_thread
+from reconciler.sandbox import SandboxApp
 from reconciler.spec.validate import validate_paths
 
 pytestmark = pytest.mark.socket
 
-CREDENTIALS = ("cid-import", "sek-import-PANGOLIN")
 #: Names chosen to slug alike, slug to nothing, or look like references.
 ODD_NAMES = ["Sales EU", "sales-eu", "SALES  EU!", "日本語", "Promo ${price}", "Café Crème"]
 
@@ -67,21 +67,17 @@ FOREIGN = {
 
 
 @pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("GENESYS_CLIENT_ID", CREDENTIALS[0])
-    monkeypatch.setenv("GENESYS_CLIENT_SECRET", CREDENTIALS[1])
-    monkeypatch.setenv("RECONCILER_RATE_PER_MINUTE", "60000")
-    return tmp_path
+def workdir(workdir: Path) -> Path:
+    """The shared project folder without channels/: import makes it."""
+    (workdir / "channels").rmdir()
+    return workdir
 
 
 @contextlib.contextmanager
 def org(monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxApp]:
-    app = SandboxApp(SandboxConfig(credentials=CREDENTIALS, rate_limit_per_minute=60000, seed=5))
+    app = sandbox_app(rate_limit_per_minute=60000, seed=5)
     app.seed_channels([*hand_made(), FOREIGN])
-    with serve_in_thread(app) as server:
-        monkeypatch.setenv("GENESYS_API_URL", server.url)
-        monkeypatch.setenv("GENESYS_LOGIN_URL", server.url)
+    with pointed_at(monkeypatch, app):
         yield app
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+from support import serve_sandbox
 
 from reconciler import kinds
 from reconciler.backend import CreateSafety, SimpleAdapter
@@ -25,13 +26,12 @@ from reconciler.genesys.paging import page_number_listing
 from reconciler.genesys.session import GenesysSession
 from reconciler.kinds import Reference, ResourceKind
 from reconciler.model import LiveResource
-from reconciler.sandbox import SandboxApp, SandboxConfig, serve_in_thread
+from reconciler.sandbox import SandboxApp
 from reconciler.sandbox.registry import ROUTES
 from reconciler.sandbox.routing import Call, Endpoint, KindRoute
 from reconciler.sandbox.validation import parse_json
 from reconciler.sandbox.wire import Reply, problem
 
-CREDENTIALS = ("cid-toy", "sek-toy-not-real")
 NOTES = "/api/v2/notes"
 
 # -- the kind: schema and declaration (pure) --------------------------------------------------
@@ -190,21 +190,13 @@ channel: {{name: support}}
 
 
 @pytest.fixture
-def toy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxApp]:
+def toy(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxApp]:
     kinds.register(NoteKind())
     register_adapter("note", lambda session, max_pages: NoteAdapter(session))
-    app = SandboxApp(
-        SandboxConfig(credentials=CREDENTIALS, rate_limit_per_minute=6000, seed=1),
-        routes=(*ROUTES, NoteRoutes),
-    )
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("GENESYS_CLIENT_ID", CREDENTIALS[0])
-    monkeypatch.setenv("GENESYS_CLIENT_SECRET", CREDENTIALS[1])
-    monkeypatch.setenv("RECONCILER_RATE_PER_MINUTE", "6000")
     try:
-        with serve_in_thread(app) as server:
-            monkeypatch.setenv("GENESYS_API_URL", server.url)
-            monkeypatch.setenv("GENESYS_LOGIN_URL", server.url)
+        with serve_sandbox(
+            monkeypatch, routes=(*ROUTES, NoteRoutes), rate_limit_per_minute=6000, seed=1
+        ) as app:
             yield app
     finally:
         unregister_adapter("note")

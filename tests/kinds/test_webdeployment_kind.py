@@ -20,7 +20,7 @@ FLOWS = {"flow": [("flow-1", "Sales Inbound Message")], "supportedContent": []}
 
 
 def spec(**deployment: Any) -> Spec:
-    body = {
+    body: dict[str, Any] = {
         "name": "Sales EU",
         "configuration": {"languages": ["en-us"], "defaultLanguage": "en-us"},
         "deployment": {"allowedDomains": ["b.example", "a.example"], **deployment},

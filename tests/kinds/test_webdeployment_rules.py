@@ -83,7 +83,7 @@ DESIRED = st.dictionaries(KEYS, NO_NULLS, max_size=5)
 
 HOSTS = st.from_regex(r"(\*\.)?[a-z][a-z0-9]{0,6}(\.[a-z][a-z0-9]{0,6}){0,2}", fullmatch=True)
 OWNERS = st.text(
-    st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n"), min_size=1
+    st.characters(blacklist_categories=["Cs"], blacklist_characters="\r\n"), min_size=1
 ).filter(lambda owner: owner == owner.strip())
 
 
@@ -91,7 +91,7 @@ OWNERS = st.text(
 
 
 def test_empty_values_are_the_same_as_absent_ones() -> None:
-    live = {
+    live: dict[str, Any] = {
         "messenger": {"enabled": True, "apps": {"conversations": {"humanize": {"bot": {}}}}},
         "journeyEvents": None,
         "cobrowse": {"maskSelectors": []},
@@ -108,7 +108,7 @@ def test_colour_and_pause_condition_ignore_letter_case() -> None:
         "messenger": {"styles": {"primaryColor": "#0D6EFD"}},
         "cobrowse": {"pauseCriteria": [{"urlFragment": "/pay", "condition": "StartsWith"}]},
     }
-    server = {
+    server: dict[str, Any] = {
         "messenger": {"styles": {"primaryColor": "#0d6efd"}},
         "cobrowse": {"pauseCriteria": [{"urlFragment": "/pay", "condition": "startswith"}]},
     }

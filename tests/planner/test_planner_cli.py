@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import re
@@ -13,16 +12,16 @@ from pathlib import Path
 import pytest
 from fakes import as_stored
 from jsonschema import Draft202012Validator
+from support import CREDENTIALS, serve_sandbox
 
 from reconciler.artifacts import plan_schema, read_plan
 from reconciler.cli import run
 from reconciler.cli.commands.plan import use_color
 from reconciler.planner import desired_body
-from reconciler.sandbox import FaultPlan, SandboxApp, SandboxConfig, SandboxState, serve_in_thread
+from reconciler.sandbox import FaultPlan, SandboxState
 
 pytestmark = pytest.mark.socket
 
-CREDENTIALS = ("test-client", "test-secret-value")
 
 SPECS = textwrap.dedent(
     """\
@@ -55,24 +54,11 @@ SPECS = textwrap.dedent(
 
 
 @pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "channels").mkdir()
-    (tmp_path / "channels" / "main.yaml").write_text(SPECS, encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("GENESYS_CLIENT_ID", CREDENTIALS[0])
-    monkeypatch.setenv("GENESYS_CLIENT_SECRET", CREDENTIALS[1])
+def workdir(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The shared project folder with SPECS in it, and one attempt per request."""
+    (workdir / "channels" / "main.yaml").write_text(SPECS, encoding="utf-8")
     monkeypatch.setenv("RECONCILER_MAX_ATTEMPTS", "1")
-    return tmp_path
-
-
-@contextlib.contextmanager
-def serve(monkeypatch: pytest.MonkeyPatch, state: SandboxState | None = None, **config):
-    """The sandbox on a free loopback port, with the GENESYS_* URLs pointing at it."""
-    app = SandboxApp(SandboxConfig(credentials=CREDENTIALS, **config), state)
-    with serve_in_thread(app) as server:
-        monkeypatch.setenv("GENESYS_API_URL", server.url)
-        monkeypatch.setenv("GENESYS_LOGIN_URL", server.url)
-        yield app
+    return workdir
 
 
 def in_sync_state(owner: str = "reconciler") -> SandboxState:
@@ -86,7 +72,7 @@ def in_sync_state(owner: str = "reconciler") -> SandboxState:
 
 
 def test_plan_prints_writes_valid_artifacts_and_exits_0(workdir, monkeypatch, capsys) -> None:
-    with serve(monkeypatch) as app:
+    with serve_sandbox(monkeypatch) as app:
         code = run(["plan"])
     out = capsys.readouterr().out
     assert code == 0
@@ -106,9 +92,9 @@ def test_plan_prints_writes_valid_artifacts_and_exits_0(workdir, monkeypatch, ca
 
 
 def test_plan_detailed_exitcode_is_2_with_changes_and_0_without(workdir, monkeypatch) -> None:
-    with serve(monkeypatch):
+    with serve_sandbox(monkeypatch):
         assert run(["plan", "--detailed-exitcode", "--out", "out1"]) == 2
-    with serve(monkeypatch, in_sync_state()):
+    with serve_sandbox(monkeypatch, in_sync_state()):
         assert run(["plan", "--detailed-exitcode", "--out", "out2"]) == 0
     summary = json.loads((workdir / "out2" / "plan.json").read_text(encoding="utf-8"))["summary"]
     assert summary == {"create": 0, "update": 0, "adopt": 0, "delete": 0, "conflict": 0, "noop": 2}
@@ -117,7 +103,7 @@ def test_plan_detailed_exitcode_is_2_with_changes_and_0_without(workdir, monkeyp
 def test_plan_counts_a_conflict_as_a_change_and_adopt_takes_it(
     workdir, monkeypatch, capsys
 ) -> None:
-    with serve(monkeypatch, in_sync_state(owner="someone-else")):
+    with serve_sandbox(monkeypatch, in_sync_state(owner="someone-else")):
         assert run(["plan", "--detailed-exitcode", "--owner", "someone"]) == 2
         assert "2 conflicts" in capsys.readouterr().out
         monkeypatch.setenv("RECONCILER_OWNER", "someone-else")
@@ -126,13 +112,13 @@ def test_plan_counts_a_conflict_as_a_change_and_adopt_takes_it(
 
 def test_drift_exit_codes_and_classification(workdir, monkeypatch, capsys) -> None:
     state = in_sync_state()
-    with serve(monkeypatch, state):
+    with serve_sandbox(monkeypatch, state):
         assert run(["drift"]) == 0
         assert "No drift: 2 channels in sync." in capsys.readouterr().out
     edited = in_sync_state()
     support = next(ch for ch in edited.channels.values() if ch["name"] == "Support")
     support["description"] = "edited in the UI"
-    with serve(monkeypatch, edited):
+    with serve_sandbox(monkeypatch, edited):
         assert run(["drift", "--prune"]) == 2
     captured = capsys.readouterr()
     # No audit log at all: nothing says who changed it, so the report does not guess.
@@ -159,7 +145,7 @@ def test_invalid_specs_stop_before_any_change_to_the_org(workdir, monkeypatch, c
     (workdir / "channels" / "bad.yaml").write_text(
         "name: Bad\nsecurityPolicy: 3\n", encoding="utf-8"
     )
-    with serve(monkeypatch) as app:
+    with serve_sandbox(monkeypatch) as app:
         for command in (["plan", "--detailed-exitcode"], ["drift"]):
             assert run(command) == 1
             err = capsys.readouterr().err
@@ -173,7 +159,7 @@ def test_invalid_specs_stop_before_any_change_to_the_org(workdir, monkeypatch, c
 def test_api_error_is_one_line_with_status_code_and_correlation_id(
     workdir, monkeypatch, capsys
 ) -> None:
-    with serve(monkeypatch, faults=FaultPlan(error_5xx=1.0, retry_after_seconds=0)):
+    with serve_sandbox(monkeypatch, faults=FaultPlan(error_5xx=1.0, retry_after_seconds=0)):
         assert run(["drift"]) == 1
     captured = capsys.readouterr()
     lines = captured.err.strip().splitlines()

@@ -20,7 +20,7 @@ def make_plan(report: ReportKind = ReportKind.PLAN):
     result = asyncio.run(
         plan_against(
             [spec("Sales"), spec("New")],
-            backend,
+            backend,  # type: ignore[arg-type]  # a partial fake: what planning reads
             options=PlanOptions(prune=True),
             now=NOW,
             report=report,

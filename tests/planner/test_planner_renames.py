@@ -13,12 +13,13 @@ from planner_factories import live, plan, spec
 
 from reconciler.cli import run
 from reconciler.errors import PlanError
+from reconciler.model import ChannelSpec
 from reconciler.planner import ActionKind
 from reconciler.render.plan_markdown import render_plan_markdown
 from reconciler.render.plan_text import render_plan_text
 
 
-def renamed(name: str, *former: str) -> object:
+def renamed(name: str, *former: str) -> ChannelSpec:
     return dataclasses.replace(spec(name), renamed_from=former)
 
 

@@ -3,17 +3,25 @@ and a value the spec lacks is a clear refusal, never a "(redacted)" sent to the 
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from reconciler.errors import PlanError
 from reconciler.planner import REDACTED
 from reconciler.planner.redact import restore
 
-DESIRED = {"name": "A", "auth": {"user": "ops", "secret": "s1", "keys": ["k1", "k2"]}}
+DESIRED: dict[str, Any] = {
+    "name": "A",
+    "auth": {"user": "ops", "secret": "s1", "keys": ["k1", "k2"]},
+}
 
 
 def test_each_listed_path_takes_the_spec_value_and_nothing_else_changes() -> None:
-    saved = {"name": "A", "auth": {"user": "ops", "secret": REDACTED, "keys": REDACTED}}
+    saved: dict[str, Any] = {
+        "name": "A",
+        "auth": {"user": "ops", "secret": REDACTED, "keys": REDACTED},
+    }
     restored = restore(saved, ["auth.secret", "auth.keys"], DESIRED)
     assert restored == DESIRED
     assert saved["auth"]["secret"] == REDACTED  # the saved body is left as it was

@@ -98,6 +98,7 @@ def test_drift_kinds(specs, lives, prune, expected) -> None:
     assert result.drift_of(action) is expected
     doc = result.to_json()
     assert doc["report"] == "drift"
+    assert expected is not None
     assert doc["actions"][0]["drift"] == expected.value
     assert result.has_changes
 

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 from planner_factories import kinds, live, plan, spec
+from support import serve_sandbox
 
 from reconciler.cli import run
 from reconciler.planner import matches, partial_note, plan_from_json, unmatched_targets
-from reconciler.sandbox import SandboxApp, SandboxConfig, serve_in_thread
+from reconciler.sandbox import SandboxApp
 
 
 @pytest.mark.parametrize(
@@ -64,9 +65,6 @@ def test_unmatched_targets_and_the_partial_note() -> None:
     assert "'sales*', 'kiosk'" in partial_note(("sales*", "kiosk"))
 
 
-CREDENTIALS = ("cid-target", "sek-target-TAPIR")
-
-
 def channel(name: str, queue: str) -> str:
     return (
         f"name: {name}\n"
@@ -76,22 +74,9 @@ def channel(name: str, queue: str) -> str:
     )
 
 
-@pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("WEBHOOK_URL", raising=False)
-    monkeypatch.setenv("GENESYS_CLIENT_ID", CREDENTIALS[0])
-    monkeypatch.setenv("GENESYS_CLIENT_SECRET", CREDENTIALS[1])
-    (tmp_path / "channels").mkdir()
-    return tmp_path
-
-
 @contextlib.contextmanager
 def org(monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxApp]:
-    app = SandboxApp(SandboxConfig(credentials=CREDENTIALS, rate_limit_per_minute=6000, seed=2))
-    with serve_in_thread(app) as server:
-        monkeypatch.setenv("GENESYS_API_URL", server.url)
-        monkeypatch.setenv("GENESYS_LOGIN_URL", server.url)
+    with serve_sandbox(monkeypatch, rate_limit_per_minute=6000, seed=2) as app:
         yield app
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 from reliability_helpers import HookReceiver, channel_body, serve_hooks, write_specs
+from support import CREDENTIALS
 
 from reconciler.audit import verify_file
 from reconciler.cli import run
@@ -31,7 +32,6 @@ pytestmark = [
     pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL needs POSIX signals"),
 ]
 
-CREDENTIALS = ("cid-crash", "sek-crash-OCELOT-51")
 SECRET = "whsec_Y3Jhc2gtY3Jhc2gtY3Jhc2gtY3Jhc2gtY3Jhc2g="
 OWNER = "reconciler"
 
@@ -95,6 +95,7 @@ def audit_verify_ok(path: Path, capsys: pytest.CaptureFixture[str]) -> str:
     return out.out
 
 
+@pytest.mark.soak
 def test_random_sigkills_then_a_rerun_converge_without_duplicates_or_lost_audit_lines(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 
 from fakes import FakeClock
+from support import CREDENTIALS
 
 from reconciler.cli.commands.apply import action_line
 from reconciler.errors import MAX_LINE, one_line
@@ -21,7 +22,6 @@ from reconciler.planner import Action, ActionKind
 from reconciler.sandbox import SandboxApp, SandboxConfig, SandboxTransport, WebDeploymentKnobs
 from reconciler.sandbox.webdeployments.flows import flow_object
 
-CREDENTIALS = ("cid-lines", "sek-lines-TAPIR")
 OWNER = "tests"
 NAME = "Checkout " + "Ü" * 40  # a long name too
 

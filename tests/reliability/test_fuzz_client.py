@@ -170,7 +170,7 @@ OPERATIONS: dict[str, Callable[[GenesysBackend], Any]] = {
     "get": lambda c: c.adapter("channel").get("id-1"),
     "find": lambda c: c.adapter("channel").find("Channel 1"),
     "create": lambda c: c.adapter("channel").create({"name": "Channel 1"}),
-    "update": lambda c: c.adapter("channel").update("id-1", {"name": "Channel 1"}, revision=1),
+    "update": lambda c: c.adapter("channel").update("id-1", {"name": "Channel 1"}, revision="1"),
     "delete": lambda c: c.adapter("channel").delete("id-1"),
 }
 

@@ -175,7 +175,7 @@ HOSTILE_CASES = [
     pytest.param("name: x\n" + "---\nname: x\n" * 3000, id="many-documents"),
     pytest.param("\ufeffname: x\n\x85y: \u2028z\n", id="odd-line-breaks"),
 ]
-HOSTILE = [case.values[0] for case in HOSTILE_CASES]
+HOSTILE = [str(case.values[0]) for case in HOSTILE_CASES]
 
 
 @pytest.mark.parametrize("text", HOSTILE_CASES)

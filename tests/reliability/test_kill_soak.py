@@ -14,6 +14,7 @@ import pytest
 SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "kill_soak.py"
 
 pytestmark = [
+    pytest.mark.soak,
     pytest.mark.socket,
     pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL needs POSIX signals"),
 ]

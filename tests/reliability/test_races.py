@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 from minimal_specs import CHANNEL, WEB
+from support import CREDENTIALS
 
 from reconciler.audit import verify_file
 from reconciler.sandbox import (
@@ -36,7 +37,6 @@ from reconciler.sandbox import (
     serve_in_thread,
 )
 
-CREDENTIALS = ("cid-race", "sek-race-OKAPI")
 NAMES = [f"Race {i}" for i in range(6)]
 #: The creates the emulator holds until both runs sent theirs: the first write of each kind.
 RACED = {"/api/v2/webmessaging/channels", "/api/v2/webdeployments/configurations"}

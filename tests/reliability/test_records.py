@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 from minimal_specs import CHANNEL, WEB
 from reliability_helpers import HookReceiver, serve_hooks, write_specs
+from support import CREDENTIALS
 
 from reconciler.audit import AuditKind, AuditLog, verify_file
 from reconciler.cli import run
@@ -32,7 +33,6 @@ from reconciler.events import EventType, change_event_id
 from reconciler.sandbox import SandboxApp, SandboxConfig, serve_in_thread
 
 SECRET = "whsec_cmVjb3Jkcy1yZWNvcmRzLXJlY29yZHMtcmVjb3Jkcw=="
-CREDENTIALS = ("cid-records", "sek-records-TAPIR-7")
 
 
 def lines(path: Path) -> list[dict[str, Any]]:

@@ -13,15 +13,15 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from reliability_helpers import HookReceiver, serve_hooks, write_specs
+from support import pointed_at, sandbox_app
 
 from reconciler.cli import run
-from reconciler.sandbox import SandboxApp, SandboxConfig, SandboxRequest, serve_in_thread
+from reconciler.sandbox import SandboxApp, SandboxRequest, SandboxResponse
 
 pytestmark = pytest.mark.socket
 
@@ -79,7 +79,7 @@ class TokenSpy:
         self._handle = app.handle
         app.handle = self.handle  # type: ignore[method-assign]
 
-    def handle(self, request: SandboxRequest) -> object:
+    def handle(self, request: SandboxRequest) -> SandboxResponse:
         response = self._handle(request)
         if request.path == "/oauth/token" and response.status == 200:
             self.tokens.add(json.loads(response.body)["access_token"])
@@ -87,12 +87,11 @@ class TokenSpy:
 
 
 @pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("RECONCILER_RATE_PER_MINUTE", "60000")
+def workdir(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The shared project folder with two specs, two attempts per request."""
     monkeypatch.setenv("RECONCILER_MAX_ATTEMPTS", "2")
-    write_specs(tmp_path / "channels", {"Alpha": "q-1", "Beta": "q-1"})
-    return tmp_path
+    write_specs(workdir / "channels", {"Alpha": "q-1", "Beta": "q-1"})
+    return workdir
 
 
 def test_no_command_leaks_a_secret_on_any_path(
@@ -104,7 +103,7 @@ def test_no_command_leaks_a_secret_on_any_path(
     caplog.set_level(logging.DEBUG)
     for name in ("httpx", "httpcore", "reconciler"):
         caplog.set_level(logging.DEBUG, logger=name)  # restored after the test
-    app = SandboxApp(SandboxConfig(credentials=(CLIENT_ID, CLIENT_SECRET), rate_limit_per_minute=0))
+    app = sandbox_app(credentials=(CLIENT_ID, CLIENT_SECRET), rate_limit_per_minute=0)
     spy = TokenSpy(app)
     receiver = HookReceiver(WEBHOOK_SECRET, hold_types=frozenset())
     outputs: list[tuple[str, str]] = []
@@ -115,11 +114,9 @@ def test_no_command_leaks_a_secret_on_any_path(
         out = capsys.readouterr()
         outputs.append((label, out.out + out.err))
 
-    with serve_in_thread(app) as server, serve_hooks(receiver) as hooks:
+    with pointed_at(monkeypatch, app), serve_hooks(receiver) as hooks:
         monkeypatch.setenv("GENESYS_CLIENT_ID", CLIENT_ID)
         monkeypatch.setenv("GENESYS_CLIENT_SECRET", CLIENT_SECRET)
-        monkeypatch.setenv("GENESYS_API_URL", server.url)
-        monkeypatch.setenv("GENESYS_LOGIN_URL", server.url)
         monkeypatch.setenv("WEBHOOK_URL", hook_url(hooks))
         monkeypatch.setenv("WEBHOOK_SECRET", WEBHOOK_SECRET)
 

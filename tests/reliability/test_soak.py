@@ -23,6 +23,7 @@ def load_soak() -> ModuleType:
     return module
 
 
+@pytest.mark.soak
 @pytest.mark.socket
 def test_small_soak_converges_and_every_invariant_holds(tmp_path: Path) -> None:
     soak = load_soak()

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import CREDENTIALS
 
 from reconciler.audit import verify_file
 from reconciler.sandbox import (
@@ -35,7 +36,6 @@ pytestmark = [
     pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL needs POSIX signals"),
 ]
 
-CREDENTIALS = ("cid-steps", "sek-steps-OKAPI")
 DEPLOYMENTS = "/api/v2/webdeployments/deployments"
 SPEC = """\
 kind: webDeployment

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 from reliability_helpers import HookReceiver, serve_hooks
+from support import CREDENTIALS, current_clock, pointed_at
 
 from reconciler.audit import verify_file
 from reconciler.cli import run
@@ -31,10 +32,8 @@ from reconciler.sandbox import (
     SandboxResponse,
     SandboxState,
     WebDeploymentKnobs,
-    serve_in_thread,
 )
 
-CREDENTIALS = ("cid-strange", "sek-strange-OKAPI")
 SECRET = "whsec_c3RyYW5nZS1zdHJhbmdlLXN0cmFuZ2Utc3RyYW5nZQ=="
 CONFIGURATIONS = "/api/v2/webdeployments/configurations"
 DEPLOYMENTS = "/api/v2/webdeployments/deployments"
@@ -66,12 +65,12 @@ class TamperingApp(SandboxApp):
         super().__init__(*args, **kwargs)
         self.tamper: Tamper | None = None
         self.writes: list[tuple[str, str]] = []
-        self._lock = threading.Lock()
+        self._writes_lock = threading.Lock()
 
     def handle(self, request: SandboxRequest) -> SandboxResponse:
         response = super().handle(request)
         if request.method in WRITES and request.path.startswith("/api/"):
-            with self._lock:
+            with self._writes_lock:
                 self.writes.append((request.method, request.path))
         if self.tamper is not None:
             replaced = self.tamper(request, response)
@@ -97,11 +96,9 @@ def org(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TamperingAp
         rate_limit_per_minute=0,
         webdeployments=WebDeploymentKnobs().scaled(0.01),
     )
-    app = TamperingApp(config, SandboxState())
-    with serve_in_thread(app) as server:
+    app = TamperingApp(config, SandboxState(), clock=current_clock())
+    with pointed_at(monkeypatch, app):
         for variable, value in {
-            "GENESYS_API_URL": server.url,
-            "GENESYS_LOGIN_URL": server.url,
             "GENESYS_CLIENT_ID": CREDENTIALS[0],
             "GENESYS_CLIENT_SECRET": CREDENTIALS[1],
             "RECONCILER_RATE_PER_MINUTE": "60000",

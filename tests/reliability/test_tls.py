@@ -18,6 +18,7 @@ import httpx
 import pytest
 import trustme
 from reliability_helpers import HookReceiver, serve_hooks, write_specs
+from support import CREDENTIALS
 
 from reconciler.cli import run
 from reconciler.errors import ConfigError, TransportError
@@ -29,7 +30,6 @@ pytestmark = pytest.mark.socket
 
 _CA = trustme.CA()
 _SERVER = _CA.issue_cert("127.0.0.1", "localhost")
-CREDENTIALS = ("cid-tls", "sek-tls-PANGOLIN")
 SECRET = "whsec_dGxzLXRscy10bHMtdGxzLXRscy10bHMtdGxzLXRscw=="
 
 

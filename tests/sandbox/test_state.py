@@ -97,7 +97,7 @@ def test_duplicate_names_in_the_file_are_refused(api: Api, tmp_path: Path) -> No
     twin["id"] = "other"
     twin["selfUri"] = f"{COLLECTION}/other"
     twin["name"] = "ONE"
-    document["kinds"]["channel"].append(twin)  # type: ignore[attr-defined]
+    document["kinds"]["channel"].append(twin)  # type: ignore[attr-defined,index]
     path = tmp_path / "s.json"
     path.write_text(json.dumps(document))
     with pytest.raises(ConfigError, match="repeats"):

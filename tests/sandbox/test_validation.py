@@ -26,8 +26,8 @@ INVALID: list[tuple[str, dict[str, Any], dict[str, str]]] = [
     ("missing name", {"description": "x"}, {"name": "required"}),
     ("empty name", channel_body(""), {"name": "length.invalid"}),
     ("long name", channel_body("n" * 101), {"name": "length.invalid"}),
-    ("name not string", channel_body(5), {"name": "type.invalid"}),
-    ("name null", channel_body(None), {"name": "type.invalid"}),
+    ("name not string", channel_body(5), {"name": "type.invalid"}),  # type: ignore[arg-type]
+    ("name null", channel_body(None), {"name": "type.invalid"}),  # type: ignore[arg-type]
     ("long description", channel_body(description="d" * 501), {"description": "length.invalid"}),
     ("description number", channel_body(description=1), {"description": "type.invalid"}),
     ("unknown top field", channel_body(color="red"), {"color": "field.unknown"}),

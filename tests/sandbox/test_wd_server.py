@@ -56,7 +56,7 @@ def test_seeded_5xx_and_429_apply_to_reads_of_flows(make_api: MakeApi) -> None:
 def test_a_pair_over_http_with_a_dropped_create() -> None:
     config = SandboxConfig(
         seed=5,
-        faults=FaultPlan(script=("ok", "ok", "drop"), only_methods={"POST"}),
+        faults=FaultPlan(script=("ok", "ok", "drop"), only_methods=frozenset({"POST"})),
         webdeployments=WebDeploymentKnobs.instant(),
     )
     app = SandboxApp(config)

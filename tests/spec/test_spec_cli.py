@@ -15,13 +15,6 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 BAD = channel("Support").replace("theme: default", "theme: dark")
 
 
-@pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "channels").mkdir()
-    return tmp_path
-
-
 def test_repository_channels_validate(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

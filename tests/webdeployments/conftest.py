@@ -3,23 +3,11 @@
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 
 import pytest
 import wd_e2e_helpers
-from wd_e2e_helpers import CREDENTIALS
 
 from reconciler.genesys.adapters import webdeployment as adapter
-
-
-@pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty project folder as the working directory, with sandbox credentials set."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("GENESYS_CLIENT_ID", CREDENTIALS[0])
-    monkeypatch.setenv("GENESYS_CLIENT_SECRET", CREDENTIALS[1])
-    monkeypatch.setenv("RECONCILER_RATE_PER_MINUTE", "60000")
-    return tmp_path
 
 
 @pytest.fixture

@@ -12,10 +12,10 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
-import time
 from pathlib import Path
 
 import pytest
+from support import pass_time
 from wd_e2e_helpers import (
     CONFIGURATIONS,
     DEPLOYMENTS,
@@ -88,7 +88,7 @@ def test_a_dozen_specs_under_faults_and_lag_each_create_one_pair_serving_version
         for _ in range(3):
             if code == 0:
                 break
-            time.sleep(LAG + 0.1)
+            pass_time(LAG + 0.1)
             code = run(["apply", "--yes", "--max-update-pct", "100"])
             out = capsys.readouterr()
         assert code == 0, out.out + out.err
@@ -114,7 +114,7 @@ def test_a_dozen_specs_under_faults_and_lag_each_create_one_pair_serving_version
             assert served_version(app, name)["messenger"]["styles"]["primaryColor"] == "#0D6EFD"
 
         # Once the listing caught up, still under faults: nothing left to do.
-        time.sleep(LAG + 0.1)
+        pass_time(LAG + 0.1)
         assert run(["plan", "--detailed-exitcode"]) == 0, capsys.readouterr().out
 
 
@@ -145,7 +145,9 @@ def test_a_failed_deployment_create_converges_on_the_next_apply_without_a_new_ve
 ) -> None:
     write_spec(workdir, "sales.yaml", spec_text("Sales EU"))
     # C2 and C7 go through, D2 meets a 503 (not applied; the client cannot know that).
-    faults = FaultPlan(script=("ok", "ok", "503"), only_methods={"POST"}, retry_after_seconds=0)
+    faults = FaultPlan(
+        script=("ok", "ok", "503"), only_methods=frozenset({"POST"}), retry_after_seconds=0
+    )
     with wd_sandbox(monkeypatch, faults=faults) as app:
         assert run(["apply", "--yes"]) == 1
         out = capsys.readouterr().out
@@ -299,7 +301,7 @@ def test_prune_deletes_the_deployment_then_its_configuration(
     lag = 1.0
     with wd_sandbox(monkeypatch, knobs=INSTANT, listing_lag_seconds=lag) as app:
         assert run(["apply", "--yes"]) == 0
-        time.sleep(lag + 0.1)
+        pass_time(lag + 0.1)
         record = configuration_named(app, "Support")
         deployment = deployment_named(app, "Support")
         (workdir / "channels" / "support.yaml").unlink()

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import pytest
 from fakes import FakeClock
+from support import CREDENTIALS
 from wd_e2e_helpers import CONFIGURATIONS, DEPLOYMENTS, SALES_FLOW
 
 from reconciler.genesys.adapters.webdeployment import WaitError, Waits, WebDeploymentAdapter
@@ -25,7 +26,6 @@ from reconciler.sandbox import (
 )
 from reconciler.sandbox.webdeployments.seeding import seed_pair
 
-CREDENTIALS = ("cid-wd-waits", "sek-wd-waits-TAPIR")
 OWNER = "tests"
 T = TypeVar("T")
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import CREDENTIALS, current_clock, pointed_at
 
 from reconciler.sandbox import (
     FaultPlan,
@@ -22,12 +23,10 @@ from reconciler.sandbox import (
     SandboxResponse,
     SandboxState,
     WebDeploymentKnobs,
-    serve_in_thread,
 )
 from reconciler.sandbox.webdeployments.flows import flow_object
 from reconciler.sandbox.webdeployments.supported_content import DEFAULT_PROFILE_ID
 
-CREDENTIALS = ("cid-wd-e2e", "sek-wd-e2e-OKAPI")
 CONFIGURATIONS = "/api/v2/webdeployments/configurations"
 DEPLOYMENTS = "/api/v2/webdeployments/deployments"
 CONFIG_KIND = "webDeploymentConfiguration"
@@ -79,7 +78,8 @@ def wd_sandbox(
     listing_lag_seconds: float = 0.0,
     state: SandboxState | None = None,
 ) -> Iterator[LoggingApp]:
-    """The emulator on 127.0.0.1, the reconciler pointed at it through its environment."""
+    """The emulator on 127.0.0.1 and the test's clock, the reconciler pointed at it through its
+    environment."""
     config = SandboxConfig(
         credentials=CREDENTIALS,
         seed=12,
@@ -88,10 +88,8 @@ def wd_sandbox(
         faults=faults or FaultPlan(),
         webdeployments=knobs.replace(**VARIANT),
     )
-    app = LoggingApp(config, state)
-    with serve_in_thread(app) as server:
-        monkeypatch.setenv("GENESYS_API_URL", server.url)
-        monkeypatch.setenv("GENESYS_LOGIN_URL", server.url)
+    app = LoggingApp(config, state, clock=current_clock())
+    with pointed_at(monkeypatch, app):
         yield app
 
 

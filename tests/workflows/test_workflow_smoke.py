@@ -18,6 +18,8 @@ from workflow_files import ROOT
 sys.path.insert(0, str(ROOT / "scripts"))
 from workflow_runner import Evaluator, Run, Runner, base_functions, interpolate
 
+pytestmark = pytest.mark.smoke
+
 BIN = Path(sys.executable).parent
 GITOPS = str(ROOT / "scripts" / "gitops")
 NO_CREDENTIALS = dict.fromkeys(
@@ -467,8 +469,11 @@ def test_a_run_step_fails_on_a_failing_pipe_stage_as_with_shell_bash(tmp_path: P
 
 
 def test_uploading_an_existing_artifact_name_fails_unless_overwrite(tmp_path: Path) -> None:
-    upload = {"uses": "actions/upload-artifact@x", "with": {"name": "a", "path": "f.txt"}}
-    steps = [{"run": "echo hi > f.txt"}, upload]
+    upload: dict[str, Any] = {
+        "uses": "actions/upload-artifact@x",
+        "with": {"name": "a", "path": "f.txt"},
+    }
+    steps: list[dict[str, Any]] = [{"run": "echo hi > f.txt"}, upload]
     path = write_workflow(tmp_path, steps)
     machine = runner(tmp_path)
     run = machine.run(path, Run("w", "push", {}, "0" * 40))
