@@ -215,6 +215,13 @@ def main() -> int:
     for key in endpoints:
         print(f"  {median(run[key] for run in by_endpoint):>6g}  {key}")
     print(f"  {median(totals):>6g}  total")
+    # Issue 24: planning reads only listing pages (cursor or page-number listings, the
+    # token aside); anything read by id is named here.
+    by_id = sorted(key for key in endpoints if "{" in key)
+    print(
+        "reads only listing pages (issue 24): "
+        + ("yes" if not by_id else "NO, also " + ", ".join(by_id))
+    )
     print(f"wall time of 'reconciler plan' (whole process): {median(walls):.2f} s")
     print(
         f"per-object reader (two reads per channel, as Terraform): {per_object} requests, "

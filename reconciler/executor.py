@@ -3,9 +3,11 @@
 Actions run in phases by kind (``reconciler.kinds.ordered``): creates, updates and adoptions of
 a kind after those of the kinds it depends on, deletes in the reverse order. Within a phase each
 action runs in its own task, at most ``parallelism`` at once; the backend's shared rate pacer
-spaces the requests. One failure does not stop the others. A reference to an object the run
-creates (``Action.pending_refs``) is filled with the id an earlier phase's action returned; if
-that action failed, the dependent one fails without a write.
+spaces the requests. An action that waits for a status (an adapter's shared status poll) gives
+its slot back while it waits, so the next actions' writes go out meanwhile. One failure does
+not stop the others. A reference to an object the run creates (``Action.pending_refs``) is
+filled with the id an earlier phase's action returned; if that action failed, the dependent one
+fails without a write.
 
 Every action goes through its kind's adapter. Every outcome that a write leaves unknown (a lost
 answer) is settled by reading before writing again:
@@ -75,6 +77,7 @@ from reconciler.errors import (
     one_line,
 )
 from reconciler.genesys.calls import CallRecord, record_calls
+from reconciler.genesys.status_poller import WorkerSlot, holding
 from reconciler.model import LiveResource, creation_order
 from reconciler.planner.actions import Action, ActionKind, LiveFingerprint
 from reconciler.planner.diff import field_changes
@@ -271,7 +274,9 @@ class Executor:
         results: dict[int, ActionResult] = {}
 
         async def one(action: Action) -> ActionResult:
-            async with slots:
+            slot = WorkerSlot(slots)
+            await slot.acquire()
+            try:
                 if stop is not None and stop.is_set():
                     result = ActionResult(
                         kind=action.kind,
@@ -285,13 +290,16 @@ class Executor:
                     ready = _with_refs(action, made)
                     intent = await before_write(ready) if before_write is not None else ""
                     on_step = _bind_step(before_step, ready, intent)
-                    with subject(f"{kinds.get(action.resource_kind).label} {action.name!r}"):
+                    label = f"{kinds.get(action.resource_kind).label} {action.name!r}"
+                    with holding(slot), subject(label):
                         result = await self._execute_abortable(ready, abort, on_step)
                     if intent:
                         result = dataclasses.replace(result, intent_id=intent)
                 if on_result is not None:
                     await on_result(result)
                 return result
+            finally:
+                slot.release()
 
         for phase in phases(todo):
             done = await asyncio.gather(*(one(a) for a in phase))

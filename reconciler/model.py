@@ -197,6 +197,15 @@ _SIMPLE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 
 def _kind(name: str) -> ResourceKind:
-    from reconciler import kinds  # the registry imports this module: resolved at call time
+    # The registry imports this module: resolved at the first call, then kept (a plan asks
+    # for it several times per object).
+    global _KINDS
+    if _KINDS is None:
+        from reconciler import kinds
 
-    return kinds.get(name)
+        _KINDS = kinds
+    found: ResourceKind = _KINDS.get(name)
+    return found
+
+
+_KINDS: Any = None

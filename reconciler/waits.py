@@ -192,3 +192,11 @@ def _discard(awaitable: Awaitable[Any]) -> None:
     close = getattr(awaitable, "close", None)
     if callable(close):  # a coroutine never awaited: close it, so no warning is raised
         close()
+
+
+def detach() -> None:
+    """The current task's waits are shown and cut by no board: a task shared by several
+    objects (a status poll serving their waits, which are each shown and cut by their own
+    ``waited``) must not stop because the first object it served may be cut."""
+    _BOARD.set(None)
+    _SUBJECT.set(None)

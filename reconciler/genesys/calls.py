@@ -48,3 +48,9 @@ def record(call: CallRecord) -> None:
     """Add ``call`` to every recorder active in the current context."""
     for calls in _RECORDERS.get():
         calls.append(call)
+
+
+def forget_recorders() -> None:
+    """Record nothing of the calls made from here on in this context (a task shared by
+    several actions, such as a status poll, makes calls that are no single action's)."""
+    _RECORDERS.set(())

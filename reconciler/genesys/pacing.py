@@ -10,7 +10,8 @@ once, without waiting: a small apply is not slowed by a limit it is nowhere near
 before any headers have arrived, it hands out send slots one interval apart: by default
 ``60 / rate_per_minute``, and once headers arrive, the remaining budget spread over the time
 left in the window (never faster than the limit itself allows). A window with nothing left, or
-a 429's Retry-After, pauses every request. Every response re-counts the budget from the
+a 429's Retry-After, pauses every request. A new window's budget releases the requests that
+were waiting for slots reserved under the old one. Every response re-counts the budget from the
 server's own count, so the pacer never runs ahead of what the server has seen; the margin
 covers responses that arrive out of order. The time during which requests waited is kept for
 the progress display.
@@ -63,6 +64,8 @@ class RateLimiter:
         self._waiters = 0
         self._wait_started = 0.0
         self._waited = 0.0
+        self._renewal: asyncio.Event | None = None
+        self._window_end = float("-inf")  # when the announced window resets
         self.requests = 0
 
     @property
@@ -76,6 +79,11 @@ class RateLimiter:
     def interval(self) -> float:
         """Current spacing between two sends once the free budget is spent, in seconds."""
         return self._interval
+
+    @property
+    def queued(self) -> int:
+        """Requests waiting for their send slot right now (the budget is spent: paced)."""
+        return self._waiters
 
     @property
     def budget(self) -> int:
@@ -92,6 +100,10 @@ class RateLimiter:
             self.requests += 1
             return
         slot = max(now, self._next_slot, self._paused_until)
+        if slot > self._window_end > now:
+            # Past the announced window's reset a new budget waits: probe it then, rather
+            # than spreading the old window's last requests beyond its end.
+            slot = self._window_end
         self._next_slot = slot + self._interval
         self._in_flight += 1
         self.requests += 1
@@ -102,7 +114,17 @@ class RateLimiter:
             self._wait_started = now
         self._waiters += 1
         try:
-            await waited(self._sleep(wait), "the API's rate limit")
+            while True:
+                await waited(self._sleep_unless_renewed(wait), "the API's rate limit")
+                now = self._clock()
+                if now >= slot:
+                    return
+                if self._budget > 0 and now >= self._paused_until:
+                    # A new window's budget arrived while this request waited for a slot
+                    # reserved under the old one: it goes now, from the budget.
+                    self._budget -= 1
+                    return
+                wait = slot - now
         except BaseException:
             self._in_flight = max(0, self._in_flight - 1)  # never sent: not in flight
             raise
@@ -110,6 +132,22 @@ class RateLimiter:
             self._waiters -= 1
             if self._waiters == 0:
                 self._waited += self._clock() - self._wait_started
+
+    async def _sleep_unless_renewed(self, seconds: float) -> None:
+        """Sleep ``seconds``, or less when a response announces a fresh budget (only a
+        server that announces its window can)."""
+        if self._window_end == float("-inf"):
+            await self._sleep(seconds)
+            return
+        if self._renewal is None:
+            self._renewal = asyncio.Event()
+        sleeper = asyncio.ensure_future(self._sleep(seconds))
+        renewed = asyncio.ensure_future(self._renewal.wait())
+        try:
+            await asyncio.wait({sleeper, renewed}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeper.cancel()
+            renewed.cancel()
 
     def release(self, headers: Mapping[str, str] | None = None) -> None:
         """The request ended; learn from its response headers when there are any."""
@@ -128,13 +166,22 @@ class RateLimiter:
         if allowed is None or count is None or reset is None:
             return
         reset = min(reset, WINDOW_SECONDS)  # a window resets within its length; never stall
+        self._window_end = self._clock() + reset
         remaining = allowed - count - self._in_flight
         if remaining <= 0:
             self.pause(reset)
             self._interval = self._min_interval
             return
+        had_budget = self._budget > 0
         self._budget = max(0, int(remaining) - margin(allowed))
         self._interval = max(self._min_interval, reset / remaining)
+        if self._budget > 0 and not had_budget:
+            # A fresh budget (a new window): the slots reserved under the old one, spread
+            # over its end, no longer hold anyone back.
+            self._next_slot = min(self._next_slot, self._clock())
+            if self._renewal is not None:
+                self._renewal.set()
+                self._renewal = None
 
     def pause(self, seconds: float) -> None:
         """Hold every request for ``seconds`` (a 429's Retry-After, an exhausted window); the

@@ -59,6 +59,8 @@ class GenesysSession:
         wall_clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.environment = settings.environment
+        #: How waits for a status poll (``reconciler.genesys.status_poller``).
+        self.status_polls = settings.status_polls
         self._clock = clock or time.monotonic
         self._sleep = sleep or asyncio.sleep
         self._wall_clock = wall_clock or (lambda: datetime.now(timezone.utc))

@@ -15,6 +15,10 @@ Variables (api-contract.md §1):
     RECONCILER_RATE_PER_MINUTE                 request budget before the server says otherwise
                                                (default 300)
     RECONCILER_CONCURRENCY                     parallel page requests (default 8)
+    RECONCILER_STATUS_POLLS                    how waits for a status poll: ``shared`` (default:
+                                               waiting objects checked together through the
+                                               listings) or ``per-object`` (one read per object,
+                                               the behaviour before; for comparison)
 
 Keyword arguments of ``resolve_settings`` override the tunables' variables.
 """
@@ -124,6 +128,7 @@ class Settings:
     max_attempts: int = 5
     rate_per_minute: int = 300
     concurrency: int = 8
+    status_polls: str = "shared"
 
     @property
     def token_url(self) -> str:
@@ -135,6 +140,11 @@ class _Tunables(NamedTuple):
     max_attempts: int
     rate_per_minute: int
     concurrency: int
+    status_polls: str
+
+
+#: Values of RECONCILER_STATUS_POLLS.
+STATUS_POLLS = ("shared", "per-object")
 
 
 def resolve_settings(
@@ -160,6 +170,7 @@ def resolve_settings(
         max_attempts=int(_number(env, "RECONCILER_MAX_ATTEMPTS", max_attempts, 5, int)),
         rate_per_minute=int(_number(env, "RECONCILER_RATE_PER_MINUTE", rate_per_minute, 300, int)),
         concurrency=int(_number(env, "RECONCILER_CONCURRENCY", concurrency, 8, int)),
+        status_polls=_status_polls(env),
     )
     environment = env.get("GENESYS_ENVIRONMENT", "").strip()
     if sandbox or environment.lower() == SANDBOX:
@@ -217,6 +228,17 @@ def resolve_settings(
         client_secret=Secret(client_secret),
         **tunables._asdict(),
     )
+
+
+def _status_polls(env: Mapping[str, str]) -> str:
+    raw = env.get("RECONCILER_STATUS_POLLS", "").strip()
+    if not raw:
+        return STATUS_POLLS[0]
+    if raw.lower() not in STATUS_POLLS:
+        raise ConfigError(
+            f"RECONCILER_STATUS_POLLS: expected one of {', '.join(STATUS_POLLS)}, got {raw[:30]!r}"
+        )
+    return raw.lower()
 
 
 def _loopback_url(value: str) -> bool:

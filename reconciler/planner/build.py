@@ -43,7 +43,7 @@ from reconciler.planner.actions import (
     LiveFingerprint,
     PendingRef,
 )
-from reconciler.planner.diff import field_changes
+from reconciler.planner.diff import field_changes, same_json
 from reconciler.planner.impacts import assess
 from reconciler.planner.normalise import canonical_json, sha256_digest
 from reconciler.planner.plan import Plan, PlanOptions, ReportKind, live_digest
@@ -119,7 +119,7 @@ def _decide(
         )
     wanted, current = kind.comparable(body, live.body)
     changes: tuple[FieldChange, ...] = ()
-    if canonical_json(wanted) != canonical_json(current):
+    if not same_json(wanted, current):
         changes = field_changes(current, wanted, write_only)
     owner = live.managed_by
     reason = ""

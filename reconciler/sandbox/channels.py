@@ -175,7 +175,7 @@ class ChannelRoutes(KindRoute):
         total = len(channels)
         page_count = -(-total // size)
         start = (number - 1) * size
-        entities = [copy.deepcopy(c) for c in channels[start : start + size]]
+        entities = [_json_copy(c) for c in channels[start : start + size]]
 
         def uri(page: int) -> str:
             params: dict[str, str | int] = {"pageSize": size, "pageNumber": page}
@@ -331,3 +331,13 @@ def _server_fields_problem(channel: dict[str, Any]) -> str:
     if channel.get("selfUri") != f"{COLLECTION}/{channel['id']}":
         return "selfUri does not match the id"
     return ""
+
+
+def _json_copy(value: Any) -> Any:
+    """A deep copy of a stored JSON value (dicts, lists, scalars): a listing page copies a
+    hundred channels, several times faster than ``copy.deepcopy``."""
+    if isinstance(value, dict):
+        return {k: _json_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_copy(v) for v in value]
+    return value

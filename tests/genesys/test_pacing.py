@@ -207,3 +207,40 @@ def test_the_budget_counts_requests_in_flight_and_the_margin(clock: FakeClock) -
     asyncio.run(start_three())  # three in flight (spaced: nothing was announced yet)
     limiter.release(headers(count=100, allowed=300, reset=30))  # two still in flight
     assert limiter.budget == 300 - 100 - 2 - 15
+
+
+def test_a_new_window_releases_the_requests_the_old_one_spread_over_its_end(
+    clock: FakeClock,
+) -> None:
+    """Against a server counting fixed 60 s windows (the emulator's limiter), 423 requests
+    eight at a time take two windows: the last ones of the first window are not spread past
+    its reset, and the second window's budget sends the rest at once, never over the limit."""
+    from reconciler.sandbox.ratelimit import RateLimiter as ServerWindows
+
+    limiter = RateLimiter(rate_per_minute=300, clock=clock, sleep=clock.sleep)
+    server = ServerWindows(300)
+    answered: list[float] = []
+    refused = 0
+    start = clock()
+
+    async def one() -> None:
+        nonlocal refused
+        await limiter.acquire()
+        await clock.sleep(0.03)  # the request's round trip
+        state = server.hit("token", clock())
+        refused += state.exceeded
+        limiter.release(state.headers())
+        answered.append(clock() - start)
+
+    async def run() -> None:
+        slots = asyncio.Semaphore(8)
+
+        async def paced() -> None:
+            async with slots:
+                await one()
+
+        await asyncio.gather(*(paced() for _ in range(423)))
+
+    asyncio.run(run())
+    assert refused == 0
+    assert max(answered) < 62.0  # before: 148 s, the stragglers waiting on old slots

@@ -53,6 +53,8 @@ def test_a_timed_out_wait_is_one_short_line_with_the_last_status() -> None:
         "GENESYS_CLIENT_SECRET": CREDENTIALS[1],
         "GENESYS_API_URL": "http://127.0.0.1:9",
         "GENESYS_LOGIN_URL": "http://127.0.0.1:9",
+        # Each poll the action's own request, with its id (shared polls belong to no action).
+        "RECONCILER_STATUS_POLLS": "per-object",
     }
 
     async def go() -> ActionResult:

@@ -7,7 +7,12 @@ listing cannot describe an object):
   deployment listing with ``expand=Configuration`` (D1: each entity carries the version it
   serves). Versions (C3) are read only for a configuration whose draft differs from what is
   served (an unpublished edit, or a version published out of band) or that no deployment uses.
-- ``get``: D3, the served version (C4), the draft (C5) and, when they differ, the versions.
+- ``get``: with shared polls (the default), the pair from one listing of each kind at most
+  2 s old (shared by every re-read meanwhile; the executor re-reads each object before its
+  write); by id (D3, the served version C4, the draft C5, the versions when they differ) for
+  an object this adapter has written, one the listing does not show, or with
+  ``RECONCILER_STATUS_POLLS=per-object``. The write that follows a ``get`` reuses what it
+  read instead of reading the object again.
 
 Writes, in the contract's order, every wait on the session's injected clock (§8.4):
 
@@ -21,8 +26,12 @@ Writes, in the contract's order, every wait on the session's injected clock (§8
   never published unreviewed. Then a read-modify-write PUT of the deployment onto the new
   version, never sending back a server status (Pending, Error, Deleting); a pair without
   a deployment gets one.
-- delete: D5, wait until D3 is 404, then C8 when no other deployment uses the configuration,
-  and wait until C5 is 404.
+- delete: D5, wait until the deployment is gone, then C8 when no other deployment uses the
+  configuration (the listing that showed it gone says), and wait until it is gone.
+
+Every wait goes through a ``StatusPoller`` (``reconciler.genesys.status_poller``): objects that
+wait at once are looked at together through the listings, and a waiting action gives its
+worker slot back. A create builds its result from its own writes' answers.
 
 Names are not unique on the server, so nothing stops a second object of one name: after a lost
 create answer the adapter looks the name up (tolerating listing lag for a bounded time) and
@@ -33,7 +42,7 @@ naming the field the org lacks.
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import dataclasses
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -51,8 +60,17 @@ from reconciler.errors import (
     TransportError,
 )
 from reconciler.genesys import responses
+from reconciler.genesys.calls import forget_recorders
 from reconciler.genesys.paging import MAX_PAGES, cursor_listing, page_number_listing
 from reconciler.genesys.session import GenesysSession
+from reconciler.genesys.status_poller import (
+    SHARED,
+    PollTiming,
+    StatusFailed,
+    StatusPoller,
+    StatusTimeout,
+    released,
+)
 from reconciler.kinds import webdeployment_rules as rules
 from reconciler.kinds.webdeployment import LIVE, OWNER, WEB_DEPLOYMENT
 from reconciler.model import LiveResource
@@ -123,6 +141,35 @@ class WebDeploymentAdapter:
         self._session = session
         self._max_pages = max_pages
         self.waits = waits or Waits()
+        mode = getattr(session, "status_polls", SHARED)
+        timing = PollTiming(
+            first_delay=self.waits.first_delay,
+            max_delay=self.waits.max_delay,
+            listing_lag=self.waits.listing_lag,
+        )
+        #: Drafts waiting for Active and configurations waiting to be gone, one listing.
+        self.drafts = StatusPoller(
+            session,
+            list_all=lambda: self._cursor(CONFIGURATIONS, {"showOnlyPublished": "false"}),
+            read_one=self._draft,
+            timing=timing,
+            mode=mode,
+        )
+        #: Deployments waiting for Active and deployments waiting to be gone.
+        self.deployments = StatusPoller(
+            session,
+            list_all=lambda: self._cursor(DEPLOYMENTS, {}),
+            read_one=self._deployment_or_none,
+            timing=timing,
+            mode=mode,
+        )
+        #: What ``get`` just read of each object, for the write that follows it at once.
+        self._reads: dict[str, _Read] = {}
+        #: Objects this adapter has written to (re-read by id from then on).
+        self._written: set[str] = set()
+        self._snapshot: _Listing | None = None
+        self._snapshot_task: asyncio.Future[_Listing] | None = None
+        self._next_listing: asyncio.Future[_Listing] | None = None
 
     def _poll(self, what: str, *, final: bool = False) -> _Poll:
         return _Poll(self._session, self.waits, what, final=final)
@@ -153,21 +200,129 @@ class WebDeploymentAdapter:
         return pairs
 
     async def get(self, object_id: str) -> LiveResource:
+        """The pair as it is now. With shared polls, from a listing at most
+        ``_LISTING_FRESH_SECONDS`` old (one listing answers every re-read meanwhile, the
+        executor re-reading each object before its write), except for an object this adapter
+        has written (its re-read after a lost answer must see that write) or one the listing
+        does not show: those are read by id."""
         if object_id.startswith(ORPHAN):
             config_id = object_id.removeprefix(ORPHAN)
             return await self._pair(None, None, await self._draft(config_id))
-        path = f"{DEPLOYMENTS}/{_id(object_id)}"
-        deployment = _check_deployment(await self._json("GET", path), f"GET {path}")
-        ref = deployment.get("configuration") or {}
-        config_id = str(ref.get("id", ""))
-        served = await self._version(config_id, ref.get("version"))
-        return await self._pair(deployment, served, await self._draft(config_id))
+        deployment: dict[str, Any] | None = None
+        draft: dict[str, Any] | None = None
+        listed = False
+        if self.drafts.mode == SHARED and object_id not in self._written:
+            snapshot = await self._listing()
+            deployment = snapshot.deployments.get(object_id)
+            if deployment is not None:
+                listed = True
+                ref = deployment.get("configuration") or {}
+                draft = snapshot.drafts.get(str(ref.get("id", "")))
+                listed = draft is not None
+        if listed and deployment is not None:
+            ref = deployment.get("configuration") or {}
+            served = (
+                ref
+                if _has_content(ref)
+                else await self._version(str(ref.get("id", "")), ref.get("version"))
+            )
+        else:
+            path = f"{DEPLOYMENTS}/{_id(object_id)}"
+            deployment = dict(_check_deployment(await self._json("GET", path), f"GET {path}"))
+            ref = deployment.get("configuration") or {}
+            served = await self._version(str(ref.get("id", "")), ref.get("version"))
+            draft = await self._draft(str(ref.get("id", "")))
+        pair = await self._pair(deployment, served, draft)
+        self._reads[object_id] = _Read(
+            at=self._session.clock(),
+            live=pair,
+            deployment=_reference_only(deployment),
+            served=served if served is not None and _has_content(served) else None,
+            draft=draft,
+        )
+        return pair
+
+    async def _listing(self) -> _Listing:
+        """Both listings, taken at most ``_LISTING_FRESH_SECONDS`` ago; concurrent callers
+        share one."""
+        current = self._snapshot
+        if current is not None and self._session.clock() - current.taken <= _LISTING_FRESH_SECONDS:
+            return current
+        if self._snapshot_task is None or self._snapshot_task.done():
+            self._snapshot_task = asyncio.ensure_future(self._take_listing())
+        return await asyncio.shield(self._snapshot_task)
+
+    async def _take_listing(self) -> _Listing:
+        forget_recorders()  # every re-reading action's, none in particular
+        taken = self._session.clock()
+        drafts = await self._cursor(CONFIGURATIONS, {"showOnlyPublished": "false"})
+        deployments = await self._cursor(DEPLOYMENTS, {"expand": "Configuration"})
+        for draft in drafts:
+            _entity_id(draft, f"GET {CONFIGURATIONS}")
+        for deployment in deployments:
+            _check_deployment(deployment, f"GET {DEPLOYMENTS}")
+        self._snapshot = _Listing(
+            taken=taken,
+            deployments={str(d.get("id")): d for d in deployments},
+            drafts={str(d.get("id")): d for d in drafts},
+        )
+        return self._snapshot
+
+    def _just_read(self, object_id: str) -> _Read | None:
+        """What ``get`` read of ``object_id`` right before (the executor re-reads every
+        object before its write; the adapter does not read it a second time)."""
+        read = self._reads.pop(object_id, None)
+        if read is None or self._session.clock() - read.at > _JUST_READ_SECONDS:
+            return None
+        return read
+
+    def _wrote(self, object_id: str) -> None:
+        """About to write ``object_id``: nothing read of it before stands in for a read."""
+        self._written.add(object_id)
+        self._reads.pop(object_id, None)
 
     async def named(self, name: str) -> Resources:
         """Every pair with this name as listed now (a configuration alone included), each
-        with its configuration's ``dateCreated``."""
+        with its configuration's ``dateCreated``.
+
+        The listings are taken after the call (so they reflect the caller's create), and one
+        taking serves every call made meanwhile: the executor asks this after each create. Only
+        the pairs of this name are built (their versions read when needed), not the org's."""
         key = WEB_DEPLOYMENT.identity(name)
-        return [pair for pair in await self.list() if pair.key == key]
+        listing = await self._listing_after_now()
+        used = {
+            str((d.get("configuration") or {}).get("id", "")) for d in listing.deployments.values()
+        }
+        pairs: Resources = []
+        for deployment in listing.deployments.values():
+            if WEB_DEPLOYMENT.identity(str(deployment.get("name", ""))) != key:
+                continue
+            ref = deployment.get("configuration") or {}
+            config_id = str(ref.get("id", ""))
+            served = (
+                ref if _has_content(ref) else await self._version(config_id, ref.get("version"))
+            )
+            pairs.append(await self._pair(deployment, served, listing.drafts.get(config_id)))
+        for config_id, draft in listing.drafts.items():
+            if config_id not in used and WEB_DEPLOYMENT.identity(str(draft.get("name", ""))) == key:
+                pairs.append(await self._pair(None, None, draft))
+        return pairs
+
+    async def _listing_after_now(self) -> _Listing:
+        """Both listings, taken after this call: calls made while one waits to be taken
+        (``_GATHER_SECONDS``) share it."""
+        pending = self._next_listing
+        if pending is None or pending.done():
+            pending = self._next_listing = asyncio.ensure_future(self._gathered_listing())
+        if self.drafts.mode != SHARED:  # the behaviour before: a wait keeps its worker
+            return await asyncio.shield(pending)
+        async with released():  # a wait for a shared listing holds no worker either
+            return await asyncio.shield(pending)
+
+    async def _gathered_listing(self) -> _Listing:
+        await self._session.sleep(_GATHER_SECONDS)
+        self._next_listing = None  # calls from now on need a listing taken after them
+        return await self._take_listing()
 
     async def find(self, name: str) -> LiveResource | None:
         """The pair with this name, waiting out listing lag for a bounded time."""
@@ -293,9 +448,11 @@ class WebDeploymentAdapter:
 
     async def create(self, body: Mapping[str, Any]) -> LiveResource:
         owner = _owner(body)
-        config_id = await self._create_configuration(body, owner)
+        config_id, draft = await self._create_configuration(body, owner)
         try:
-            version = await self._publish(config_id)
+            # A new configuration has no version yet: nothing to read before its publish.
+            published = await self._publish(config_id, before=None)
+            version = str(published["version"])
             deployment = await self._create_deployment(body, owner, config_id, version)
         except OutcomeUnknownError as exc:
             # Not the create's own answer: the configuration exists (a lookup of the name
@@ -305,17 +462,23 @@ class WebDeploymentAdapter:
                 f"web deployment {body['name']!r}: its configuration {config_id} was created, "
                 f"then {exc}; not repeated: run apply again, it completes the pair"
             ) from exc
-        return _settle_to(await self._pair_of(deployment), _wanted_status(body, None))
+        return _settle_to(
+            await self._pair_written(deployment, published, draft), _wanted_status(body, None)
+        )
 
     async def update(
         self, object_id: str, body: Mapping[str, Any], *, revision: str
     ) -> LiveResource:
         owner = _owner(body)
-        live = await self.get(object_id)
+        read = self._just_read(object_id)
+        live = read.live if read is not None else await self.get(object_id)
+        self._wrote(object_id)
         facts = live.body[LIVE]
         config_id = str(facts["configurationId"])
         wanted, current = WEB_DEPLOYMENT.comparable(body, live.body)
         version = facts.get("latestVersion")
+        published: dict[str, Any] | None = None
+        written_draft: dict[str, Any] | None = read.draft if read is not None else None
         block = body.get("deployment") or {}
         pinned = rules.pinned_version(block)
         if pinned is not None:
@@ -332,9 +495,21 @@ class WebDeploymentAdapter:
             # spec, so an unpublished edit of the draft never goes live unreviewed. Only a
             # configuration never published has nothing but its draft to start from.
             reviewed = facts.get("servedVersion") or facts.get("latestVersion")
-            base = await self._version(config_id, reviewed) if reviewed else None
+            base: dict[str, Any] | None = None
+            if (
+                read is not None
+                and read.served is not None
+                and reviewed == facts.get("servedVersion")
+            ):
+                base = read.served  # the re-read before this write read it already
+            elif reviewed:
+                base = await self._version(config_id, reviewed)
             if base is None:
-                base = await self._draft_json(config_id)
+                base = (
+                    written_draft
+                    if written_draft is not None
+                    else await self._draft_json(config_id)
+                )
             sent = rules.overlay(
                 rules.strip_server_fields_configuration(base),
                 _configuration_fields(body, owner, str(base.get("description", ""))),
@@ -344,13 +519,12 @@ class WebDeploymentAdapter:
                 configurationId=config_id,
                 draftModified=_draft_modified(live),
             )
-            await self._write(
-                lambda: self._session.request(
-                    "PUT", f"{_config_path(config_id)}/versions/draft", body=sent
-                )
+            written_draft = await self._write(
+                lambda: self._json("PUT", f"{_config_path(config_id)}/versions/draft", body=sent)
             )
             wrote("configuration.draft", configurationId=config_id)
-            version = await self._publish(config_id)
+            published = await self._publish(config_id, before=version)
+            version = str(published["version"])
         if version is None:
             raise WaitError(
                 f"web deployment {body.get('name')!r}: its configuration has no published "
@@ -371,7 +545,11 @@ class WebDeploymentAdapter:
             )
         else:
             deployment_id = str(facts["deploymentId"])
-            current_doc = await self._json("GET", f"{DEPLOYMENTS}/{_id(deployment_id)}")
+            current_doc = (
+                read.deployment
+                if read is not None and read.deployment is not None
+                else await self._json("GET", f"{DEPLOYMENTS}/{_id(deployment_id)}")
+            )
             before = current_doc.get("status")
             fields = _deployment_fields(
                 body, owner, config_id, version, str(current_doc.get("description", ""))
@@ -391,7 +569,12 @@ class WebDeploymentAdapter:
                 lambda: self._json("PUT", f"{DEPLOYMENTS}/{_id(deployment_id)}", body=sent)
             )
             wrote("deployment.update", deploymentId=deployment_id, version=version)
-        return _settle_to(await self._pair_of(deployment), _wanted_status(body, before))
+        wanted_status = _wanted_status(body, before)
+        if published is None:
+            return _settle_to(await self._pair_of(deployment), wanted_status)
+        return _settle_to(
+            await self._pair_written(deployment, published, written_draft), wanted_status
+        )
 
     async def delete(self, object_id: str) -> LiveResource:
         """Delete the pair; returns what was deleted (ids and served version, for events)."""
@@ -399,10 +582,17 @@ class WebDeploymentAdapter:
             config_id = object_id.removeprefix(ORPHAN)
             await self._delete_configuration(config_id)
             return _deleted(object_id, "", None, config_id, None)
-        deployment = await self._json("GET", f"{DEPLOYMENTS}/{_id(object_id)}")
+        read = self._just_read(object_id)
+        self._wrote(object_id)
+        deployment = (
+            read.deployment
+            if read is not None and read.deployment is not None
+            else await self._json("GET", f"{DEPLOYMENTS}/{_id(object_id)}")
+        )
         ref = deployment.get("configuration") or {}
         config_id = str(ref.get("id", ""))
         await before_write("deployment.delete", deploymentId=object_id, configurationId=config_id)
+        sent_at = self._session.clock()
         try:
             await self._session.request("DELETE", f"{DEPLOYMENTS}/{_id(object_id)}")
         except NotFoundError:
@@ -410,8 +600,12 @@ class WebDeploymentAdapter:
             wrote("deployment.delete", deploymentId=object_id, found="already gone")
             raise
         wrote("deployment.delete", deploymentId=object_id)
-        await self._until_gone(f"{DEPLOYMENTS}/{_id(object_id)}", "deployment", object_id)
-        others = await self._cursor(DEPLOYMENTS, {})
+        await self._until_gone(self.deployments, "deployment", object_id)
+        # The listing that showed it gone (when one did) also shows who else uses the
+        # configuration; otherwise one listing says.
+        others = self.deployments.listing_since(sent_at)
+        if others is None:
+            others = await self._cursor(DEPLOYMENTS, {})
         if config_id and not any(
             # The listing may lag: the deployment just deleted does not count as a user.
             str((d.get("configuration") or {}).get("id")) == config_id
@@ -441,39 +635,40 @@ class WebDeploymentAdapter:
         shown = (resource.body.get("deployment") or {}).get("status")
         fallback = shown if shown in rules.WRITABLE_STATUSES else "Active"
         target = str(facts.get(SETTLE_TO) or fallback)
-        path = f"{DEPLOYMENTS}/{_id(str(deployment_id))}"
-        poll = self._poll("its deployment to become Active", final=True)
-        last = "not readable yet"
-        while True:
-            try:
-                deployment = await self._json("GET", path)
-                last = str(deployment.get("status", "no status"))
-            except NotFoundError:
-                deployment = None
-            if deployment is not None and last == target:
-                return await self._pair_of(deployment)
-            if deployment is not None and last == "Error":
-                raise WaitError(
-                    f"web deployment {resource.name!r} (id {deployment_id}) turned Error: "
-                    f"{_server_reason(deployment)}"
+        try:
+            deployment = await self.deployments.wait(
+                str(deployment_id),
+                wanted=target,
+                timeout=self.waits.deployment_active,
+                what=f"its deployment to become {target}",
+                final=True,
+            )
+        except StatusFailed as exc:
+            raise WaitError(
+                f"web deployment {resource.name!r} (id {deployment_id}) turned Error: "
+                f"{_server_reason(exc.entity or {})}"
+            ) from exc
+        except StatusTimeout as exc:
+            hint = ""
+            if target == "Inactive" and exc.last == "Active":
+                hint = (
+                    "; this org may not deactivate a deployment whose status is written "
+                    "Inactive ('reconciler doctor --write-probe' checks it)"
                 )
-            if poll.expired(self.waits.deployment_active):
-                hint = ""
-                if target == "Inactive" and last == "Active":
-                    hint = (
-                        "; this org may not deactivate a deployment whose status is written "
-                        "Inactive ('reconciler doctor --write-probe' checks it)"
-                    )
-                raise WaitError(
-                    f"web deployment {resource.name!r} (id {deployment_id}) was not {target} "
-                    f"after {self.waits.deployment_active:g} s (last status: {last}){hint}; the "
-                    "next run checks it again"
-                )
-            await poll.wait()
+            raise WaitError(
+                f"web deployment {resource.name!r} (id {deployment_id}) was not {target} "
+                f"after {self.waits.deployment_active:g} s (last status: {exc.last}){hint}; the "
+                "next run checks it again"
+            ) from exc
+        return _with_deployment(resource, deployment or {})
 
     # -- steps ----------------------------------------------------------------------------
 
-    async def _create_configuration(self, body: Mapping[str, Any], owner: str) -> str:
+    async def _create_configuration(
+        self, body: Mapping[str, Any], owner: str
+    ) -> tuple[str, dict[str, Any] | None]:
+        """The new configuration's id and its draft as the create answered it (None when the
+        answer was lost and the configuration was found by name)."""
         sent = _configuration_fields(body, owner)
         await before_write("configuration.create", name=str(body["name"]), owner=owner)
         try:
@@ -490,10 +685,10 @@ class WebDeploymentAdapter:
                     "was made"
                 ) from exc
             wrote("configuration.create", configurationId=found)
-            return found
+            return found, None
         config_id = _entity_id(created, f"POST {CONFIGURATIONS}")
         wrote("configuration.create", configurationId=config_id)
-        return config_id
+        return config_id, created
 
     async def _find_configuration(self, name: str, owner: str) -> str | None:
         """The one configuration of this name and owner, waiting out listing lag."""
@@ -512,53 +707,68 @@ class WebDeploymentAdapter:
                 return None
             await poll.wait()
 
-    async def _publish(self, config_id: str) -> str:
-        """Wait for the draft to be Active, publish it, return the new version number.
+    async def _publish(self, config_id: str, *, before: str | None) -> dict[str, Any]:
+        """Wait for the draft to be Active, publish it, return the new version as the publish
+        answered it (``version`` at least). ``before``: the latest version before this publish.
 
-        A 400 while the draft is still Pending is retried inside the wait; a lost answer is
-        settled by reading the versions (an extra version is harmless, a missing one is not).
+        A 400 while the draft is still Pending is waited out within the same deadline; a lost
+        answer is settled by reading the versions (an extra version is harmless, a missing one
+        is not).
         """
         path = f"{_config_path(config_id)}/versions/draft"
-        poll = self._poll("its configuration draft to become Active, to publish it")
-        before = await self._latest(config_id, tolerate_missing=True)
+        clock = self._session.clock
+        started = clock()
+        last = ""
         while True:
-            status = "not readable yet"
-            with contextlib.suppress(NotFoundError):
-                status = str((await self._json("GET", path)).get("status", ""))
-            if status == "Active":
-                await before_write(
-                    "configuration.publish", configurationId=config_id, fromVersion=before
+            remaining = max(0.0, self.waits.draft_active - (clock() - started))
+            try:
+                await self.drafts.wait(
+                    config_id,
+                    wanted="Active",
+                    timeout=remaining,
+                    what="its configuration draft to become Active, to publish it",
                 )
-                try:
-                    published = await self._json("POST", f"{path}/publish")
-                    version = published.get("version")
-                    if not isinstance(version, str) or not version.isdigit():
-                        # 200 without a version: not an answer to build on. The versions
-                        # listing says whether the publish was made, as after a lost answer.
-                        raise OutcomeUnknownError(
-                            f"POST {path}/publish answered HTTP 200 without a version "
-                            f"(got {responses.describe_value(version)})"
-                        )
-                    wrote("configuration.publish", configurationId=config_id, version=version)
-                    return version
-                except OutcomeUnknownError:
-                    after = await self._latest(config_id, tolerate_missing=False)
-                    if after is not None and after != before and _newer(after, before):
-                        wrote("configuration.publish", configurationId=config_id, version=after)
-                        return after
-                    raise
-                except ApiError as exc:
-                    if exc.status != 400:
-                        raise
-                    status = f"publish refused: {exc.message}"
-            if status == "Error":
-                raise WaitError(f"configuration {config_id}: its draft turned Error")
-            if poll.expired(self.waits.draft_active):
+            except StatusFailed as exc:
+                raise WaitError(f"configuration {config_id}: its draft turned Error") from exc
+            except StatusTimeout as exc:
                 raise WaitError(
                     f"configuration {config_id}: the draft could not be published within "
-                    f"{self.waits.draft_active:g} s (last: {status})"
+                    f"{self.waits.draft_active:g} s (last: {last or exc.last})"
+                ) from exc
+            await before_write(
+                "configuration.publish", configurationId=config_id, fromVersion=before
+            )
+            try:
+                published = await self._json("POST", f"{path}/publish")
+                version = published.get("version")
+                if not isinstance(version, str) or not version.isdigit():
+                    # 200 without a version: not an answer to build on. The versions
+                    # listing says whether the publish was made, as after a lost answer.
+                    raise OutcomeUnknownError(
+                        f"POST {path}/publish answered HTTP 200 without a version "
+                        f"(got {responses.describe_value(version)})"
+                    )
+                wrote("configuration.publish", configurationId=config_id, version=version)
+                return published
+            except OutcomeUnknownError:
+                after = await self._latest(config_id, tolerate_missing=False)
+                if after is not None and after != before and _newer(after, before):
+                    wrote("configuration.publish", configurationId=config_id, version=after)
+                    return {"version": after}
+                raise
+            except ApiError as exc:
+                if exc.status != 400:
+                    raise
+                last = f"publish refused: {exc.message}"
+            if clock() - started >= self.waits.draft_active:
+                raise WaitError(
+                    f"configuration {config_id}: the draft could not be published within "
+                    f"{self.waits.draft_active:g} s (last: {last})"
                 )
-            await poll.wait()
+            await progress.waited(
+                self._session.sleep(self.waits.first_delay),
+                "its configuration draft to become Active, to publish it",
+            )
 
     async def _create_deployment(
         self, body: Mapping[str, Any], owner: str, config_id: str, version: str, live: str = ""
@@ -614,22 +824,21 @@ class WebDeploymentAdapter:
             wrote("configuration.delete", configurationId=config_id, found="already gone")
             return
         wrote("configuration.delete", configurationId=config_id)
-        await self._until_gone(
-            f"{_config_path(config_id)}/versions/draft", "configuration", config_id
-        )
+        await self._until_gone(self.drafts, "configuration", config_id)
 
-    async def _until_gone(self, path: str, what: str, object_id: str) -> None:
-        poll = self._poll(f"its {what} to be deleted")
-        while True:
-            try:
-                await self._session.request("GET", path)
-            except NotFoundError:
-                return
-            if poll.expired(self.waits.deleted):
-                raise WaitError(
-                    f"{what} {object_id} was still there {self.waits.deleted:g} s after its delete"
-                )
-            await poll.wait()
+    async def _until_gone(self, poller: StatusPoller, what: str, object_id: str) -> None:
+        try:
+            await poller.wait(
+                object_id,
+                wanted=None,
+                timeout=self.waits.deleted,
+                what=f"its {what} to be deleted",
+            )
+        except StatusTimeout as exc:
+            raise WaitError(
+                f"{what} {object_id} was still there {self.waits.deleted:g} s after its delete "
+                f"(last status: {exc.last})"
+            ) from exc
 
     async def _write(self, send: Callable[[], Awaitable[Any]]) -> dict[str, Any]:
         """A write, with "feature is not yet implemented" turned into one line naming the field."""
@@ -655,12 +864,34 @@ class WebDeploymentAdapter:
         served = await self._version(config_id, ref.get("version"))
         return await self._pair(deployment, served, await self._draft(config_id))
 
+    async def _pair_written(
+        self,
+        deployment: Mapping[str, Any],
+        published: Mapping[str, Any],
+        draft: Mapping[str, Any] | None,
+    ) -> LiveResource:
+        """The pair just written, from the writes' own answers: the deployment, the version
+        published (the latest, so no versions read) and the draft. Read back only what an
+        answer lacked (a lost answer settled by a lookup)."""
+        if not _has_content(published) or draft is None:
+            return await self._pair_of(deployment)
+        return await self._pair(deployment, published, draft, latest=str(published["version"]))
+
+    async def _deployment_or_none(self, deployment_id: str) -> dict[str, Any] | None:
+        try:
+            return await self._json("GET", f"{DEPLOYMENTS}/{_id(deployment_id)}")
+        except NotFoundError:
+            return None
+
     async def _pair(
         self,
         deployment: Mapping[str, Any] | None,
         served: Mapping[str, Any] | None,
         draft: Mapping[str, Any] | None,
+        *,
+        latest: str | None = None,
     ) -> LiveResource:
+        """``latest``: the latest published version when the caller knows it (not read)."""
         config = served if served is not None else draft or {}
         # The deployment's reference names it when neither version could be read (a lagging
         # listing, a configuration that reads 404 right after its create).
@@ -674,9 +905,10 @@ class WebDeploymentAdapter:
             or rules.normalise_configuration(draft_content or {})
             != rules.normalise_configuration(served_content or {})
         )
-        latest = served_version
-        if draft_differs or served is None or _edited_since(draft, served):
-            latest = await self._latest(config_id, tolerate_missing=True, served=served_version)
+        if latest is None:
+            latest = served_version
+            if draft_differs or served is None or _edited_since(draft, served):
+                latest = await self._latest(config_id, tolerate_missing=True, served=served_version)
         latest_content: dict[str, Any] | None = None
         if served is not None and latest not in (None, served_version):
             # Published since the served version (out of band, or a rollback): the plan needs
@@ -790,6 +1022,56 @@ class WebDeploymentAdapter:
     async def _json(self, method: str, path: str, *, body: Any = None) -> dict[str, Any]:
         response = await self._session.request(method, path, body=body)
         return responses.json_object(response)
+
+
+#: How long what ``get`` read stands in for a re-read by the write that follows it.
+_JUST_READ_SECONDS = 5.0
+#: How old the listing that answers a re-read may be.
+_LISTING_FRESH_SECONDS = 2.0
+#: How long a name lookup after a create waits for others to share its listing.
+_GATHER_SECONDS = 1.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Listing:
+    taken: float
+    deployments: dict[str, dict[str, Any]]
+    drafts: dict[str, dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Read:
+    at: float
+    live: LiveResource
+    #: The deployment with its configuration reference (as D3 answers it, not expanded).
+    deployment: dict[str, Any] | None
+    #: The version it serves, when the read had it whole.
+    served: dict[str, Any] | None
+    draft: dict[str, Any] | None
+
+
+def _with_deployment(resource: LiveResource, deployment: Mapping[str, Any]) -> LiveResource:
+    """``resource`` with its deployment's status as the wait last saw it (the status it
+    waited for), and the wait's own fact dropped."""
+    body = dict(resource.body)
+    facts = {k: v for k, v in (body.get(LIVE) or {}).items() if k != SETTLE_TO}
+    status = deployment.get("status", facts.get("deploymentStatus"))
+    facts["deploymentStatus"] = status
+    body[LIVE] = facts
+    block = body.get("deployment")
+    if isinstance(block, dict) and status in rules.WRITABLE_STATUSES:
+        body["deployment"] = {**block, "status": status}
+    return dataclasses.replace(resource, body=body)
+
+
+def _reference_only(deployment: Mapping[str, Any]) -> dict[str, Any]:
+    """A deployment as D3 answers it: its configuration as a reference (id, version), not
+    the version a listing's ``expand`` put there (a read-modify-write sends it back)."""
+    ref = deployment.get("configuration") or {}
+    return {
+        **deployment,
+        "configuration": {k: ref[k] for k in ("id", "version", "name") if k in ref},
+    }
 
 
 def _wanted_status(body: Mapping[str, Any], before: Any) -> str:
