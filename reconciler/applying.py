@@ -47,6 +47,7 @@ from reconciler.artifacts import (
 from reconciler.audit import AuditKind, AuditLog
 from reconciler.audit.intents import open_intents
 from reconciler.audit.paths import default_audit_path
+from reconciler.audit.written import kinds_written
 from reconciler.backend import Backend
 from reconciler.errors import PlanError
 from reconciler.events import channel_event, reconcile_completed
@@ -273,11 +274,15 @@ async def prepare_plan(
     backend: Backend,
     now: datetime,
     plan_key: str | None = None,
+    audit_path: Path | None = None,
 ) -> Plan:
     """The plan to execute: the saved one if it still holds (and, with ``plan_key``, is
-    signed with it), else a fresh one."""
+    signed with it), else a fresh one. The kinds in play are those of the specs, of the
+    environment's ``kinds:`` and of the objects ``audit_path`` records this tool wrote."""
     context = request.context
     managed = context.managed_kinds if context is not None else frozenset()
+    if audit_path is not None:
+        managed = managed | await asyncio.to_thread(kinds_written, audit_path)
     env_name = context.environment if context is not None else None
     if request.plan_path is None:
         from reconciler.spec.validate import excluded_specs
@@ -362,7 +367,12 @@ async def apply_with_backend(
     if outbox is not None:
         probe_writable(outbox.path, "the webhook outbox")
     plan = await prepare_plan(
-        request, specs, backend, wall_clock(), plan_key_from(os.environ if env is None else env)
+        request,
+        specs,
+        backend,
+        wall_clock(),
+        plan_key_from(os.environ if env is None else env),
+        audit_path=audit_path,
     )
     run_id = uuid.uuid4().hex
     if not hooks.confirm(plan):

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from reconciler import kinds
 from reconciler.artifacts import DEFAULT_OUT_DIR, file_safe, plan_key_from, write_artifacts
 from reconciler.audit.paths import default_audit_path
-from reconciler.audit.written import last_written
+from reconciler.audit.written import kinds_written, last_written
 from reconciler.backend import Backend
 from reconciler.errors import ConfigError, NotFoundError, PermissionDeniedError, ReconcilerError
 from reconciler.events import Event, drift_detected
@@ -341,6 +341,13 @@ def run_plan(
     if request.report is ReportKind.DRIFT:
         notices = notice_sender(request.notices, env, outbox_path, file=request.notices_file)
 
+    key = file_safe(chosen or settings.environment)
+    audit_log = request.audit_log or default_audit_path(
+        key, settings.environment, sandbox=settings.is_sandbox
+    )
+    # Kinds this environment has written before stay in play without a spec or kinds: entry.
+    managed = managed | kinds_written(audit_log)
+
     async def checked_while_listing(backend: Backend) -> tuple[Sequence[Spec], Listing]:
         # Before the specs are checked, only the kinds that are surely in play are listed:
         # the environment's and those the spec files plainly name (``likely_kinds``).
@@ -355,11 +362,6 @@ def run_plan(
             await asyncio.gather(listing, return_exceptions=True)
             raise
         return checked, await listing
-
-    key = file_safe(chosen or settings.environment)
-    audit_log = request.audit_log or default_audit_path(
-        key, settings.environment, sandbox=settings.is_sandbox
-    )
 
     async def fetch() -> tuple[Plan, DeliveryOutcome | None, list[DeliveryOutcome]]:
         try:

@@ -44,3 +44,11 @@ def last_written(path: Path) -> dict[tuple[str, str], str]:
             continue
         written[(str(kind), str(object_id))] = str(record["version"])
     return written
+
+
+def kinds_written(path: Path) -> frozenset[str]:
+    """The kinds of the objects ``path`` records a successful write of. The environment has
+    managed objects of these kinds, so a plan lists them even when no spec and no ``kinds:``
+    entry names one: ``--prune`` still sees the objects of a kind whose last spec was deleted.
+    """
+    return frozenset(kind for kind, _object_id in last_written(path))

@@ -49,8 +49,30 @@ def test_an_environment_that_declares_channels_reads_them_without_a_spec(
             ("channel", "delete")
         ]
         assert app.requests_to(CHANNELS_PATH)
+
+
+def test_a_kind_this_tool_wrote_before_stays_in_play_without_a_spec_or_kinds_entry(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The last channel spec was deleted and no environment declares the kind: the audit log
+    # says this tool wrote a channel here, so prune still sees it instead of saying nothing.
+    write(workdir / "channels/web.yaml", web_spec("Shop"))
+    with served(monkeypatch) as app:
+        write(workdir / "old/support.yaml", CHANNEL_SPEC.format(name="Support"))
+        assert run(["apply", "--yes", "old"]) == 0, capsys.readouterr().err
+        capsys.readouterr()
         app.log.clear()
-        assert run(["plan", "--prune"]) == 0  # without the environment: not read
+        assert run(["plan", "--prune", "--format", "json"]) == 0
+        plan = json.loads(capsys.readouterr().out)
+        assert [(a["kind"], a["action"]) for a in plan["actions"] if a["kind"] == "channel"] == [
+            ("channel", "delete")
+        ]
+        assert app.requests_to(CHANNELS_PATH)
+        # Without that audit log (another machine, a fresh clone) only specs and kinds: count.
+        for log in workdir.glob("audit/*.jsonl"):
+            log.unlink()
+        app.log.clear()
+        assert run(["plan", "--prune"]) == 0, capsys.readouterr().err
         assert app.requests_to(CHANNELS_PATH) == []
 
 

@@ -259,15 +259,16 @@ def test_a_toy_kind_plans_applies_imports_and_prunes_end_to_end(
     assert "No changes" in capsys.readouterr().out
 
     # Pruning both: the note (which depends on the channel) is deleted first. No spec of the
-    # note kind is left, so only an environment that declares the kind reads (and prunes) it.
+    # note kind is left: the audit log (this tool wrote notes here) or an environment that
+    # declares the kind keeps it in play, so prune still reads and deletes it.
     Path("channels/notes.yaml").unlink()
     Path("channels/support.yaml").unlink()
     write(Path("channels/other.yaml"), CHANNEL.replace("Support", "Other"))
     write(Path("environments/toy.yaml"), "kinds: [channel, note]\n")
     guard = ["--prune", "--max-delete-pct", "100"]
-    assert run(["plan", *guard]) == 0  # without --env: the note kind is not read
+    assert run(["plan", *guard]) == 0  # without --env: the audit log keeps the kind in play
     planned = json.loads(Path("artifacts/plan.json").read_text())["actions"]
-    assert "note" not in {a["kind"] for a in planned}
+    assert ("note", "delete") in {(a["kind"], a["action"]) for a in planned}
     audit = ["--audit-log", "audit/127.0.0.1.jsonl"]
     assert run(["apply", "--yes", *guard, *audit, "--env", "toy"]) == 0
     assert toy.state.objects("note") == {}
