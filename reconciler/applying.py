@@ -54,6 +54,7 @@ from reconciler.events import channel_event, reconcile_completed
 from reconciler.executor import ActionResult, ActionStatus, ExecuteOptions, Executor
 from reconciler.genesys.settings import SANDBOX_BASE_URL
 from reconciler.interpolate import SpecContext
+from reconciler.ledger import OwnedBackend, read_ledger
 from reconciler.model import Spec
 from reconciler.notices import ApplyOutcome, Notice, apply_notice, run_url
 from reconciler.planner import Action, ActionKind, Plan, PlanOptions, spec_digest, targeted
@@ -284,6 +285,9 @@ async def prepare_plan(
         managed = managed | await asyncio.to_thread(kinds_written, audit_path)
     env_name = context.environment if context is not None else None
     if request.plan_path is None:
+        from reconciler.spec.validate import excluded_specs
+
+        excluded = excluded_specs(list(request.paths), request.context)
         plan = await plan_against(
             specs,
             backend,
@@ -291,6 +295,7 @@ async def prepare_plan(
             now=now,
             managed=managed,
             environment=env_name,
+            excluded=excluded,
         )
     else:
         plan = read_plan(request.plan_path, plan_key=plan_key)
@@ -354,6 +359,10 @@ async def apply_with_backend(
     audit_path = request.audit_log or default_audit_path(key, environment)
     probe_writable(request.out_dir, "to --out", folder=True)
     probe_writable(audit_path, "the audit log")
+    # Kinds without a marker: ownership is what this owner's audit log records (fail closed).
+    backend = OwnedBackend(
+        backend, request.options.owner, read_ledger(audit_path, request.options.owner)
+    )
     outbox = getattr(sink, "outbox", None)
     if outbox is not None:
         probe_writable(outbox.path, "the webhook outbox")
@@ -476,7 +485,7 @@ async def apply_with_backend(
                 # Durably queued before the success is recorded: no kill between the two
                 # loses the event (the outbox holds it; the next run sends it).
                 await state.queue(sink, event, stop)
-            audit.action({"runId": run_id, **result.to_json()})
+            audit.action({"runId": run_id, **result.to_json(), "owner": request.options.owner})
             hooks.finished(result, done, len(executable), backend.pacing_wait_seconds)
             state.note_auth(result, stop)
             if event is not None and event.webhook_id in state.queued:

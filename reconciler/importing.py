@@ -46,8 +46,10 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from reconciler import kinds
-from reconciler.artifacts import write_atomic
+from reconciler.artifacts import file_safe, write_atomic
+from reconciler.audit.paths import default_audit_path
 from reconciler.errors import ApiError, UsageError
+from reconciler.ledger import OwnedBackend, read_ledger
 from reconciler.model import LiveResource
 from reconciler.planner.targets import matches
 from reconciler.spec.loader import load_specs
@@ -70,6 +72,8 @@ class ImportRequest:
     owner: str = "reconciler"
     overwrite: bool = False
     environment_name: str | None = None  # --env, for the header
+    #: The audit log whose ledger says which markerless objects are this owner's.
+    ledger: Path | None = None  # default: the environment's audit log
     kinds: frozenset[str] = frozenset()  # the --env file's kinds: (none: every kind)
 
 
@@ -372,7 +376,14 @@ def run_import(
     chosen = request.kinds or frozenset(kinds.names())
 
     async def fetch() -> tuple[str, list[LiveResource], dict[str, list[tuple[str, str]]]]:
-        async with open_backend(settings, transport=transport) as backend:
+        async with open_backend(settings, transport=transport) as opened:
+            # Kinds without a marker field: what is this owner's is the audit log's ledger.
+            ledger = request.ledger or default_audit_path(
+                file_safe(request.environment_name or settings.environment),
+                settings.environment,
+                sandbox=settings.is_sandbox,
+            )
+            backend = OwnedBackend(opened, request.owner, read_ledger(ledger, request.owner))
             live = (await list_all(backend, chosen)).live
             catalog: dict[str, list[tuple[str, str]]] = {}
             for name in kinds.ordered({r.kind for r in live}):

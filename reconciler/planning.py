@@ -26,6 +26,7 @@ from reconciler.errors import ConfigError, NotFoundError, PermissionDeniedError,
 from reconciler.events import Event, drift_detected
 from reconciler.genesys.permissions import explain
 from reconciler.interpolate import SpecContext
+from reconciler.ledger import OwnedBackend, read_ledger
 from reconciler.model import LiveResource, Spec
 from reconciler.notices import drift_notice, run_url
 from reconciler.planner import ActionKind, Plan, PlanOptions, ReportKind, build_plan
@@ -79,8 +80,20 @@ def kinds_in_play(specs: Sequence[Spec], managed: Iterable[str] = ()) -> list[st
     """The kinds a plan reads: those the specs use and those the environment file declares it
     manages (``kinds:``, so that ``--prune`` sees the managed objects of a kind whose last spec
     was removed). No other kind: an org is never asked for an API nothing here needs (a real
-    org has no tutorial channels API)."""
-    return kinds.ordered({*managed, *(spec.kind for spec in specs)})
+    org has no tutorial channels API).
+
+    References between kinds widen it: every kind that can refer to a kind the specs or the
+    environment manage is read (a profile still used by a deployment or the defaults is never
+    deleted: its users must be known), and so is a kind a spec names an object of by name (the
+    name resolves to a live object of it)."""
+    owned = {*managed, *(spec.kind for spec in specs)}
+    chosen = set(owned)
+    for name in kinds.names():
+        if any(ref.target in owned for ref in kinds.get(name).references):
+            chosen.add(name)
+    for targets in named_references(specs).values():
+        chosen.update(target for target in targets if kinds.known(target))
+    return kinds.ordered(chosen)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -197,10 +210,20 @@ def named_references(specs: Sequence[Spec]) -> dict[str, dict[str, list[Spec]]]:
     return found
 
 
+def catalog_targets(specs: Sequence[Spec]) -> dict[str, dict[str, list[Spec]]]:
+    """``named_references`` without the targets that are kinds (their own listing serves)."""
+    found: dict[str, dict[str, list[Spec]]] = {}
+    for kind, targets in named_references(specs).items():
+        kept = {t: s for t, s in targets.items() if not kinds.known(t)}
+        if kept:
+            found[kind] = kept
+    return found
+
+
 async def read_catalog(backend: Backend, specs: Sequence[Spec]) -> dict[str, list[tuple[str, str]]]:
     """The catalogue of what the specs name by name, read only for the targets named so."""
     catalog: dict[str, list[tuple[str, str]]] = {}
-    for name, targets in sorted(named_references(specs).items()):
+    for name, targets in sorted(catalog_targets(specs).items()):
         try:
             entries = await backend.adapter(name).catalog(frozenset(targets))
         except PermissionDeniedError as exc:
@@ -264,10 +287,12 @@ async def plan_against(
     listing: Listing | None = None,
     managed: Iterable[str] = (),
     environment: str | None = None,
+    excluded: Sequence[Spec] = (),
 ) -> Plan:
     """One listing per kind in play (or ``listing``, made while the specs were checked), then
     the pure planner. Apply reuses this to plan afresh. ``managed``: the environment's
-    ``kinds:``; ``environment``: its name (for messages)."""
+    ``kinds:``; ``environment``: its name (for messages); ``excluded``: the specs
+    ``x-environments`` left out (a reference to one is a plan error)."""
     live, catalog = await read_live(
         backend, specs, listing, managed=managed, environment=environment
     )
@@ -280,6 +305,8 @@ async def plan_against(
         write_only=write_only_of(kinds_in_play(specs)) if write_only is None else write_only,
         report=report,
         catalog=catalog,
+        excluded=excluded,
+        prune_kinds=frozenset({*managed, *(spec.kind for spec in specs)}),
     )
 
 
@@ -300,7 +327,7 @@ def run_plan(
     cancelled. With ``specs`` (already checked by the caller), the listing comes after.
     """
     from reconciler.genesys.factory import open_backend
-    from reconciler.spec.validate import load_valid_specs
+    from reconciler.spec.validate import excluded_specs, load_valid_specs
 
     moment = datetime.now(timezone.utc) if now is None else now
     chosen = request.context.environment if request.context is not None else None
@@ -338,7 +365,9 @@ def run_plan(
 
     async def fetch() -> tuple[Plan, DeliveryOutcome | None, list[DeliveryOutcome]]:
         try:
-            async with open_backend(settings, transport=transport, read_only=True) as backend:
+            async with open_backend(settings, transport=transport, read_only=True) as opened:
+                owner = request.options.owner
+                backend = OwnedBackend(opened, owner, read_ledger(audit_log, owner))
                 listing = None
                 checked: Sequence[Spec]
                 if specs is None:
@@ -348,6 +377,7 @@ def run_plan(
                 plan = await plan_against(
                     checked,
                     backend,
+                    excluded=excluded_specs(list(request.paths), request.context),
                     options=request.options,
                     now=moment,
                     report=request.report,

@@ -55,9 +55,9 @@ def test_the_hook_passes_on_a_repository_whose_specs_use_variables(team_repo: Pa
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.splitlines() == [
         "environment dev:",
-        "no problems (2 files, 2 channels checked)",
+        "no problems (5 files, 5 channels checked)",
         "environment prod:",
-        "no problems (2 files, 2 channels checked)",
+        "no problems (5 files, 5 channels checked)",
     ]
 
 
@@ -78,7 +78,7 @@ def test_the_args_name_the_environments_to_check(team_repo: Path) -> None:
     prod.write_text(prod.read_text().replace("  helpDomain: help.example.com\n", ""))
     done = run_hook(team_repo, ["--env", "dev"])  # only dev: prod's gap is not looked at
     assert done.returncode == 0, done.stdout
-    assert done.stdout == "no problems (2 files, 2 channels checked)\n"
+    assert done.stdout == "no problems (5 files, 5 channels checked)\n"
     done = run_hook(team_repo, ["--env", "dev", "--env", "prod"])
     assert done.returncode == 1
     assert "undefined variable 'var.helpDomain'" in done.stdout

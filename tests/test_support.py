@@ -21,6 +21,8 @@ def test_the_embedded_sandbox_s_waits_are_on_the_virtual_clock(
     workdir: Path, virtual_clock: FakeClock, capsys: pytest.CaptureFixture[str]
 ) -> None:
     shutil.copytree(ROOT / "channels" / "web", workdir / "channels" / "web")
+    # (sales-eu.yaml names the supported content profile the Quick start's channels/ declares)
+    shutil.copytree(ROOT / "channels" / "messaging", workdir / "channels" / "messaging")
     started = virtual_clock()
     assert run(["--sandbox", "apply", "--yes"]) == 0, capsys.readouterr().err
     # The web deployments went Pending, then Active at a twentieth of the contract's 12 s:

@@ -66,6 +66,10 @@ _DEPLOYMENTS = "/api/v2/webdeployments/deployments"
 _CHANNELS = "/api/v2/webmessaging/channels"
 _WD_READ, _WD_WRITE = "webdeployments:readonly", "webdeployments"
 _WD, _CH = "webDeployment", "channel"
+_SC = "/api/v2/conversations/messaging/supportedcontent"
+_MS = "/api/v2/conversations/messaging/settings"
+_TT = "/api/v2/conversations/messaging/threadingtimeline"
+_SCK, _MSK, _MD = "supportedContent", "messagingSetting", "messagingDefaults"
 
 #: Every request the tool sends, most literal templates first (``versions/draft`` before
 #: ``versions/{version}``).
@@ -192,6 +196,125 @@ NEEDS: tuple[Need, ...] = (
         scope="messaging:readonly",
         kind=_WD,
         target="supportedContent",
+    ),
+    # Supported content profiles, messaging settings and the org's messaging defaults.
+    Need(
+        method="POST",
+        template=_SC,
+        purpose="create a supported content profile",
+        permissions=("messaging:supportedContent:add",),
+        scope="messaging",
+        kind=_SCK,
+    ),
+    Need(
+        method="GET",
+        template=f"{_SC}/default",
+        purpose="read the org's default supported content profile",
+        permissions=("messaging:supportedContent:view",),
+        scope="messaging:readonly",
+        kind=_MD,
+    ),
+    Need(
+        method="PUT",
+        template=f"{_SC}/default",
+        purpose="set the org's default supported content profile",
+        permissions=("messaging:supportedContent:edit",),
+        scope="messaging",
+        kind=_MD,
+    ),
+    Need(
+        method="GET",
+        template=f"{_SC}/{{id}}",
+        purpose="read a supported content profile",
+        permissions=("messaging:supportedContent:view",),
+        scope="messaging:readonly",
+        kind=_SCK,
+    ),
+    Need(
+        method="PATCH",
+        template=f"{_SC}/{{id}}",
+        purpose="update a supported content profile",
+        permissions=("messaging:supportedContent:edit",),
+        scope="messaging",
+        kind=_SCK,
+    ),
+    Need(
+        method="DELETE",
+        template=f"{_SC}/{{id}}",
+        purpose="delete a supported content profile",
+        permissions=("messaging:supportedContent:delete",),
+        scope="messaging",
+        kind=_SCK,
+    ),
+    Need(
+        method="GET",
+        template=_MS,
+        purpose="list the messaging settings",
+        permissions=("messaging:setting:view",),
+        scope="messaging:readonly",
+        kind=_MSK,
+    ),
+    Need(
+        method="POST",
+        template=_MS,
+        purpose="create a messaging setting",
+        permissions=("messaging:setting:add",),
+        scope="messaging",
+        kind=_MSK,
+    ),
+    Need(
+        method="GET",
+        template=f"{_MS}/default",
+        purpose="read the org's default messaging setting",
+        permissions=("messaging:setting:view",),
+        scope="messaging:readonly",
+        kind=_MD,
+    ),
+    Need(
+        method="PUT",
+        template=f"{_MS}/default",
+        purpose="set the org's default messaging setting",
+        permissions=("messaging:setting:edit",),
+        scope="messaging",
+        kind=_MD,
+    ),
+    Need(
+        method="GET",
+        template=f"{_MS}/{{id}}",
+        purpose="read a messaging setting",
+        permissions=("messaging:setting:view",),
+        scope="messaging:readonly",
+        kind=_MSK,
+    ),
+    Need(
+        method="PATCH",
+        template=f"{_MS}/{{id}}",
+        purpose="update a messaging setting",
+        permissions=("messaging:setting:edit",),
+        scope="messaging",
+        kind=_MSK,
+    ),
+    Need(
+        method="DELETE",
+        template=f"{_MS}/{{id}}",
+        purpose="delete a messaging setting",
+        permissions=("messaging:setting:delete",),
+        scope="messaging",
+        kind=_MSK,
+    ),
+    Need(
+        method="GET",
+        template=_TT,
+        purpose="read the messaging threading timeline",
+        permissions=("conversation:threadingTimeline:view",),
+        kind=_MD,
+    ),
+    Need(
+        method="PUT",
+        template=_TT,
+        purpose="write the messaging threading timeline",
+        permissions=("conversation:threadingTimeline:edit",),
+        kind=_MD,
     ),
     # The tutorial's channels API: no real org serves it, so it has no Genesys permission.
     Need(

@@ -174,7 +174,7 @@ class GenesysSession:
                 if not may_repeat(method, status=None, delivery=delivery):
                     raise OutcomeUnknownError(_unknown(f"no answer from {lost}")) from None
                 if attempt == last:
-                    if maybe_processed and method in ("PUT", "DELETE"):
+                    if maybe_processed and method in ("PUT", "PATCH", "DELETE"):
                         raise OutcomeUnknownError(
                             _unknown(f"no answer from {lost}", attempt)
                         ) from None
@@ -202,7 +202,7 @@ class GenesysSession:
             if not may_repeat(method, status=status, delivery=Delivery.MAYBE_PROCESSED):
                 raise OutcomeUnknownError(_unknown(str(error))) from error
             if attempt == last:
-                if maybe_processed and method in ("PUT", "DELETE"):
+                if maybe_processed and method in ("PUT", "PATCH", "DELETE"):
                     raise OutcomeUnknownError(_unknown(str(error), attempt)) from error
                 raise error
             retry_after = parse_retry_after(response.headers.get("Retry-After"), self._wall_clock())

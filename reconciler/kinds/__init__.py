@@ -24,6 +24,9 @@ from reconciler.kinds.base import (
     identity_key,
 )
 from reconciler.kinds.channel import CHANNEL
+from reconciler.kinds.messagingdefaults import MESSAGING_DEFAULTS
+from reconciler.kinds.messagingsetting import MESSAGING_SETTING
+from reconciler.kinds.supportedcontent import SUPPORTED_CONTENT
 from reconciler.kinds.webdeployment import WEB_DEPLOYMENT
 
 DEFAULT_KIND = CHANNEL.name
@@ -91,6 +94,9 @@ def ordered(kinds: Iterable[str]) -> list[str]:
 
 register(CHANNEL)
 register(WEB_DEPLOYMENT)
+register(SUPPORTED_CONTENT)
+register(MESSAGING_SETTING)
+register(MESSAGING_DEFAULTS)
 
 __all__ = [
     "DEFAULT_KIND",

@@ -105,6 +105,10 @@ class Reference:
     label: str = ""
 
 
+#: The ownership strategies a kind may choose (``ResourceKind.ownership``).
+OWNERSHIP_STRATEGIES = ("marker", "ledger", "singleton")
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Impact:
     """What one change does to customers who are chatting now or to the websites that embed the
@@ -147,6 +151,8 @@ class ChangeView:
     changes: Mapping[str, tuple[Any, Any]] = field(default_factory=dict)
     deleted: tuple[str, ...] = ()
     previous_name: str | None = None
+    #: Who uses the object now (live objects of other kinds that refer to it).
+    used_by: tuple[str, ...] = ()
 
     def change_of(self, path: str) -> tuple[Any, Any] | None:
         """``(before, after)`` of the field at dotted ``path`` when the plan changes it (also
@@ -221,6 +227,14 @@ class ResourceKind:
     ambiguous_is_error: ClassVar[bool] = False
     #: Keys of a spec document that are the tool's and never part of the body sent.
     spec_only_keys: ClassVar[tuple[str, ...]] = ("kind",)
+    #: How this owner knows an object is its own (``OWNERSHIP_STRATEGIES``): ``marker``, a
+    #: marker inside the object (``owner_of`` reads it); ``ledger``, the object has no
+    #: free-text field, so what this owner created or adopted is recorded in the
+    #: environment's audit log and read back at plan time (``reconciler.ledger``): without
+    #: that record an object is never updated or deleted without ``--adopt``; ``singleton``,
+    #: one object per org that always exists: the spec that declares it owns it, and it is
+    #: never created or deleted.
+    ownership: ClassVar[str] = "marker"
     #: The folder under ``import --out-dir`` where ``import`` writes this kind's files (""
     #: for the folder itself), so two objects of one name but two kinds get two clear names.
     import_folder: ClassVar[str] = ""

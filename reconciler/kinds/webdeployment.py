@@ -76,6 +76,9 @@ class WebDeploymentKind(ResourceKind):
     label: ClassVar[str] = "web deployment"
     schema_resource: ClassVar[str] = rules.SCHEMA_RESOURCE
     server_fields: ClassVar[tuple[str, ...]] = (LIVE, OWNER)
+    #: A deployment names a supported-content profile: created and updated after profiles,
+    #: deleted before them.
+    depends_on: ClassVar[tuple[str, ...]] = ("supportedContent",)
     references: ClassVar[tuple[Reference, ...]] = (
         Reference(path=("deployment", "flow"), target="flow", label="inbound message flow"),
         Reference(

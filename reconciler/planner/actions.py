@@ -161,6 +161,13 @@ class Action:
     notes: tuple[str, ...] = ()
     #: For an update that renames the object (``renamedFrom``): the name it has now.
     previous_name: str | None = None
+    #: The actions of the plan this one runs after, as ``kind 'name'`` ("supportedContent
+    #: 'Images only'"): a write after the writes of what it names, a delete after the deletes
+    #: of what names it. Apply's phases follow the kinds' ``depends_on``; this says why.
+    after: tuple[str, ...] = ()
+    #: For a write of an object others refer to: who uses it now (``web deployment 'Shop'
+    #: (id ...)``), for its kind's impacts; shown with the action, kept out of the digest.
+    used_by: tuple[str, ...] = ()
     #: What the change does to live customers (``ResourceKind.impacts``): derived from the
     #: action and the plan, so kept out of the digest and computed again when a plan is read.
     impacts: tuple[Impact, ...] = ()

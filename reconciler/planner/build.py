@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -73,7 +73,13 @@ def _source(spec: Spec) -> str:
     return f"{spec.source.file}:{spec.source.line}"
 
 
-def _unmanaged_reason(kind: kinds.ResourceKind) -> str:
+def _unmanaged_reason(kind: kinds.ResourceKind, owner: str = "") -> str:
+    if kind.ownership == "ledger":
+        return (
+            f"not this owner's: the environment's audit log records no create or adoption of "
+            f"this {kind.label} by {owner!r} (a {kind.label} has no field for a marker); "
+            "--adopt takes it over"
+        )
     return f"not managed by the reconciler (no {kind.marker_field} marker); --adopt takes it over"
 
 
@@ -126,7 +132,11 @@ def _decide(
         verdict = ActionKind.ADOPT
     else:
         verdict = ActionKind.CONFLICT
-        reason = _unmanaged_reason(kind) if owner is None else _foreign_reason(kind, owner)
+        reason = (
+            _unmanaged_reason(kind, options.owner)
+            if owner is None
+            else _foreign_reason(kind, owner)
+        )
     sends = verdict in (ActionKind.UPDATE, ActionKind.ADOPT)
     return Action(
         kind=verdict,
@@ -225,12 +235,26 @@ def _rename_hints(
     return hinted
 
 
-def _check_id(spec: Spec, ref: Reference, object_id: str, catalog: Catalog) -> None:
+def _check_id(
+    spec: Spec,
+    ref: Reference,
+    object_id: str,
+    catalog: Catalog,
+    live_by_key: Mapping[tuple[str, str], list[LiveResource]] | None = None,
+) -> None:
     """A reference by id to an object the adapter lists must name one of them (a flow of the
     right type, an existing profile): caught here, before any write, not by a 400 halfway."""
-    if kinds.known(ref.target) or ref.target not in catalog:
-        return
-    if not any(entry[0] == object_id for entry in catalog[ref.target]):
+    ids = {entry[0] for entry in catalog.get(ref.target, ())}
+    if kinds.known(ref.target):
+        ids |= {
+            r.id
+            for (kind, _), found in (live_by_key or {}).items()
+            if kind == ref.target
+            for r in found
+        }
+    if not ids:
+        return  # nothing of the target was read: the API judges the id
+    if object_id not in ids:
         label = ref.label or ref.target
         raise PlanError(
             f"{_key_source(spec, ref)}: {'.'.join(ref.path)}: no {label} has the id {object_id!r}"
@@ -246,10 +270,16 @@ def _key_source(spec: Spec, ref: Reference) -> str:
 def _resolve_refs(
     spec: Spec,
     live_by_key: Mapping[tuple[str, str], list[LiveResource]],
-    planned: set[tuple[str, str]],
+    declared: Mapping[tuple[str, str], tuple[Spec, LiveResource | None]],
     catalog: Catalog,
+    excluded: Mapping[tuple[str, str], Spec] | None = None,
 ) -> tuple[dict[str, Any], tuple[PendingRef, ...]]:
-    """The spec's body with every reference given by name turned into ``{"id": ...}``."""
+    """The spec's body with every reference given by name turned into ``{"id": ...}``.
+
+    A name of a registered kind resolves first to a spec of this run (the live object it
+    matched, renames included, or a pending reference when the spec creates it), then to a
+    live object; a name only a spec left out of this plan (``--target``, ``x-environments``)
+    declares is a plan error naming both files."""
     kind = kinds.get(spec.kind)
     if not kind.references:
         return spec.body, ()
@@ -262,7 +292,7 @@ def _resolve_refs(
         value = parent.get(ref.path[-1]) if isinstance(parent, dict) else None
         where = ".".join(ref.path)
         if isinstance(value, dict) and isinstance(value.get("id"), str):
-            _check_id(spec, ref, value["id"], catalog)
+            _check_id(spec, ref, value["id"], catalog, live_by_key)
             continue
         if not isinstance(value, dict) or not isinstance(value.get("name"), str):
             continue  # absent
@@ -270,12 +300,26 @@ def _resolve_refs(
         if kinds.known(ref.target):
             target = kinds.get(ref.target)
             key = target.identity(name)
-            found = [(r.id, r.name) for r in live_by_key.get((ref.target, key), [])]
             label = target.label
-            if not found and (ref.target, key) in planned:
-                pending.append(PendingRef(path=ref.path, kind=ref.target, name=name))
+            mine = declared.get((ref.target, key))
+            if mine is not None:
+                if mine[1] is None:
+                    pending.append(PendingRef(path=ref.path, kind=ref.target, name=name))
+                else:
+                    parent[ref.path[-1]] = {"id": mine[1].id}
                 continue
+            left_out = (excluded or {}).get((ref.target, key))
+            if left_out is not None:
+                raise PlanError(
+                    f"{_source(spec)}: {where}: names {label} {name!r}, whose spec "
+                    f"{_source(left_out)} is left out of this plan (--target or "
+                    "x-environments); plan both together, or name the object by id"
+                )
+            found = [(r.id, r.name) for r in live_by_key.get((ref.target, key), [])]
+            if not found:
+                found = [e for e in catalog.get(ref.target, ()) if target.identity(e[1]) == key]
             existing = [r.name for (k, _), rs in live_by_key.items() if k == ref.target for r in rs]
+            existing += [e[1] for e in catalog.get(ref.target, ())]
         else:  # an object the adapter lists: its exact name, as the API spells it
             found = [e for e in catalog.get(ref.target, ()) if e[1] == name]
             label = ref.label or ref.target
@@ -291,6 +335,171 @@ def _resolve_refs(
             raise PlanError(f"{_key_source(spec, ref)}: {where}: {detail}")
         parent[ref.path[-1]] = {"id": found[0][0]}
     return body, tuple(pending)
+
+
+def _referenced(kind_name: str, body: Mapping[str, Any]) -> list[tuple[Reference, Any]]:
+    """Each reference of a body of ``kind_name`` with its value (``{"id"}``/``{"name"}``)."""
+    found = []
+    for ref in kinds.get(kind_name).references:
+        node: Any = body
+        for part in ref.path:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict):
+            found.append((ref, node))
+    return found
+
+
+def _check_cycles(
+    specs: Sequence[Spec], declared: Mapping[tuple[str, str], tuple[Spec, LiveResource | None]]
+) -> None:
+    """A reference cycle between specs (A names B, B names A) is a plan error naming both."""
+    edges: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for spec in specs:
+        out = []
+        for ref, value in _referenced(spec.kind, spec.body):
+            name = value.get("name")
+            if isinstance(name, str) and kinds.known(ref.target):
+                key = (ref.target, kinds.get(ref.target).identity(name))
+                if key in declared and key != (spec.kind, spec.key):
+                    out.append(key)
+        edges[(spec.kind, spec.key)] = out
+    state: dict[tuple[str, str], int] = {}
+
+    def visit(node: tuple[str, str], path: list[tuple[str, str]]) -> None:
+        state[node] = 1
+        for nxt in edges.get(node, ()):
+            if state.get(nxt) == 1:
+                first, second = declared[nxt][0], declared[node][0]
+                raise PlanError(
+                    f"{_source(second)}: a reference cycle: {kinds.get(second.kind).label} "
+                    f"{second.name!r} names {kinds.get(first.kind).label} {first.name!r} "
+                    f"({_source(first)}), which names it back; break the cycle"
+                )
+            if state.get(nxt) is None:
+                visit(nxt, [*path, nxt])
+        state[node] = 2
+
+    for node in edges:
+        if state.get(node) is None:
+            visit(node, [node])
+
+
+def _users(
+    resource: LiveResource, live: Sequence[LiveResource], actions: Mapping[str, Action]
+) -> list[str]:
+    """Who still uses ``resource`` once this plan has run: every live object (managed or not)
+    whose reference holds its id, unless this plan deletes that object or points it elsewhere."""
+    users = []
+    for other in live:
+        if not kinds.known(other.kind):
+            continue
+        for ref, value in _referenced(other.kind, other.body):
+            if ref.target != resource.kind or value.get("id") != resource.id:
+                continue
+            planned = actions.get(other.id)
+            if planned is not None and planned.kind is ActionKind.DELETE:
+                continue
+            if planned is not None and planned.body is not None and planned.executable:
+                moved = [v for r, v in _referenced(other.kind, planned.body) if r.path == ref.path]
+                if moved and moved[0].get("id") != resource.id:
+                    continue
+            label = kinds.get(other.kind).label
+            users.append(f"{label} {other.name!r} (id {other.id})")
+    return sorted(set(users))
+
+
+def _protect_used(actions: list[Action], live: Sequence[LiveResource]) -> list[Action]:
+    """A delete of an object that a live object still uses (a deployment or the org's
+    defaults naming a profile, managed or not) becomes a conflict saying who uses it."""
+    if not any(a.kind is ActionKind.DELETE for a in actions):
+        return actions
+    by_id = {a.channel_id: a for a in actions if a.channel_id}
+    live_by_id = {(r.kind, r.id): r for r in live}
+    kept = []
+    for action in actions:
+        resource = live_by_id.get((action.resource_kind, action.channel_id or ""))
+        if action.kind is ActionKind.DELETE and resource is not None:
+            users = _users(resource, live, by_id)
+            if users:
+                label = kinds.get(action.resource_kind).label
+                action = dataclasses.replace(
+                    action,
+                    kind=ActionKind.CONFLICT,
+                    reason=(
+                        f"not deleted: this {label} is still used by {', '.join(users)}; "
+                        "move them to another one first"
+                    ),
+                )
+        kept.append(action)
+    return kept
+
+
+def _with_users(actions: list[Action], live: Sequence[LiveResource]) -> list[Action]:
+    """Each update or adoption of an object that other kinds refer to says who uses it now."""
+    referred = {ref.target for name in kinds.names() for ref in kinds.get(name).references}
+    by_id = {a.channel_id: a for a in actions if a.channel_id}
+    live_by_id = {(r.kind, r.id): r for r in live}
+    result = []
+    for action in actions:
+        resource = live_by_id.get((action.resource_kind, action.channel_id or ""))
+        if (
+            resource is not None
+            and action.resource_kind in referred
+            and action.kind in (ActionKind.UPDATE, ActionKind.ADOPT)
+        ):
+            users = _users(resource, live, by_id)
+            if users:
+                action = dataclasses.replace(action, used_by=tuple(users))
+        result.append(action)
+    return result
+
+
+def _ordering_notes(
+    actions: list[Action],
+    specs: Sequence[Spec],
+    declared: Mapping[tuple[str, str], tuple[Spec, LiveResource | None]],
+    live: Sequence[LiveResource],
+) -> list[Action]:
+    """``after``: the actions of this plan each executable action must wait for: a write after
+    the writes of the objects it names, a delete after the deletes of the objects naming it."""
+    by_key = {(a.resource_kind, a.key): a for a in actions}
+    spec_of = {(spec.kind, spec.key): spec for spec in specs}
+    deleted = {(a.resource_kind, a.channel_id): a for a in actions if a.kind is ActionKind.DELETE}
+    waits: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for action in actions:
+        if not action.executable:
+            continue
+        key = (action.resource_kind, action.key)
+        if action.kind is ActionKind.DELETE:
+            continue
+        spec = spec_of.get(key)
+        if spec is None:
+            continue
+        for ref, value in _referenced(spec.kind, spec.body):
+            name = value.get("name")
+            if not isinstance(name, str) or not kinds.known(ref.target):
+                continue
+            target_key = (ref.target, kinds.get(ref.target).identity(name))
+            first = by_key.get(target_key)
+            if first is not None and first.executable and target_key in declared:
+                waits[key].append(f"{ref.target} {declared[target_key][0].name!r}")
+    for resource in live:
+        if (resource.kind, resource.id) not in deleted or not kinds.known(resource.kind):
+            continue
+        for ref, value in _referenced(resource.kind, resource.body):
+            target = deleted.get((ref.target, str(value.get("id", ""))))
+            if target is not None:
+                waits[(target.resource_kind, target.key)].append(
+                    f"{resource.kind} {resource.name!r}"
+                )
+    if not waits:
+        return actions
+    return [
+        dataclasses.replace(a, after=tuple(sorted(set(waits[(a.resource_kind, a.key)]))))
+        if (a.resource_kind, a.key) in waits and a.executable
+        else a
+        for a in actions
+    ]
 
 
 def _twin_delete(
@@ -331,15 +540,22 @@ def build_plan(
     write_only: WritePaths = frozenset(),
     report: ReportKind = ReportKind.PLAN,
     catalog: Catalog | None = None,
+    excluded: Sequence[Spec] = (),
+    prune_kinds: Collection[str] | None = None,
 ) -> Plan:
     """Decide every action, sort them, and assess the thresholds.
 
     With ``options.targets``, only the specs and live objects whose names match are
     considered (digests, thresholds and pruning included): the plan is partial.
+    ``excluded``: specs left out by ``x-environments``; a reference to one (or to a spec
+    ``--target`` leaves out) is a plan error naming both files. ``prune_kinds``: the kinds
+    whose objects are this plan's to count and prune (the specs' and the environment's);
+    other live objects (read for references) are never deleted. None: every kind.
     """
     if not options.owner:
         raise PlanError("the owner id must not be empty")
     all_live = live
+    all_specs = specs
     specs = targeted(specs, options.targets)
     live = targeted(live, options.targets)
     by_key: dict[tuple[str, str], list[LiveResource]] = defaultdict(list)
@@ -360,6 +576,7 @@ def build_plan(
         seen.add((spec.kind, spec.key))
     actions: list[Action] = []
     claimed: dict[tuple[str, str], Spec] = {}  # former names taken over by a rename
+    matched: list[tuple[Spec, list[LiveResource], str | None]] = []
     for spec in specs:
         matches = by_key.get((spec.kind, spec.key), [])
         kind = kinds.get(spec.kind)
@@ -386,14 +603,33 @@ def build_plan(
                 f"(ids {ids}); names are not unique on the server, so the reconciler will not "
                 "guess: rename or delete the others"
             )
-        resolved = _resolve_refs(spec, ref_index, seen, catalog or {})
+        matched.append((spec, matches, previous))
+    # What the specs of this run declare, and the live object each matched (None: created).
+    declared = {
+        (spec.kind, spec.key): (spec, matches[0] if len(matches) == 1 else None)
+        for spec, matches, _ in matched
+    }
+    _check_cycles(specs, declared)
+    left_out = {
+        (spec.kind, spec.key): spec
+        for spec in (*excluded, *(s for s in all_specs if (s.kind, s.key) not in seen))
+    }
+    for spec, matches, previous in matched:
+        resolved = _resolve_refs(spec, ref_index, declared, catalog or {}, left_out)
         match = matches[0] if matches else None
         fingerprint = fingerprints.get(id(match)) if match is not None else None
         action = _decide(spec, match, options, write_only, len(matches), resolved, fingerprint)
         if previous is not None:
             action = dataclasses.replace(action, previous_name=previous)
         actions.append(action)
-    managed = [r for r in live if r.managed_by == options.owner]
+    managed = [
+        r
+        for r in live
+        if r.managed_by == options.owner
+        and (prune_kinds is None or r.kind in prune_kinds or (r.kind, r.key) in seen)
+        # a singleton is this owner's only while a spec declares it
+        and (kinds.get(r.kind).ownership != "singleton" or (r.kind, r.key) in seen)
+    ]
     described = seen | claimed.keys()
     unspecified = (
         ()
@@ -402,6 +638,8 @@ def build_plan(
     )
     if options.prune:
         for resource in managed:
+            if kinds.get(resource.kind).ownership == "singleton":
+                continue  # one per org, always there: never deleted
             if (resource.kind, resource.key) not in seen | claimed.keys():
                 actions.append(
                     Action(
@@ -414,8 +652,12 @@ def build_plan(
                         resource_kind=resource.kind,
                     )
                 )
+    actions = _protect_used(actions, all_live)
+    actions = _with_users(actions, all_live)
+    actions = _ordering_notes(actions, specs, declared, all_live)
     actions = assess(_lookalike_notes(_rename_hints(actions, unspecified)))
-    actions.sort(key=Action.sort_key)
+    rank = {name: i for i, name in enumerate(kinds.ordered(kinds.names()))}
+    actions.sort(key=lambda a: (rank.get(a.resource_kind, len(rank)), *a.sort_key()))
     verdicts = [a.kind for a in actions]
     reasons = unsafe_reasons(
         options.thresholds,

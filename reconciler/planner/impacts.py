@@ -35,6 +35,7 @@ def change_view(action: Action, deleted: Sequence[str]) -> ChangeView:
         changes={c.path: (_side(c.before), _side(c.after)) for c in action.changes},
         deleted=tuple(deleted),
         previous_name=action.previous_name,
+        used_by=action.used_by,
     )
 
 

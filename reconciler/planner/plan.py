@@ -173,6 +173,8 @@ class Plan:
                 doc["notes"] = list(action.notes)
             if action.impacts:
                 doc["impacts"] = [impact.to_json() for impact in action.impacts]
+            if action.used_by:
+                doc["used_by"] = list(action.used_by)
             drift = self.drift_of(action)
             if self.report is ReportKind.DRIFT and drift is not None:
                 doc["drift"] = drift.value
@@ -201,6 +203,10 @@ class Plan:
         if self.env_name is not None:
             document["env"] = self.env_name
         return document
+
+
+#: Keys of an action in plan.json that are for people, not part of the digest.
+_OUTSIDE_DIGEST = ("source", "drift", "notes", "impacts", "used_by")
 
 
 def format_time(moment: datetime) -> str:
@@ -234,6 +240,8 @@ def action_json(action: Action, write_only: WritePaths = frozenset()) -> dict[st
         doc["pending_refs"] = [ref.to_json() for ref in action.pending_refs]
     if action.previous_name is not None:
         doc["previous_name"] = action.previous_name
+    if action.after:
+        doc["after"] = list(action.after)
     return doc
 
 
@@ -284,7 +292,9 @@ def action_from_json(doc: Mapping[str, Any], format_version: str = FORMAT_VERSIO
         source=doc.get("source"),
         redacted=tuple(doc.get("redacted", ())),
         notes=tuple(str(n) for n in doc.get("notes", ())),
+        used_by=tuple(str(u) for u in doc.get("used_by", ())),
         previous_name=doc.get("previous_name"),
+        after=tuple(str(a) for a in doc.get("after", ())),
         resource_kind=resource_kind,
         pending_refs=tuple(
             PendingRef(
@@ -349,7 +359,11 @@ def _v1_digest(actions: Iterable[Mapping[str, Any]]) -> str:
     """A format-1 plan's digest: its own action documents, minus source and drift."""
     return sha256_digest(
         [
-            {k: v for k, v in a.items() if k not in ("source", "drift", "notes", "impacts")}
+            {
+                k: v
+                for k, v in a.items()
+                if k not in ("source", "drift", "notes", "impacts", "used_by")
+            }
             for a in actions
             if a["kind"] != ActionKind.NOOP.value
         ]

@@ -103,6 +103,8 @@ def details_block(plan: Plan, action: Action) -> str:
         label = f"{SYMBOL[action.kind]} rename {kind_prefix(action)}{renamed}"
     if action.channel_id:
         label += f" (id {code_span(action.channel_id)})"
+    if action.after:
+        label += " after " + ", ".join(escape_html(a) for a in action.after)
     drift = plan.drift_of(action)
     if plan.report is ReportKind.DRIFT and drift is not None:
         label += f": {escape_html(DRIFT_LABEL[drift])}"

@@ -110,9 +110,16 @@ def headline(action: Action) -> str:
         text = f"{SYMBOL[action.kind]} {action.kind.value} {kind_prefix(action)}{show(action.name)}"
     if action.channel_id:
         text += f" [id {action.channel_id}]"
+    if action.after:
+        text += f" (after {', '.join(action.after)})"
     if action.kind is ActionKind.ADOPT:
-        label = kinds.get(action.resource_kind).label
-        text += f": takes over an unmanaged {label} (sets the ownership marker)"
+        kind = kinds.get(action.resource_kind)
+        how = (
+            "records it in the audit-log ledger"
+            if kind.ownership == "ledger"
+            else "sets the ownership marker"
+        )
+        text += f": takes over an unmanaged {kind.label} ({how})"
     elif action.reason:
         text += f": {action.reason}"
     return text

@@ -45,7 +45,7 @@ from reconciler.sandbox.wire import (
 
 TOKEN_ROUTE = "/oauth/token"  # noqa: S105  (a path, not a password)
 _R = TypeVar("_R", bound=KindRoute)
-_WRITES = frozenset({"POST", "PUT", "DELETE"})
+_WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 _UNAUTHORIZED = {
     "authentication.required": "No authentication bearer token specified in authorization header.",

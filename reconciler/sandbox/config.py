@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass, field
 
 from reconciler.errors import ConfigError
+from reconciler.sandbox.messaging_knobs import MessagingKnobs
 from reconciler.sandbox.webdeployments.knobs import WebDeploymentKnobs
 
 #: Entries a FaultPlan.script may hold, one consumed per eligible API request, in order.
@@ -28,7 +29,7 @@ SCRIPT_ENTRIES: frozenset[str] = frozenset(
 TOKEN_SCRIPT_ENTRIES: frozenset[str] = frozenset({"ok", "rate_limit", "invalid_client"})
 
 #: Methods a FaultPlan.only_methods may name.
-FAULT_METHODS: frozenset[str] = frozenset({"GET", "POST", "PUT", "DELETE"})
+FAULT_METHODS: frozenset[str] = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
 
 
 def _check_probability(name: str, value: float) -> None:
@@ -125,6 +126,8 @@ class SandboxConfig:
     seed: int | None = None
     #: Extension: the Web Deployments behaviours (contract §5.7); defaults are the contract's.
     webdeployments: WebDeploymentKnobs = field(default_factory=WebDeploymentKnobs)
+    #: Extension: the messaging routes' behaviours (supported content, settings, defaults).
+    messaging: MessagingKnobs = field(default_factory=MessagingKnobs)
     #: Extension: serve the tutorial channels API. False: a real org's shape (its paths 404).
     channels_api: bool = True
     #: Extension: permissions the emulated client's role lacks (``sandbox/permissions.py``):

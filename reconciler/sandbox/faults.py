@@ -7,7 +7,7 @@ import random
 
 from reconciler.sandbox.config import FaultPlan
 
-WRITE_METHODS = frozenset({"POST", "PUT", "DELETE"})
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 class Fault(enum.Enum):

@@ -16,6 +16,8 @@ from reconciler.sandbox.wire import Reply, problem
 
 _C = "/api/v2/webdeployments/configurations"
 _D = "/api/v2/webdeployments/deployments"
+_SC = "/api/v2/conversations/messaging/supportedcontent"
+_MS = "/api/v2/conversations/messaging/settings"
 
 #: (method, route template) -> (permissions, any_of).
 REQUIRED: dict[tuple[str, str], tuple[tuple[str, ...], bool]] = {
@@ -43,6 +45,26 @@ REQUIRED: dict[tuple[str, str], tuple[tuple[str, ...], bool]] = {
     ),
     ("GET", "/api/v2/conversations/messaging/supportedcontent/{id}"): (
         ("messaging:supportedContent:view",),
+        False,
+    ),
+    ("POST", _SC): (("messaging:supportedContent:add",), False),
+    ("PATCH", f"{_SC}/{{id}}"): (("messaging:supportedContent:edit",), False),
+    ("DELETE", f"{_SC}/{{id}}"): (("messaging:supportedContent:delete",), False),
+    ("GET", f"{_SC}/default"): (("messaging:supportedContent:view",), False),
+    ("PUT", f"{_SC}/default"): (("messaging:supportedContent:edit",), False),
+    ("GET", _MS): (("messaging:setting:view",), False),
+    ("POST", _MS): (("messaging:setting:add",), False),
+    ("GET", f"{_MS}/{{id}}"): (("messaging:setting:view",), False),
+    ("PATCH", f"{_MS}/{{id}}"): (("messaging:setting:edit",), False),
+    ("DELETE", f"{_MS}/{{id}}"): (("messaging:setting:delete",), False),
+    ("GET", f"{_MS}/default"): (("messaging:setting:view",), False),
+    ("PUT", f"{_MS}/default"): (("messaging:setting:edit",), False),
+    ("GET", "/api/v2/conversations/messaging/threadingtimeline"): (
+        ("conversation:threadingTimeline:view",),
+        False,
+    ),
+    ("PUT", "/api/v2/conversations/messaging/threadingtimeline"): (
+        ("conversation:threadingTimeline:edit",),
         False,
     ),
 }

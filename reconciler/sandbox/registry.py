@@ -7,6 +7,7 @@ one path template or own one kind.
 from __future__ import annotations
 
 from reconciler.sandbox.channels import ChannelRoutes
+from reconciler.sandbox.messaging import MessagingSettingRoutes
 from reconciler.sandbox.routing import KindRoute
 from reconciler.sandbox.webdeployments.configurations import ConfigurationRoutes
 from reconciler.sandbox.webdeployments.deployments import DeploymentRoutes
@@ -19,6 +20,7 @@ ROUTES: tuple[type[KindRoute], ...] = (
     DeploymentRoutes,
     FlowRoutes,
     SupportedContentRoutes,
+    MessagingSettingRoutes,
 )
 
 

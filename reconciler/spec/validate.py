@@ -138,6 +138,18 @@ def _order(diagnostic: Diagnostic) -> tuple[str, int, int, str, str, str]:
     return (*diagnostic.sort_key(), diagnostic.rule)
 
 
+def excluded_specs(paths: Iterable[PathLike], context: SpecContext | None) -> list[Spec]:
+    """The specs under ``paths`` that ``x-environments`` leaves out of ``context``'s
+    environment (none without one), each with its kind: the planner refuses a reference to one
+    of them, naming both files. Read only when an environment is chosen."""
+    if context is None or context.environment is None:
+        return []
+    loaded = load_specs(paths)
+    left_out = [spec for spec in loaded.specs if not applies_to(spec, context.environment)]
+    known, _ = with_kind(left_out)
+    return [spec for spec in known if spec.name]
+
+
 def load_valid_specs(paths: Iterable[PathLike], context: SpecContext | None = None) -> list[Spec]:
     """The specs under ``paths`` when all of them are valid; otherwise ``SpecError``.
 

@@ -117,7 +117,7 @@ def test_an_unreachable_api_host_is_named(planning, monkeypatch, capsys) -> None
 def test_apply_quiet_prints_the_summary_only(planning, monkeypatch, capsys) -> None:
     assert run(["--sandbox", "apply", "--yes", "--quiet"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("Apply succeeded: 5 succeeded, 0 failed, 0 skipped in ")
+    assert out.startswith("Apply succeeded: 6 succeeded, 0 failed, 0 skipped in ")
     assert out.count("\n") == 1
 
 
@@ -126,9 +126,9 @@ def test_import_quiet_prints_the_summary_only(planning, monkeypatch, capsys) -> 
     capsys.readouterr()
     assert run(["--sandbox", "import", "-q", "--out-dir", "imported"]) == 0
     assert capsys.readouterr().out == (
-        "Imported 5 of 5 object(s) from sandbox into imported/; 0 skipped.\n"
+        "Imported 9 of 9 object(s) from sandbox into imported/; 0 skipped.\n"
     )
-    assert len(list(Path("imported").glob("*.yaml"))) == 5
+    assert len(list(Path("imported").rglob("*.yaml"))) == 9
 
 
 def action(name: str) -> ActionResult:

@@ -115,7 +115,8 @@ def test_an_unknown_kind_suggests_the_nearest(
     assert run(["validate"]) == 1
     assert capsys.readouterr().out.splitlines()[0] == (
         "channels/a.yaml:1:1: kind: unknown kind 'webdeploymnt'; did you mean 'webDeployment'? "
-        "(known kinds: 'channel', 'webDeployment')"
+        "(known kinds: 'channel', 'webDeployment', 'supportedContent', 'messagingSetting', "
+        "'messagingDefaults')"
     )
 
 

@@ -58,12 +58,12 @@ def test_an_unknown_name_is_a_usage_error(capsys) -> None:
 @pytest.fixture
 def imported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> Path:
     """The team-repository route: apply the examples to the sandbox, import them into a
-    nested folder, and write the two spec schemas with 'reconciler schema'."""
+    nested folder, and write the spec schemas they use with 'reconciler schema'."""
     shutil.copytree(ROOT / "channels", tmp_path / "examples")
     monkeypatch.chdir(tmp_path)
     assert run(["--sandbox", "apply", "--yes", "examples"]) == 0
     assert run(["--sandbox", "import", "--out-dir", "specs/imported"]) == 0
-    for name in ("channel", "webDeployment"):
+    for name in ("channel", "webDeployment", "supportedContent", "messagingDefaults"):
         assert run(["schema", name, "--out", f"schemas/{SCHEMAS[name]}"]) == 0
     capsys.readouterr()
     return tmp_path / "specs" / "imported"
@@ -84,13 +84,24 @@ def test_every_imported_file_starts_with_its_kinds_schema_line(imported: Path) -
         path.relative_to(imported).as_posix(): schema_of(path).name
         for path in imported.rglob("*.yaml")
     }
-    assert len(pointed) == 7
+    # 5 channels, 2 web deployments, 3 supported content profiles, the messaging defaults.
+    assert len(pointed) == 11
     assert pointed["support-website.yaml"] == "channel.schema.json"
     assert pointed["web/support.yaml"] == "webdeployment.schema.json"  # web deployments: web/
+    assert pointed["supported-content/images-only.yaml"] == "supportedcontent.schema.json"
+    assert pointed["messaging/defaults.yaml"] == "messagingdefaults.schema.json"
     assert all(schema_of(path).is_file() for path in imported.rglob("*.yaml"))
 
 
-@pytest.mark.parametrize("kind", ["channel.schema.json", "webdeployment.schema.json"])
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "channel.schema.json",
+        "webdeployment.schema.json",
+        "supportedcontent.schema.json",
+        "messagingdefaults.schema.json",
+    ],
+)
 def test_imported_files_validate_against_the_schema_they_point_at(
     imported: Path, kind: str
 ) -> None:

@@ -61,7 +61,7 @@ def test_show_renders_a_drift_report(workdir: Path, capsys) -> None:
     assert run(["show", "artifacts/drift.json"]) == 0
     out = capsys.readouterr().out
     assert out.startswith('Drift report for environment "sandbox"')
-    assert "Drift: 7 channels drifted" in out
+    assert "Drift: 8 channels drifted" in out
 
 
 def test_show_refuses_an_edited_plan(workdir: Path, capsys) -> None:
@@ -97,7 +97,7 @@ def test_show_bad_files_are_one_line(workdir: Path, capsys, content, message) ->
 def test_quiet_prints_the_summary_line_only(workdir: Path, capsys) -> None:
     assert run(["--sandbox", "plan", "--quiet"]) == 0
     assert capsys.readouterr().out == (
-        "Plan: 7 to create, 0 to update, 0 to delete, 0 to adopt, 0 conflicts, 0 unchanged.\n"
+        "Plan: 8 to create, 0 to update, 0 to delete, 0 to adopt, 0 conflicts, 0 unchanged.\n"
     )
 
 

@@ -93,10 +93,13 @@ def test_import_plan_adopt_apply_then_every_plan_is_noop(
         assert run(["import"]) == 0
         out = capsys.readouterr().out
         assert "skipped channel 'Owned elsewhere': managed by another owner ('terraform')" in out
-        assert "Imported 50 of 51 object(s) from 127.0.0.1 into channels/; 1 skipped." in out
+        # 50 channels, and the org's two seeded supported-content profiles and its defaults.
+        assert "Imported 53 of 54 object(s) from 127.0.0.1 into channels/; 1 skipped." in out
 
-        files = sorted(p.name for p in Path("channels").iterdir())
+        files = sorted(p.name for p in Path("channels").glob("*.yaml"))
         assert len(files) == 50
+        # the org's profiles and defaults, each kind in its folder
+        assert len(list(Path("channels").rglob("*.yaml"))) == 53
         assert {"sales-eu.yaml", "sales-eu-2.yaml", "sales-eu-3.yaml", "channel.yaml"} <= set(files)
         text = Path("channels/sales-eu.yaml").read_text(encoding="utf-8")
         ids = {str(c["name"]): cid for cid, c in app.state.channels.items()}
@@ -107,17 +110,18 @@ def test_import_plan_adopt_apply_then_every_plan_is_noop(
         )
         result = validate_paths(["channels"])
         assert result.diagnostics == ()
-        assert len(result.specs) == 50
+        assert len(result.specs) == 53
 
+        # The org's defaults are a singleton the spec owns: unchanged, never a conflict.
         assert run(["plan", "--out", "out"]) == 0
-        assert summary("out/plan.json") == {"conflict": 50}
+        assert summary("out/plan.json") == {"conflict": 52, "noop": 1}
         assert run(["plan", "--adopt", "--out", "out"]) == 0
-        assert summary("out/plan.json") == {"adopt": 50}
+        assert summary("out/plan.json") == {"adopt": 52, "noop": 1}
         capsys.readouterr()
 
         assert run(["apply", "--yes", "--adopt", "--out", "out"]) == 0
         assert run(["plan", "--detailed-exitcode", "--out", "out"]) == 0
-        assert summary("out/plan.json") == {"noop": 50}
+        assert summary("out/plan.json") == {"noop": 53}
         # the reference-looking name and values came back exactly
         stored = {str(c["name"]): c for c in app.state.channels.values()}
         assert stored["Promo ${price}"]["description"] == "Made by hand #4, costs $${4}"
@@ -126,8 +130,8 @@ def test_import_plan_adopt_apply_then_every_plan_is_noop(
 
         # Running import again writes nothing: every channel is already described.
         assert run(["import"]) == 0
-        assert "Imported 0 of 51 object(s)" in capsys.readouterr().out
-        assert len(list(Path("channels").iterdir())) == 50
+        assert "Imported 0 of 54 object(s)" in capsys.readouterr().out
+        assert len(list(Path("channels").rglob("*.yaml"))) == 53
 
 
 def test_import_adopt_goes_through_the_audited_apply(
@@ -140,10 +144,13 @@ def test_import_adopt_goes_through_the_audited_apply(
 
         assert run(["import", "--adopt", "--yes", "--audit-log", "audit/dev.jsonl"]) == 0
         out = capsys.readouterr().out
-        assert "Apply succeeded: 50 succeeded, 0 failed" in out
+        # 50 channels and the two seeded profiles adopted (the defaults were already as read).
+        assert "Apply succeeded: 52 succeeded, 0 failed" in out
         assert verify_file(Path("audit/dev.jsonl")).runs == 1  # raises if the chain is broken
-        assert run(["plan", "--detailed-exitcode", "--out", "out"]) == 0
-        assert summary("out/plan.json") == {"noop": 50}
+        # The adopted profiles' ownership is audit/dev.jsonl's ledger, which a plan reads only
+        # as its environment's own log: here they stay conflicts (fail closed).
+        assert run(["plan", "--out", "out"]) == 0
+        assert summary("out/plan.json") == {"noop": 51, "conflict": 2}
         capsys.readouterr()
 
 

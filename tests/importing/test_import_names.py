@@ -45,7 +45,8 @@ def test_import_names_files_by_kind_and_writes_references_by_name(
 ) -> None:
     capsys.readouterr()
     argv = ["--sandbox", "import", "--env", "dev", "--owner", "team-a", "--out-dir", "imported"]
-    assert run(argv) == 0
+    # (the org's seeded profiles and messaging defaults are tests/messaging's)
+    assert run([*argv, "--name", "Sales EU"]) == 0
     out = capsys.readouterr().out
     assert sorted(p.relative_to(org).as_posix() for p in org.glob("imported/**/*.yaml")) == [
         "imported/sales-eu.yaml",
@@ -70,7 +71,7 @@ def test_import_names_files_by_kind_and_writes_references_by_name(
 def test_skip_lines_say_the_kind(org: Path, capsys: pytest.CaptureFixture[str]) -> None:
     capsys.readouterr()
     argv = ["--sandbox", "import", "--env", "dev", "--owner", "team-b", "--out-dir", "imported"]
-    assert run(argv) == 0
+    assert run([*argv, "--name", "Sales EU"]) == 0
     out = capsys.readouterr().out
     assert "skipped channel 'Sales EU': managed by another owner ('team-a')" in out
     assert "skipped web deployment 'Sales EU': managed by another owner ('team-a')" in out

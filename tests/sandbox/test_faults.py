@@ -155,7 +155,7 @@ def test_latency_is_added_to_every_response(make_api: Callable[..., Api]) -> Non
         {"script": ("boom",)},
         {"write_script": ("boom",)},
         {"token_script": ("503",)},
-        {"only_methods": frozenset({"PATCH"})},
+        {"only_methods": frozenset({"TRACE"})},
     ],
 )
 def test_bad_fault_plans_are_refused(kwargs: dict[str, object]) -> None:

@@ -416,7 +416,9 @@ def test_import_writes_specs_that_validate_and_plan_clean_once_adopted(
             versions=2,
         )
         seed_pair(app, "Support", deployment={"flow": {"id": SUPPORT_FLOW}})
-        assert run(["import", "--out-dir", "channels"]) == 0
+        # The web deployments only (the org's profiles and defaults are tests/messaging's).
+        imported = ["import", "--out-dir", "channels", "--name", "Sales EU", "--name", "Support"]
+        assert run(imported) == 0
         capsys.readouterr()
         written = sorted((workdir / "channels").rglob("*.yaml"))
         assert [p.relative_to(workdir).as_posix() for p in written] == [

@@ -32,6 +32,7 @@ from reconciler.sandbox import (
     WebDeploymentKnobs,
     serve_in_thread,
 )
+from reconciler.sandbox.messaging_knobs import MessagingKnobs
 from reconciler.sandbox.webdeployments.knobs import DELETE_IN_USE, FEATURES, FLOW_NAME_FILTERS
 
 _PROBABILITY = click.FloatRange(0.0, 1.0)
@@ -220,6 +221,13 @@ def sandbox() -> None:
     help="A permission the client's role lacks (repeatable, e.g. architect:flow:view): "
     "requests that need it get 403.",
 )
+@click.option(
+    "--sc-max-profiles",
+    type=click.IntRange(min=1),
+    default=MessagingKnobs().max_supported_content,
+    show_default=True,
+    help="Messaging: the org's cap on supported-content profiles; a create beyond it is a 400.",
+)
 def serve(
     host: str,
     port: int,
@@ -251,6 +259,7 @@ def serve(
     wd_flows_name_filter: str,
     no_channels_api: bool,
     denied_permissions: tuple[str, ...],
+    sc_max_profiles: int,
 ) -> int:
     """Serve the emulator over HTTP on 127.0.0.1 until Ctrl-C or SIGTERM.
 
@@ -293,6 +302,7 @@ def serve(
         ),
         channels_api=not no_channels_api,
         denied_permissions=frozenset(denied_permissions),
+        messaging=MessagingKnobs(max_supported_content=sc_max_profiles),
     )
     if not is_loopback_host(host):
         raise UsageError(

@@ -21,6 +21,9 @@ from reconciler.cli.app import EXIT_OK, cli
 SCHEMAS = {
     "channel": "channel.schema.json",
     "webDeployment": "webdeployment.schema.json",
+    "supportedContent": "supportedcontent.schema.json",
+    "messagingSetting": "messagingsetting.schema.json",
+    "messagingDefaults": "messagingdefaults.schema.json",
     "environment": "environment.schema.json",
     "plan": "plan.schema.json",
     "event": "event.schema.json",

@@ -11,6 +11,9 @@ from collections.abc import Callable
 
 from reconciler.backend import ResourceAdapter
 from reconciler.genesys.adapters.channel import ChannelAdapter
+from reconciler.genesys.adapters.messagingdefaults import MessagingDefaultsAdapter
+from reconciler.genesys.adapters.messagingsetting import MessagingSettingAdapter
+from reconciler.genesys.adapters.supportedcontent import SupportedContentAdapter
 from reconciler.genesys.adapters.webdeployment import WebDeploymentAdapter
 from reconciler.genesys.session import GenesysSession
 
@@ -36,3 +39,12 @@ register_adapter("channel", lambda session, max_pages: ChannelAdapter(session, m
 register_adapter(
     "webDeployment", lambda session, max_pages: WebDeploymentAdapter(session, max_pages=max_pages)
 )
+register_adapter(
+    "supportedContent",
+    lambda session, max_pages: SupportedContentAdapter(session, max_pages=max_pages),
+)
+register_adapter(
+    "messagingSetting",
+    lambda session, max_pages: MessagingSettingAdapter(session, max_pages=max_pages),
+)
+register_adapter("messagingDefaults", lambda session, max_pages: MessagingDefaultsAdapter(session))

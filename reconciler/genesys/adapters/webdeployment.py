@@ -337,8 +337,10 @@ class WebDeploymentAdapter:
             await poll.wait()
 
     async def catalog(self, targets: Collection[str]) -> Mapping[str, Sequence[tuple[str, str]]]:
-        """The flows and supported content profiles, each read only when a spec names one by
-        name (``targets``): listing flows needs a permission a plan by ids does not."""
+        """The flows a deployment names by name, read only when a spec does (``targets``):
+        listing flows needs a permission a plan by ids does not. Supported-content profiles
+        are a kind of their own (``kind: supportedContent``): the planner lists that kind
+        instead, once."""
         found: dict[str, Sequence[tuple[str, str]]] = {}
         if "flow" in targets:
             found["flow"] = await page_number_listing(
@@ -348,15 +350,6 @@ class WebDeploymentAdapter:
                 item_id=lambda e: e[0],
                 page_size=100,
                 params={"type": FLOW_TYPE},
-                max_pages=self._max_pages,
-            )
-        if "supportedContent" in targets:
-            found["supportedContent"] = await page_number_listing(
-                self._session,
-                SUPPORTED_CONTENT,
-                _entry,
-                item_id=lambda e: e[0],
-                page_size=100,
                 max_pages=self._max_pages,
             )
         return found

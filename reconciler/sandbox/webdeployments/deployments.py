@@ -38,7 +38,7 @@ from reconciler.sandbox.webdeployments.common import (
 from reconciler.sandbox.webdeployments.configurations import version_of
 from reconciler.sandbox.webdeployments.paging import cursor_page
 from reconciler.sandbox.webdeployments.schema import DEPLOYMENT, WRITABLE_STATUSES
-from reconciler.sandbox.webdeployments.supported_content import DEFAULT_PROFILE_ID
+from reconciler.sandbox.webdeployments.supported_content import default_profile_id
 from reconciler.sandbox.wire import Detail, Reply, problem
 
 if TYPE_CHECKING:
@@ -223,7 +223,8 @@ class DeploymentRoutes(TimedRoute):
         out["allowAllDomains"] = body.get("allowAllDomains", False)
         out["allowedDomains"] = list(body.get("allowedDomains", []))
         if profile is None:
-            default = self.state.objects(SUPPORTED_CONTENT_KIND).get(DEFAULT_PROFILE_ID)
+            default_id = default_profile_id(self.state)  # the org's default, as set
+            default = self.state.objects(SUPPORTED_CONTENT_KIND).get(default_id or "")
             if default is not None:
                 profile = _ref(default, SUPPORTED_CONTENT)
         if profile is not None:
