@@ -51,10 +51,12 @@ from reconciler.events import channel_event, reconcile_completed
 from reconciler.executor import ActionResult, ActionStatus, ExecuteOptions, Executor
 from reconciler.interpolate import SpecContext
 from reconciler.model import Spec
+from reconciler.notices import ApplyOutcome, Notice, apply_notice, run_url
 from reconciler.planner import Action, ActionKind, Plan, PlanOptions, spec_digest, targeted
 from reconciler.planner.redact import restore, split_path
 from reconciler.planner.staleness import stale_channels
 from reconciler.planning import plan_against, read_live
+from reconciler.policies import NO_POLICIES, Policies, approved, unapproved
 from reconciler.run_control import Signals, apply_lock, probe_writable
 from reconciler.webhooks import (
     DeliveryOutcome,
@@ -63,6 +65,7 @@ from reconciler.webhooks import (
     default_outbox_path,
     from_env,
 )
+from reconciler.webhooks.notify import NoticeSender, notice_sender
 
 if TYPE_CHECKING:
     import httpx
@@ -90,6 +93,17 @@ class ApplyRequest:
     #: Seconds the end of a run waits for webhook deliveries; the rest wait in the outbox
     #: (None: ``DEFAULT_WEBHOOK_BUDGET``).
     webhook_budget: float | None = None
+    #: ``--allow-impact``: impact codes approved for this run (an ``approve`` policy of the
+    #: environment holds back every other one it names).
+    allowed_impacts: tuple[str, ...] = ()
+    #: ``notices:`` of the --env file (Slack and Teams), and that file's name for messages.
+    notices: Mapping[str, Any] = field(default_factory=dict)
+    notices_file: str = ""
+
+    @property
+    def policies(self) -> Policies:
+        found = self.context.policies if self.context is not None else None
+        return found if isinstance(found, Policies) else NO_POLICIES
 
 
 class ApplyHooks(Protocol):
@@ -239,14 +253,24 @@ async def prepare_plan(
 ) -> Plan:
     """The plan to execute: the saved one if it still holds (and, with ``plan_key``, is
     signed with it), else a fresh one."""
+    context = request.context
+    managed = context.managed_kinds if context is not None else frozenset()
+    env_name = context.environment if context is not None else None
     if request.plan_path is None:
-        plan = await plan_against(specs, backend, options=request.options, now=now)
+        plan = await plan_against(
+            specs,
+            backend,
+            options=request.options,
+            now=now,
+            managed=managed,
+            environment=env_name,
+        )
     else:
         plan = read_plan(request.plan_path, plan_key=plan_key)
         chosen = request.context.environment if request.context is not None else None
         check_saved_plan(plan, specs, backend.environment, chosen)
         plan = with_write_only_values(plan, specs)
-        live, _catalog = await read_live(backend, specs)
+        live, _catalog = await read_live(backend, specs, managed=managed, environment=env_name)
         stale = stale_channels(plan, live)
         if stale:
             raise PlanError(
@@ -254,7 +278,24 @@ async def prepare_plan(
                 "it was made): " + "; ".join(stale) + "; run plan again"
             )
     check_plan(plan, expect_digest=request.expect_digest, force=request.force)
+    check_approvals(plan, request.policies, request.allowed_impacts)
     return plan
+
+
+def check_approvals(plan: Plan, policies: Policies, allowed: Sequence[str]) -> None:
+    """Refuse a plan with a customer impact that an ``approve`` policy names, unless
+    ``--allow-impact`` approves its code (saved plans too: impacts are assessed again)."""
+    missing = unapproved(policies, plan.changes, allowed)
+    if not missing:
+        return
+    codes = sorted({item.impact.code for item in missing})
+    flags = " ".join(f"--allow-impact {code}" for code in codes)
+    rules = ", ".join(sorted({item.policy.label for item in missing}))
+    raise PlanError(
+        f"refusing the plan: {len(missing)} change(s) need approval by policy {rules}: "
+        + "; ".join(item.describe() for item in missing)
+        + f"; nothing was applied. Approve them with {flags} (recorded in the audit log)"
+    )
 
 
 async def apply_with_backend(
@@ -270,9 +311,11 @@ async def apply_with_backend(
     wall_clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
     env: Mapping[str, str] | None = None,
     signals: Signals | None = None,
+    notices: NoticeSender | None = None,
 ) -> ApplyResult:
     """Steps 2 to 4 of the module docstring, on an open backend and sink (``signals``: which
-    one stopped the run, for apply.json)."""
+    one stopped the run, for apply.json; ``notices``: Slack and Teams, told of a failed or
+    unfinished run and of applied changes with customer impact)."""
     environment = backend.environment
     key = files_key(request, environment)
     audit_path = request.audit_log or default_audit_path(key, environment)
@@ -291,6 +334,7 @@ async def apply_with_backend(
     executable = [a for a in plan.actions if a.executable]
     sources = {(a.resource_kind, a.key): a.source or "" for a in plan.actions}
     changed = {(a.resource_kind, a.key): tuple(c.path for c in a.changes) for a in plan.actions}
+    impacts = {(a.resource_kind, a.key): [i.to_json() for i in a.impacts] for a in plan.actions}
     deleted_revision = {
         (a.resource_kind, a.key): a.live.revision
         for a in plan.actions
@@ -305,7 +349,11 @@ async def apply_with_backend(
             argv=request.argv,
             plan_digest=plan.digest,
             env=env,
-            extra={"planSummary": plan.summary, "savedPlan": request.plan_path is not None},
+            extra={
+                "planSummary": plan.summary,
+                "savedPlan": request.plan_path is not None,
+                **approval_record(plan, request),
+            },
         )
         await recover(audit, backend, sink, state, environment, run_id, wall_clock)
         earlier = asyncio.ensure_future(sink.resend_pending(frozenset(state.queued)))
@@ -350,6 +398,7 @@ async def apply_with_backend(
                     resource_kind=result.resource_kind,
                     details=result.details,
                     revision=revision,
+                    impacts=impacts.get(key, ()),
                 )
                 # Durably queued before the success is recorded: no kill between the two
                 # loses the event (the outbox holds it; the next run sends it).
@@ -396,6 +445,11 @@ async def apply_with_backend(
         outcomes += await bounded(
             [(completed, asyncio.ensure_future(sink.emit(completed)))], budget
         )
+        if notices is not None:
+            link = run_url(os.environ if env is None else env)
+            notice = apply_notice(notice_outcome(partial), link=link)
+            if notice is not None:
+                outcomes += await send_bounded(notices, notice, budget)
         for outcome in outcomes:
             if outcome.state is not DeliveryState.SKIPPED:  # no WEBHOOK_URL: nothing to record
                 audit.webhook(outcome)
@@ -420,6 +474,68 @@ async def apply_with_backend(
     return result
 
 
+def notice_outcome(result: ApplyResult) -> ApplyOutcome:
+    """What a Slack or Teams notice says of a run: its counts, what went wrong, and the
+    applied changes that affected live customers."""
+    by_key = {(a.resource_kind, a.key): a for a in result.plan.actions}
+    problems: list[str] = []
+    impacts: list[str] = []
+    for item in result.results:
+        label = kinds.get(item.resource_kind).label
+        action = by_key.get((item.resource_kind, kinds.get(item.resource_kind).identity(item.name)))
+        if item.status is ActionStatus.FAILED:
+            problems.append(f"{item.kind.value} {label} {item.name!r} failed: {item.error}")
+        elif item.succeeded and action is not None:
+            impacts.extend(
+                f"{item.kind.value} {label} {item.name!r}: [{i.code}] {i.message}"
+                for i in action.impacts
+            )
+    for conflict in result.conflicts:
+        label = kinds.get(conflict.resource_kind).label
+        problems.append(f"not applied: conflict {label} {conflict.name!r}: {conflict.reason}")
+    if result.halted:
+        problems.append(result.halted)
+    return ApplyOutcome(
+        run_id=result.run_id,
+        environment=result.plan.environment,
+        status=result.status,
+        succeeded=result.succeeded,
+        failed=result.failed,
+        not_started=sum(1 for r in result.results if r.status is ActionStatus.SKIPPED),
+        problems=tuple(problems),
+        impacts=tuple(impacts),
+    )
+
+
+async def send_bounded(
+    sender: NoticeSender, notice: Notice, budget: float
+) -> list[DeliveryOutcome]:
+    """Send a notice within the delivery budget; past it, it stays pending in the outbox."""
+    try:
+        return await asyncio.wait_for(sender.send(notice), timeout=max(budget, 0.001))
+    except asyncio.TimeoutError:
+        return [
+            DeliveryOutcome(
+                webhook_id=notice.notice_id(target.service),
+                event_type=f"notice.{notice.topic}",
+                state=DeliveryState.PENDING,
+                error=f"delivery time budget ({budget:.0f} s) spent; kept in the outbox",
+            )
+            for target in sender.targets
+        ]
+
+
+def approval_record(plan: Plan, request: ApplyRequest) -> dict[str, Any]:
+    """What the run-start audit line says of ``--allow-impact`` (beside its actor): the codes
+    given and each impact they approved."""
+    if not request.allowed_impacts:
+        return {}
+    return {
+        "allowedImpacts": list(request.allowed_impacts),
+        "impactApprovals": approved(request.policies, plan.changes, request.allowed_impacts),
+    }
+
+
 def files_key(request: ApplyRequest, environment: str) -> str:
     """The name default files of this run follow: the ``--env`` name when one is chosen (two
     orgs in one region never share a file), else the environment (region) label."""
@@ -442,6 +558,14 @@ def run_apply(
 
     specs = load_valid_specs(list(request.paths), request.context)
     key = files_key(request, settings.environment)
+    outbox_path = request.outbox or default_outbox_path(key)
+    # Slack and Teams URLs are checked before any write, as WEBHOOK_URL is.
+    notices = notice_sender(request.notices, env, outbox_path, file=request.notices_file)
+    if request.audit_log is None:  # the embedded sandbox's log stays under .reconciler/
+        request = dataclasses.replace(
+            request,
+            audit_log=default_audit_path(key, settings.environment, sandbox=settings.is_sandbox),
+        )
 
     async def main() -> ApplyResult:
         signals = Signals()
@@ -460,6 +584,7 @@ def run_apply(
                         abort=signals.abort,
                         env=env,
                         signals=signals,
+                        notices=notices,
                     )
             finally:
                 await sink.aclose()

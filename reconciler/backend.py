@@ -12,7 +12,7 @@ Pure: this module imports no I/O library.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Protocol
 
 from reconciler.model import LiveResource
@@ -71,9 +71,10 @@ class ResourceAdapter(Protocol):
         """Wait until a written object is ready (Active); adapters without waits return it."""
         ...
 
-    async def catalog(self) -> Mapping[str, Sequence[tuple[str, str]]]:
-        """Objects this kind's specs may refer to by name that are not kinds (flows...), as
-        ``{target: [(id, name), ...]}``; empty for kinds without such references."""
+    async def catalog(self, targets: Collection[str]) -> Mapping[str, Sequence[tuple[str, str]]]:
+        """Objects this kind's specs refer to by name that are not kinds (flows...), as
+        ``{target: [(id, name), ...]}``, for the ``targets`` a spec names by name only (the
+        planner never asks for a listing no spec needs); empty for kinds without them."""
         ...
 
 
@@ -103,5 +104,5 @@ class SimpleAdapter:
     async def settle(self, resource: LiveResource) -> LiveResource:
         return resource
 
-    async def catalog(self) -> Mapping[str, Sequence[tuple[str, str]]]:
+    async def catalog(self, targets: Collection[str]) -> Mapping[str, Sequence[tuple[str, str]]]:
         return {}

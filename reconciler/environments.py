@@ -30,6 +30,7 @@ from reconciler.errors import ConfigError, SpecError
 from reconciler.genesys.settings import REGIONS, SANDBOX
 from reconciler.interpolate import SpecContext
 from reconciler.model import ChannelSpec, Diagnostic, SourceRef
+from reconciler.policies import NO_POLICIES, Policies, parse_policies
 from reconciler.spec.loader import load_file
 from reconciler.spec.schema import json_path
 
@@ -55,6 +56,12 @@ class Environment:
     owner: str | None = None
     description: str = ""
     variables: Mapping[str, str] = field(default_factory=dict)
+    #: ``kinds:``: the kinds this environment manages (read even without a spec of them).
+    kinds: frozenset[str] = frozenset()
+    #: ``policies:``: rules its specs and plans must keep (``reconciler.policies``).
+    policies: Policies = NO_POLICIES
+    #: ``notices:``: Slack and Teams incoming webhooks, by the variable holding each URL.
+    notices: Mapping[str, Any] = field(default_factory=dict)
 
 
 def available(root: Path = ENVIRONMENTS_DIR) -> list[str]:
@@ -96,8 +103,14 @@ def load_environment(name: str, root: Path = ENVIRONMENTS_DIR) -> Environment:
     for extra in documents[1:]:
         message = "an environment file holds one YAML document; remove the extra '---'"
         problems.append(_diagnostic(extra.source, "$", message, "environment.documents"))
+    policies = NO_POLICIES
     if not problems and documents:
         problems.extend(check_environment(documents[0]))
+    if not problems and documents:
+        items = documents[0].body.get("policies") or []
+        if items:
+            policies, found = parse_policies(items, documents[0].positions, shown)
+            problems.extend(found)
     if problems or not documents:
         problems.sort(key=Diagnostic.sort_key)
         count = len(problems)
@@ -114,6 +127,9 @@ def load_environment(name: str, root: Path = ENVIRONMENTS_DIR) -> Environment:
         owner=body.get("owner"),
         description=str(body.get("description", "")),
         variables=dict(body.get("variables") or {}),
+        kinds=frozenset(body.get("kinds") or ()),
+        policies=policies,
+        notices=dict(body.get("notices") or {}),
     )
 
 
@@ -138,7 +154,23 @@ def check_environment(document: ChannelSpec) -> list[Diagnostic]:
             "eu-west-1, a domain such as mypurecloud.ie, or sandbox)"
         )
         found.append(_diagnostic(_place(document, ["region"]), "region", message, "region"))
+    declared = document.body.get("kinds")
+    if isinstance(declared, list):
+        found.extend(_unknown_kinds(document, declared))
     return sorted(found, key=Diagnostic.sort_key)
+
+
+def _unknown_kinds(document: ChannelSpec, declared: list[Any]) -> list[Diagnostic]:
+    from reconciler import kinds  # the pure registry
+
+    known = kinds.names()
+    problems = []
+    for index, name in enumerate(declared):
+        if isinstance(name, str) and name not in known:
+            message = f"unknown kind {name[:60]!r}; known kinds: {', '.join(sorted(known))}"
+            where = _place(document, ["kinds", index])
+            problems.append(_diagnostic(where, json_path(["kinds", index]), message, "kinds"))
+    return problems
 
 
 def _known_region(value: str) -> bool:
@@ -162,6 +194,12 @@ def _explain(error: ValidationError, document: ChannelSpec) -> list[Diagnostic]:
             for key in instance
             if key not in cast(Mapping[str, Any], error.schema).get("properties", {})
         ]
+    if keyword == "oneOf" and parts[:1] == ["policies"] and len(parts) == 2:
+        message = (
+            "a policy holds exactly one rule: forbid, require, allowDomains or approve "
+            "(docs/guardrails.md)"
+        )
+        return [_diagnostic(_place(document, parts), json_path(parts), message, "policy.rule")]
     if "propertyNames" in list(error.absolute_schema_path) and isinstance(instance, str):
         where = [*parts, instance]
         message = f"variable name {instance!r} is not allowed: use letters, digits and '_'"
@@ -172,6 +210,10 @@ def _explain(error: ValidationError, document: ChannelSpec) -> list[Diagnostic]:
             message += " (quote numbers and booleans: '5', 'true')"
     elif keyword == "pattern" and parts == ["owner"]:
         message = "must not start or end with spaces"
+    elif keyword == "pattern" and parts[:1] == ["policies"] and parts[-1:] == ["field"]:
+        message = f"{instance!r} is not a field path: write keys joined by dots, such as " + (
+            "deployment.allowAllDomains"
+        )
     else:
         message = error.message
     return [
@@ -204,6 +246,8 @@ def spec_context(environment: Environment | None, process_env: Mapping[str, str]
         environment=environment.name,
         variables=environment.variables,
         process_env=process_env,
+        managed_kinds=environment.kinds,
+        policies=environment.policies,
     )
 
 

@@ -24,7 +24,7 @@ import enum
 import hashlib
 import hmac
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -140,6 +140,7 @@ def channel_event(
     resource_kind: str = "channel",
     details: Mapping[str, Any] | None = None,
     revision: str | None = None,
+    impacts: Sequence[Mapping[str, str]] = (),
 ) -> Event:
     """One of the four ``channel.*`` events, for an object of any kind.
 
@@ -149,7 +150,8 @@ def channel_event(
     ``source`` is where the spec lives (``channels/web.yaml:3:1``; empty for a delete).
     ``changed_fields`` lists the changed top-level or dotted paths; only ``channel.updated``
     carries it. An object of another kind than ``channel`` adds ``kind`` and its ``details``
-    (a web deployment's ids and served version).
+    (a web deployment's ids and served version). ``impacts`` (``{code, message}`` each) are
+    what the change did to live customers, as the plan named them; absent when none.
     """
     if not kind.value.startswith("channel."):
         raise ValueError(f"{kind.value} is not a channel event")
@@ -167,6 +169,8 @@ def channel_event(
         data["kind"] = resource_kind
         data["details"] = dict(details or {})
         key = f"{resource_kind}:{key}"
+    if impacts:
+        data["impacts"] = [{"code": i["code"], "message": i["message"]} for i in impacts]
     event = make_event(kind, run_id=run_id, key=key, now=now, data=data)
     if revision is None:
         return event

@@ -68,6 +68,7 @@ class ImportRequest:
     owner: str = "reconciler"
     overwrite: bool = False
     environment_name: str | None = None  # --env, for the header
+    kinds: frozenset[str] = frozenset()  # the --env file's kinds: (none: every kind)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -309,16 +310,18 @@ def run_import(
 ) -> ImportResult:
     """List the org once, decide, then write the files."""
     from reconciler.genesys.factory import open_backend
-    from reconciler.planning import list_kinds
+    from reconciler.planning import list_all
+
+    # The environment's kinds: when it declares them, no other API is asked.
+    chosen = request.kinds or frozenset(kinds.names())
 
     async def fetch() -> tuple[str, list[LiveResource]]:
         async with open_backend(settings, transport=transport) as backend:
-            return backend.environment, await list_kinds(backend, kinds.names(), required=())
+            return backend.environment, (await list_all(backend, chosen)).live
 
     label, live = asyncio.run(fetch())
-    environment = (
-        label if request.environment_name is None else (f"{request.environment_name} ({label})")
-    )
+    name = request.environment_name
+    environment = label if name is None or name == label else f"{name} ({label})"
     planned, skipped, considered = decide(live, request)
     moment = datetime.now(timezone.utc) if now is None else now
     written = write_files(planned, environment, moment)

@@ -49,6 +49,11 @@ class SpecContext:
     environment: str | None = None
     variables: Mapping[str, str] = field(default_factory=dict)
     process_env: Mapping[str, str] = field(default_factory=dict)
+    #: The kinds the environment file declares it manages (``kinds:``): always read.
+    managed_kinds: frozenset[str] = frozenset()
+    #: The environment's ``policies:`` (``reconciler.policies.Policies``): checked with the
+    #: specs, so a breach is a diagnostic at the spec's file:line:col.
+    policies: Any = None
 
 
 def looks_secret(name: str) -> bool:

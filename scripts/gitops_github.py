@@ -15,7 +15,8 @@ passes for "nothing found".
     apply-issue ENV failed|succeeded   one open `apply-failed` issue per environment
     drift-issue ENV STATUS   one open `drift` issue per environment (in-sync|drift|apply-pending)
     pending-apply            the URL of an apply run not yet completed -> pending=URL
-    audit-fetch ENV FILE     the audit log from the audit branch (none yet: nothing written)
+    audit-fetch ENV FILE     the audit log from the audit branch (none yet: nothing written);
+                             apply continues its chain, drift labels its report by it
     replan                   re-run the plan workflow on every open same-repository PR
 
 Environment: GITHUB_REPOSITORY, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, GITHUB_SERVER_URL,
@@ -459,7 +460,7 @@ def cmd_audit_fetch(environment: str, target: str) -> None:
     except ApiError as exc:
         if exc.status != 404:
             raise
-        print(f"no {path} on {branch} yet: this run starts the log")
+        print(f"no {path} on {branch} yet: no apply has recorded one")
         return
     Path(target).parent.mkdir(parents=True, exist_ok=True)
     Path(target).write_bytes(data)

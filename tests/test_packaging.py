@@ -79,6 +79,8 @@ GUARDED = {
     # except NotImplementedError: Windows event loops have no signal handlers; signal.signal
     # hands the signal to the loop instead.
     ("reconciler/run_control.py", "add_signal_handler"),
+    # the same guard; on Windows Ctrl-C cancels the run's task and the probe's cleanup runs.
+    ("reconciler/doctor/checks.py", "add_signal_handler"),
 }
 
 

@@ -15,8 +15,11 @@ AUDIT_DIR = Path("audit")
 SANDBOX_AUDIT_DIR = Path(".reconciler") / "audit"
 
 
-def default_audit_path(key: str, environment: str) -> Path:
+def default_audit_path(key: str, environment: str, *, sandbox: bool | None = None) -> Path:
     """The default audit log of a run whose files follow ``key`` (the ``--env`` name or the
-    environment label), against ``environment`` (the backend's label)."""
-    folder = SANDBOX_AUDIT_DIR if environment == SANDBOX_LABEL else AUDIT_DIR
+    environment label), against ``environment`` (the backend's label); ``sandbox``: whether
+    that is the embedded sandbox (by default: whether the label is the sandbox's; with
+    ``--env`` the embedded sandbox is labelled with the environment's name)."""
+    embedded = environment == SANDBOX_LABEL if sandbox is None else sandbox
+    folder = SANDBOX_AUDIT_DIR if embedded else AUDIT_DIR
     return folder / f"{key}.jsonl"

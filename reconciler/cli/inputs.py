@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from click.core import ParameterSource
@@ -41,6 +41,9 @@ from reconciler.planner.thresholds import (
 )
 from reconciler.render.diagnostics import ordered
 
+if TYPE_CHECKING:
+    from reconciler.genesys.settings import Settings
+
 MAX_OWNER_LENGTH = 256  # a customAttributes value holds at most 256 characters
 
 
@@ -55,6 +58,18 @@ class PlanningInputs:
     context: SpecContext  # what specs resolve against (--env variables, the process env)
     connection_env: dict[str, str]  # the process env plus the --env file's region
     sandbox: bool  # --sandbox, before or after the command name
+
+    @property
+    def env_name(self) -> str | None:
+        """The ``--env`` chosen, if any."""
+        return None if self.environment is None else self.environment.name
+
+    def settings(self) -> Settings:
+        """Where the org is: ``--sandbox`` or the connection variables, seen through ``--env``
+        (its own sandbox org, its name in the headers)."""
+        from reconciler.genesys.settings import resolve_settings
+
+        return resolve_settings(self.connection_env, sandbox=self.sandbox, env_name=self.env_name)
 
     @property
     def shapes_plan(self) -> bool:

@@ -48,10 +48,15 @@ class SandboxFlag(Protocol):
     def sandbox(self) -> bool: ...
 
 
-def settings_from_cli(global_opts: SandboxFlag, env: Mapping[str, str] | None = None) -> Settings:
+def settings_from_cli(
+    global_opts: SandboxFlag, env: Mapping[str, str] | None = None, env_name: str | None = None
+) -> Settings:
     """Settings for a command: ``--sandbox`` is the same as ``GENESYS_ENVIRONMENT=sandbox``;
-    ``env`` defaults to ``os.environ``."""
-    return resolve_settings(os.environ if env is None else env, sandbox=global_opts.sandbox)
+    ``env`` defaults to ``os.environ``; ``env_name`` is the ``--env`` chosen (each one its own
+    sandbox org)."""
+    return resolve_settings(
+        os.environ if env is None else env, sandbox=global_opts.sandbox, env_name=env_name
+    )
 
 
 @asynccontextmanager
@@ -61,12 +66,13 @@ async def open_backend(
     transport: httpx.AsyncBaseTransport | None = None,
     clock: Callable[[], float] | None = None,
     sleep: Callable[[float], Awaitable[None]] | None = None,
-    sandbox_state_path: str | os.PathLike[str] = DEFAULT_STATE_PATH,
+    sandbox_state_path: str | os.PathLike[str] | None = None,
     read_only: bool = False,
 ) -> AsyncIterator[GenesysBackend]:
     """The backend for ``settings``, closed (and the sandbox state saved) on exit, error or not.
 
     ``transport`` replaces the network for a real org (tests); the sandbox brings its own.
+    ``sandbox_state_path``: the sandbox's org; by default the settings' (one per ``--env``).
     ``read_only`` (plan, drift): the sandbox state is loaded without re-checking every stored
     body, and saved only if a request changed it.
     """
@@ -77,7 +83,11 @@ async def open_backend(
         finally:
             await client.aclose()
         return
-    path = Path(sandbox_state_path)
+    path = Path(
+        sandbox_state_path
+        if sandbox_state_path is not None
+        else settings.sandbox_state or DEFAULT_STATE_PATH
+    )
     # The state file is read here and saved at the end: two runs at once would each save
     # their own org and lose the other's changes, so the file is locked across the run.
     with _state_locked(path):

@@ -19,8 +19,8 @@ from typing import Any, TypeVar
 import httpx
 
 from reconciler import __version__
-from reconciler.errors import OutcomeUnknownError, TransportError
-from reconciler.genesys import responses
+from reconciler.errors import OutcomeUnknownError, PermissionDeniedError, TransportError
+from reconciler.genesys import permissions, responses
 from reconciler.genesys.auth import TOKEN_REQUEST_EXTENSION, ClientCredentialsAuth
 from reconciler.genesys.pacing import RateLimiter
 from reconciler.genesys.retry import (
@@ -172,7 +172,10 @@ class GenesysSession:
                     "redirects; check GENESYS_API_URL)"
                 )
             if status not in RETRYABLE_STATUSES:
-                raise responses.api_error(response)
+                refused = responses.api_error(response)
+                if isinstance(refused, PermissionDeniedError):
+                    refused = permissions.explain(refused)  # the permission, by name
+                raise refused
             error = responses.api_error(response)
             if status != 429:
                 maybe_processed = True

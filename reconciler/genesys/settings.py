@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
@@ -58,6 +59,18 @@ SANDBOX_BASE_URL = "http://sandbox.localhost"
 #: Built-in credentials of the sandbox (not secret: they open nothing but the emulator).
 SANDBOX_CLIENT_ID = "sandbox-client"
 SANDBOX_CLIENT_SECRET = "sandbox-secret"  # noqa: S105
+#: Where the embedded sandbox keeps its org without ``--env`` (``reconciler.sandbox`` and
+#: ``genesys/factory.py`` say the same); with ``--env NAME`` each environment has its own org.
+SANDBOX_STATE_DIR = Path(".reconciler")
+
+
+def sandbox_state_path(env_name: str | None = None) -> Path:
+    """The embedded sandbox's state file: ``.reconciler/sandbox.json``, or with ``--env NAME``
+    ``.reconciler/sandbox-NAME.json``, so that dev and prod are two orgs, as they are for real."""
+    if env_name is None:
+        return SANDBOX_STATE_DIR / "sandbox.json"
+    return SANDBOX_STATE_DIR / f"sandbox-{env_name}.json"
+
 
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
@@ -105,6 +118,8 @@ class Settings:
     client_id: Secret
     client_secret: Secret
     is_sandbox: bool = False
+    #: The embedded sandbox's state file (its org); None for a real org.
+    sandbox_state: Path | None = None
     timeout_seconds: float = 30.0
     max_attempts: int = 5
     rate_per_minute: int = 300
@@ -130,8 +145,16 @@ def resolve_settings(
     max_attempts: int | None = None,
     rate_per_minute: int | None = None,
     concurrency: int | None = None,
+    env_name: str | None = None,
 ) -> Settings:
-    """Settings from environment variables; ``sandbox=True`` is ``GENESYS_ENVIRONMENT=sandbox``."""
+    """Settings from environment variables; ``sandbox=True`` is ``GENESYS_ENVIRONMENT=sandbox``.
+
+    ``env_name`` (``--env``): the embedded sandbox then keeps that environment's own org and is
+    labelled with its name; so is a sandbox served on loopback (``sandbox serve``), whose label
+    would otherwise be its host. A loopback base URL needs no credentials: the sandbox's own are
+    implied (``sandbox serve`` takes any, unless started with ``--client-id``). A real org's URL
+    never gets them: its credentials stay required.
+    """
     tunables = _Tunables(
         timeout_seconds=_number(env, "RECONCILER_HTTP_TIMEOUT", timeout_seconds, 30.0, float),
         max_attempts=int(_number(env, "RECONCILER_MAX_ATTEMPTS", max_attempts, 5, int)),
@@ -141,18 +164,25 @@ def resolve_settings(
     environment = env.get("GENESYS_ENVIRONMENT", "").strip()
     if sandbox or environment.lower() == SANDBOX:
         return Settings(
-            environment=SANDBOX,
+            environment=env_name or SANDBOX,
             api_url=SANDBOX_BASE_URL,
             login_url=SANDBOX_BASE_URL,
             client_id=Secret(SANDBOX_CLIENT_ID),
             client_secret=Secret(SANDBOX_CLIENT_SECRET),
             is_sandbox=True,
+            sandbox_state=sandbox_state_path(env_name),
             **tunables._asdict(),
         )
     client_id = env.get("GENESYS_CLIENT_ID", "").strip()
     client_secret = env.get("GENESYS_CLIENT_SECRET", "").strip()
     api_raw = env.get("GENESYS_API_URL", "").strip()
     login_raw = env.get("GENESYS_LOGIN_URL", "").strip()
+    loopback = not environment and _loopback_url(api_raw) and _loopback_url(login_raw)
+    if loopback:
+        # `sandbox serve`: both base URLs on this machine, no region named. Nothing secret is
+        # implied (the sandbox's built-in pair); a server that wants others says 401.
+        client_id = client_id or SANDBOX_CLIENT_ID
+        client_secret = client_secret or SANDBOX_CLIENT_SECRET
     missing = [
         name
         for name, value in (
@@ -177,6 +207,8 @@ def resolve_settings(
         api_url = _url("GENESYS_API_URL", api_raw)
     if login_raw:
         login_url = _url("GENESYS_LOGIN_URL", login_raw)
+    if loopback and env_name:
+        label = env_name  # the environment's name in every header, not "127.0.0.1"
     return Settings(
         environment=label or (urlsplit(api_url).hostname or api_url),
         api_url=api_url,
@@ -185,6 +217,15 @@ def resolve_settings(
         client_secret=Secret(client_secret),
         **tunables._asdict(),
     )
+
+
+def _loopback_url(value: str) -> bool:
+    """A base URL whose host is this machine (``http://127.0.0.1:PORT``): ``sandbox serve``."""
+    try:
+        host = urlsplit(value).hostname or ""
+    except ValueError:
+        return False
+    return bool(value) and is_loopback_host(host)
 
 
 def _domain(value: str) -> str:

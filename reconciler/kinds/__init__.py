@@ -14,7 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from reconciler.kinds.base import Reference, ResourceKind, canonical_json, copy_json, identity_key
+from reconciler.kinds.base import (
+    ChangeView,
+    Impact,
+    Reference,
+    ResourceKind,
+    canonical_json,
+    copy_json,
+    identity_key,
+)
 from reconciler.kinds.channel import CHANNEL
 from reconciler.kinds.webdeployment import WEB_DEPLOYMENT
 
@@ -47,6 +55,16 @@ def names() -> tuple[str, ...]:
     return tuple(_REGISTRY)
 
 
+def impact_codes() -> dict[str, tuple[str, str]]:
+    """Every impact code the registered kinds declare: ``{code: (kind name, why it matters)}``
+    (a kind added later brings its codes with it)."""
+    codes: dict[str, tuple[str, str]] = {}
+    for kind in _REGISTRY.values():
+        for code, why in kind.impact_codes.items():
+            codes.setdefault(code, (kind.name, why))
+    return codes
+
+
 def ordered(kinds: Iterable[str]) -> list[str]:
     """``kinds`` sorted so that each comes after the kinds it depends on (then by name)."""
     wanted = sorted(set(kinds))
@@ -76,12 +94,15 @@ register(WEB_DEPLOYMENT)
 
 __all__ = [
     "DEFAULT_KIND",
+    "ChangeView",
+    "Impact",
     "Reference",
     "ResourceKind",
     "canonical_json",
     "copy_json",
     "get",
     "identity_key",
+    "impact_codes",
     "known",
     "names",
     "ordered",

@@ -13,11 +13,12 @@ Pure: no I/O.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
@@ -104,6 +105,94 @@ class Reference:
     label: str = ""
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Impact:
+    """What one change does to customers who are chatting now or to the websites that embed the
+    object: a stable ``code`` (policies and ``--allow-impact`` name it) and a sentence saying
+    what happens, for the plan, the events and the notices."""
+
+    code: str
+    message: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message}
+
+
+class _Missing:
+    """A field that is not there, on one side of a ``ChangeView`` field."""
+
+    def __repr__(self) -> str:
+        return "(absent)"
+
+
+#: The value ``ChangeView.change_of`` gives for a side where the field is absent.
+MISSING: Any = _Missing()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChangeView:
+    """One planned change as a kind's ``impacts`` sees it (the planner builds it; the kind needs
+    no planner type).
+
+    ``verb`` is the action (``create``, ``update``, ``adopt``, ``delete``); ``changes`` maps
+    each changed dotted path to ``(before, after)`` with ``MISSING`` for an absent side, as the
+    plan shows them (write-only values already redacted); ``body`` is what a create or update
+    sends; ``deleted`` are the names of the objects of the same kind that this plan deletes.
+    """
+
+    verb: str
+    name: str
+    object_id: str | None = None
+    body: Mapping[str, Any] | None = None
+    changes: Mapping[str, tuple[Any, Any]] = field(default_factory=dict)
+    deleted: tuple[str, ...] = ()
+    previous_name: str | None = None
+
+    def change_of(self, path: str) -> tuple[Any, Any] | None:
+        """``(before, after)`` of the field at dotted ``path`` when the plan changes it (also
+        when the change is of an enclosing object, as when a whole block is added), else
+        None."""
+        if path in self.changes:
+            return self.changes[path]
+        for changed, (before, after) in self.changes.items():
+            if path.startswith(changed + "."):
+                rest = path[len(changed) + 1 :].split(".")
+                old, new = _dig(before, rest), _dig(after, rest)
+                return None if old == new else (old, new)
+        return None
+
+
+def _dig(value: Any, parts: Sequence[str]) -> Any:
+    for part in parts:
+        if not isinstance(value, Mapping) or part not in value:
+            return MISSING
+        value = value[part]
+    return value
+
+
+def likely_renamed(name: str, deleted: Sequence[str]) -> str | None:
+    """The deleted name that ``name`` most likely replaces (a rename made without
+    ``renamedFrom``): one whose letters and digits are alike (the same once case and
+    punctuation are ignored, one inside the other, or a close spelling); None when no deleted
+    name is."""
+    if not deleted:
+        return None
+
+    def letters(text: str) -> str:
+        return "".join(ch for ch in identity_key(text) if ch.isalnum())
+
+    wanted = letters(name)
+    best: tuple[float, str] | None = None
+    for old in sorted(deleted):
+        other = letters(old)
+        score = difflib.SequenceMatcher(None, wanted, other).ratio()
+        if wanted and other and (wanted in other or other in wanted):
+            score = max(score, 0.9)
+        if score >= 0.6 and (best is None or score > best[0]):
+            best = (score, old)
+    return best[1] if best is not None else None
+
+
 class ResourceKind:
     """The declaration of one kind. Subclasses set the class attributes and may override the
     methods; the defaults suit a flat object with a ``name`` and a ``description``."""
@@ -132,6 +221,14 @@ class ResourceKind:
     ambiguous_is_error: ClassVar[bool] = False
     #: Keys of a spec document that are the tool's and never part of the body sent.
     spec_only_keys: ClassVar[tuple[str, ...]] = ("kind",)
+    #: The impact codes ``impacts`` may give, each with why it matters to customers (policies
+    #: and ``--allow-impact`` accept these codes; docs/guardrails.md lists them).
+    impact_codes: ClassVar[Mapping[str, str]] = {}
+    #: Lists of domains (host names) in a spec, as paths from the body's root: the policy
+    #: ``allowDomains`` checks these.
+    domain_fields: ClassVar[tuple[tuple[str, ...], ...]] = ()
+    #: Flags of a spec that, when true, allow every domain (``allowDomains`` refuses them).
+    all_domains_fields: ClassVar[tuple[tuple[str, ...], ...]] = ()
 
     def schema(self) -> dict[str, Any]:
         """The JSON Schema of a spec document (by default the package resource)."""
@@ -189,6 +286,12 @@ class ResourceKind:
         """Warnings about a live object for the person reading the plan (not changes)."""
         return ()
 
+    def action_notes(self, desired: Mapping[str, Any], live: LiveResource) -> tuple[str, ...]:
+        """Warnings for the plan's action on ``live`` with this desired body: by default the
+        live object's own (``live_notes``); a kind whose warning depends on what the action
+        will do (publish or not) overrides this."""
+        return self.live_notes(live)
+
     def canonical_set_item(self, item: Any) -> Any:
         """How one item of a set-valued list is compared (default: as it is)."""
         return item
@@ -215,6 +318,11 @@ class ResourceKind:
         """Rules across this kind's specs that its JSON Schema cannot express (beyond the
         unique names every kind has)."""
         return []
+
+    def impacts(self, change: ChangeView) -> tuple[Impact, ...]:
+        """What this change does to live customers (none by default). Each impact's code is one
+        of ``impact_codes``. Pure: it sees only the planned change."""
+        return ()
 
     def event_details(self, resource: LiveResource) -> dict[str, Any]:
         """Facts of a written object that its webhook event carries beyond id and name."""

@@ -30,13 +30,45 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from reconciler.kinds import webdeployment_rules as rules
-from reconciler.kinds.base import Reference, ResourceKind, copy_json
+from reconciler.kinds.base import (
+    MISSING,
+    ChangeView,
+    Impact,
+    Reference,
+    ResourceKind,
+    copy_json,
+    likely_renamed,
+)
 from reconciler.model import Diagnostic, LiveResource, Spec
 
 #: Facts of a live pair that are not fields of either object (never sent, never diffed as such).
 LIVE = "x-live"
 #: The owner a desired body is written for (never sent as a field).
 OWNER = "x-owner"
+
+#: The customer impacts a web deployment change can have, and why each matters.
+IMPACT_CODES: Mapping[str, str] = {
+    "domains-removed": "websites removed from deployment.allowedDomains (or allowAllDomains "
+    "turned off) stop loading the Messenger: customers there lose the chat, mid-conversation "
+    "included",
+    "all-domains-allowed": "deployment.allowAllDomains turned on: any website, not only yours, "
+    "may embed this deployment's snippet and open conversations in your org",
+    "deployment-deleted": "the deployment is deleted: every page that embeds its snippet (the "
+    "snippet carries the deployment id) stops showing the Messenger",
+    "snippet-id-changed": "a deployment is deleted and one of a like name created (a rename "
+    "without renamedFrom): the new one has a new id, so every page must get a new snippet",
+    "messaging-off": "deployment.status goes to Inactive: the Messenger stops loading on every "
+    "website that embeds the deployment",
+    "session-persistence-changed": "configuration.messenger.sessionPersistenceType changes: "
+    "where a visitor's session is kept (across subdomains or not); visitors moving between "
+    "sites may lose their ongoing conversation",
+    "session-duration-changed": "configuration.messenger.apps.conversations."
+    "sessionDurationSeconds changes: how long a guest's session lasts; a shorter one cuts "
+    "returning customers off their conversation history sooner",
+}
+DOMAINS = ("deployment", "allowedDomains")
+SESSION_PERSISTENCE = "configuration.messenger.sessionPersistenceType"
+SESSION_DURATION = "configuration.messenger.apps.conversations.sessionDurationSeconds"
 
 
 class WebDeploymentKind(ResourceKind):
@@ -114,6 +146,9 @@ class WebDeploymentKind(ResourceKind):
     }
     marker_field: ClassVar[str] = rules.MARKER_KEY
     ambiguous_is_error: ClassVar[bool] = True
+    impact_codes: ClassVar[Mapping[str, str]] = IMPACT_CODES
+    domain_fields: ClassVar[tuple[tuple[str, ...], ...]] = (DOMAINS,)
+    all_domains_fields: ClassVar[tuple[tuple[str, ...], ...]] = (("deployment", "allowAllDomains"),)
 
     # -- ownership ------------------------------------------------------------------------
 
@@ -186,6 +221,13 @@ class WebDeploymentKind(ResourceKind):
             current["deployment"] = (
                 rules.managed_view(block, live_block) if isinstance(live_block, dict) else {}
             )
+            if (
+                isinstance(live_block, dict)
+                and live_block.get("allowAllDomains") is True
+                and "allowedDomains" in block
+            ):
+                # A list of domains replaces "every website": the diff says so (an impact).
+                current["deployment"]["allowAllDomains"] = True
             if isinstance(live_block, dict):
                 # The version the deployment serves, as the spec says it: "latest" when it is.
                 shown = rules.LATEST if pin == rules.LATEST and served == latest else served
@@ -247,13 +289,89 @@ class WebDeploymentKind(ResourceKind):
         if not isinstance(facts, dict):
             return ()
         notes = []
-        if facts.get("draftDiffers") and facts.get("servedVersion") == facts.get("latestVersion"):
+        unpublished = _fields(facts.get("draftChanges"))
+        if unpublished:
             notes.append(
-                "its configuration's draft differs from the published version (an edit in the "
-                "admin UI that was never published); a publish by apply replaces it"
+                f"its configuration's draft has unpublished changes to {unpublished} (an edit "
+                "in the admin UI); an apply that publishes discards them"
             )
         if facts.get("deploymentId") is None:
             notes.append("the configuration has no deployment; apply creates one")
+        return tuple(notes)
+
+    # -- customer impact ------------------------------------------------------------------
+
+    def impacts(self, change: ChangeView) -> tuple[Impact, ...]:
+        if change.verb == "delete":
+            where = f" (id {change.object_id})" if change.object_id else ""
+            return (
+                Impact(
+                    code="deployment-deleted",
+                    message=f"deletes the deployment{where}: every page embedding its snippet "
+                    "stops showing the Messenger",
+                ),
+            )
+        if change.verb == "create":
+            old = likely_renamed(change.name, change.deleted)
+            if old is None:
+                return ()
+            return (
+                Impact(
+                    code="snippet-id-changed",
+                    message=f"replaces the deleted {old!r} with a new deployment (no "
+                    "renamedFrom): the snippet id changes, and every page embedding the old "
+                    f"snippet breaks; add 'renamedFrom: [{old}]' to rename it in place",
+                ),
+            )
+        found: list[Impact] = []
+        found.extend(_domain_impacts(change))
+        status = change.change_of("deployment.status")
+        if status is not None and status[1] == "Inactive":
+            found.append(
+                Impact(
+                    code="messaging-off",
+                    message="status goes to Inactive: the Messenger stops loading on every "
+                    "website that embeds this deployment",
+                )
+            )
+        for path, code, what in (
+            (SESSION_PERSISTENCE, "session-persistence-changed", "session persistence"),
+            (SESSION_DURATION, "session-duration-changed", "guest session duration"),
+        ):
+            moved = change.change_of(path)
+            if moved is not None:
+                found.append(
+                    Impact(
+                        code=code,
+                        message=f"{what} changes from {_shown(moved[0])} to "
+                        f"{_shown(moved[1])}: live and returning visitors' sessions follow the "
+                        "new rule, and may lose their ongoing conversation",
+                    )
+                )
+        return tuple(found)
+
+    def action_notes(self, desired: Mapping[str, Any], live: LiveResource) -> tuple[str, ...]:
+        """The live notes, saying what the action does to an unpublished draft: publish builds
+        the new version from the served one plus the spec, so the draft's own edits are
+        discarded, never published unreviewed."""
+        notes = list(self.live_notes(live))
+        facts = live.body.get(LIVE)
+        unpublished = _fields(facts.get("draftChanges") if isinstance(facts, dict) else None)
+        if not unpublished or not isinstance(facts, dict):
+            return tuple(notes)
+        wanted, current = self.comparable(desired, live.body)
+        if self.publishes(wanted, current, facts):
+            served = facts.get("servedVersion") or facts.get("latestVersion")
+            notes[0] = (
+                f"the unpublished draft's {unpublished} will be discarded: apply publishes "
+                f"the served version {served} with the spec's changes, never an edit nobody "
+                "reviewed"
+            )
+        else:
+            notes[0] = (
+                f"its configuration's draft has unpublished changes to {unpublished} (an edit "
+                "in the admin UI); this plan publishes nothing, so they stay unpublished"
+            )
         return tuple(notes)
 
     # -- specs, events, import ------------------------------------------------------------
@@ -277,6 +395,59 @@ class WebDeploymentKind(ResourceKind):
         document = rules.spec_from_live(configuration, deployment, self.schema())
         document.pop("kind", None)
         return document
+
+
+def _domain_impacts(change: ChangeView) -> list[Impact]:
+    """Websites that lose the Messenger, or the door opened to every website."""
+    flag = change.change_of("deployment.allowAllDomains")
+    domains = change.change_of(".".join(DOMAINS))
+    all_before = flag is not None and flag[0] is True
+    all_after = flag is not None and flag[1] is True
+    if all_after:
+        return [
+            Impact(
+                code="all-domains-allowed",
+                message="allowAllDomains turns on: any website may embed this deployment's "
+                "snippet and open conversations in the org",
+            )
+        ]
+    if all_before:
+        kept = domains[1] if domains is not None and isinstance(domains[1], list) else []
+        listed = ", ".join(str(d) for d in kept) or "none"
+        return [
+            Impact(
+                code="domains-removed",
+                message=f"allowAllDomains turns off: only {listed} keep the Messenger; every "
+                "other website that embeds the snippet loses it",
+            )
+        ]
+    if domains is None:
+        return []
+    before = domains[0] if isinstance(domains[0], list) else []
+    after = domains[1] if isinstance(domains[1], list) else []
+    removed = sorted(str(d) for d in before if d not in after)
+    if not removed:
+        return []
+    listed = ", ".join(removed)
+    return [
+        Impact(
+            code="domains-removed",
+            message=f"removes {listed} from allowedDomains: the Messenger stops loading on "
+            f"{'that website' if len(removed) == 1 else 'those websites'}, live chats included",
+        )
+    ]
+
+
+def _shown(value: Any) -> str:
+    return "(unset)" if value is MISSING else repr(value)
+
+
+def _fields(paths: Any) -> str:
+    """``messenger.styles`` and ``position`` as a plan note names them ('' for none)."""
+    if not isinstance(paths, list) or not paths:
+        return ""
+    named = [f"`{path}`" for path in paths if isinstance(path, str) and path]
+    return ", ".join(named[:-1]) + f" and {named[-1]}" if len(named) > 1 else "".join(named)
 
 
 def _next(version: Any) -> str:

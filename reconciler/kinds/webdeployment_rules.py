@@ -67,6 +67,10 @@ DEPLOYMENT_SERVER_FIELDS: tuple[str, ...] = (
     "lastModifiedUser",
 )
 
+#: Deployment statuses a spec may ask for and a write may send; ``Pending``, ``Error`` and
+#: ``Deleting`` are the server's own states, never sent back.
+WRITABLE_STATUSES: tuple[str, ...] = ("Active", "Inactive")
+
 #: Read-only parts of a deployment's references: only ``id`` (and a configuration's ``version``)
 #: are the client's to write.
 REFERENCE_SERVER_FIELDS: Mapping[str, tuple[str, ...]] = {
@@ -271,6 +275,25 @@ def _join(left: Json, right: Json) -> Json:
     if isinstance(left, list) and isinstance(right, list):
         return [*left, *right]
     return right
+
+
+def changed_paths(old: Json, new: Json, *, depth: int = 2) -> list[str]:
+    """The dotted paths, at most ``depth`` keys deep, where two normalised configuration
+    bodies differ (``messenger.styles`` for a changed ``messenger.styles.primaryColor``),
+    sorted. Lists and scalars are compared whole."""
+    if not (isinstance(old, dict) and isinstance(new, dict)):
+        return [] if old == new else [""]
+    found: list[str] = []
+    for key in sorted({*old, *new}):
+        if key in old and key in new and old[key] == new[key]:
+            continue
+        inner = (
+            changed_paths(old.get(key), new.get(key), depth=depth - 1)
+            if depth > 1 and isinstance(old.get(key), dict) and isinstance(new.get(key), dict)
+            else [""]
+        )
+        found.extend(f"{key}.{rest}" if rest else key for rest in inner)
+    return found
 
 
 def overlay(live: Json, desired: Json) -> Json:
@@ -501,6 +524,10 @@ def _languages(spec: ChannelSpec) -> Iterator[Diagnostic]:
     configuration = _block(spec, "configuration")
     languages = configuration.get("languages")
     default = configuration.get("defaultLanguage")
+    if _at(configuration, "messenger", "enabled") is True and (
+        "languages" not in configuration or "defaultLanguage" not in configuration
+    ):
+        return  # the schema requires both for an enabled Messenger, and says so
     if "defaultLanguage" in configuration and "languages" not in configuration:
         message = "give languages beside defaultLanguage (the two are managed together)"
         yield _problem(spec, ["configuration", "defaultLanguage"], message, "languages-pair")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler import kinds
+from reconciler.kinds.base import Impact
 from reconciler.model import LiveResource
 from reconciler.planner.normalise import content_sha256
 
@@ -160,6 +161,9 @@ class Action:
     notes: tuple[str, ...] = ()
     #: For an update that renames the object (``renamedFrom``): the name it has now.
     previous_name: str | None = None
+    #: What the change does to live customers (``ResourceKind.impacts``): derived from the
+    #: action and the plan, so kept out of the digest and computed again when a plan is read.
+    impacts: tuple[Impact, ...] = ()
 
     def sort_key(self) -> tuple[str, str, int, str]:
         return (self.resource_kind, self.key, KIND_ORDER[self.kind], self.channel_id or "")

@@ -44,6 +44,7 @@ from reconciler.planner.actions import (
     PendingRef,
 )
 from reconciler.planner.diff import field_changes
+from reconciler.planner.impacts import assess
 from reconciler.planner.normalise import canonical_json, sha256_digest
 from reconciler.planner.plan import Plan, PlanOptions, ReportKind, live_digest
 from reconciler.planner.redact import WritePaths, redacted_paths
@@ -140,7 +141,7 @@ def _decide(
         source=_source(spec),
         resource_kind=spec.kind,
         pending_refs=pending if sends else (),
-        notes=kind.live_notes(live),
+        notes=kind.action_notes(body, live),
     )
 
 
@@ -345,7 +346,7 @@ def build_plan(
                         resource_kind=resource.kind,
                     )
                 )
-    actions = _lookalike_notes(_rename_hints(actions))
+    actions = assess(_lookalike_notes(_rename_hints(actions)))
     actions.sort(key=Action.sort_key)
     verdicts = [a.kind for a in actions]
     reasons = unsafe_reasons(

@@ -29,6 +29,7 @@ from reconciler.planner.actions import (
     LiveFingerprint,
     PendingRef,
 )
+from reconciler.planner.impacts import assess
 from reconciler.planner.normalise import sha256_digest
 from reconciler.planner.redact import WritePaths, redact
 from reconciler.planner.thresholds import Thresholds
@@ -52,6 +53,10 @@ class DriftKind(str, enum.Enum):
     MISSING = "missing"  # a spec with no live channel: deleted out of band, or never created
     CONFLICT = "conflict"  # an unmanaged or foreign channel holds a spec's name
     EXTRA = "extra"  # with --prune: a managed channel that no spec describes
+    #: changed, and no audit log was found to tell whether this tool or someone else changed
+    #: it last: "edited out of band" and "differs from git" cannot be told apart, so neither is
+    #: said (``drift`` run without the environment's audit log)
+    UNKNOWN = "unknown"
 
 
 DRIFT_OF: dict[ActionKind, DriftKind] = {
@@ -94,6 +99,9 @@ class Plan:
     #: Ids of objects whose live revision is not the one this tool last wrote (from the audit
     #: log): their drift is "edited out of band"; any other update is "differs from git".
     edited_out_of_band: frozenset[str] = frozenset()
+    #: Ids of the updates of a drift run that had no audit log to read: their drift is
+    #: "unknown" (neither label can be told), never a guess.
+    unverified: frozenset[str] = frozenset()
 
     @property
     def owner(self) -> str:
@@ -114,6 +122,11 @@ class Plan:
     def changes(self) -> tuple[Action, ...]:
         """The actions that are not noop."""
         return tuple(a for a in self.actions if a.kind in CHANGES)
+
+    @property
+    def impacted(self) -> tuple[Action, ...]:
+        """The changes that affect live customers (each with its ``impacts``)."""
+        return tuple(a for a in self.actions if a.impacts)
 
     @property
     def has_changes(self) -> bool:
@@ -142,6 +155,8 @@ class Plan:
     def drift_of(self, action: Action) -> DriftKind | None:
         if action.kind is ActionKind.UPDATE and action.channel_id in self.edited_out_of_band:
             return DriftKind.EDITED
+        if action.kind is ActionKind.UPDATE and action.channel_id in self.unverified:
+            return DriftKind.UNKNOWN
         return DRIFT_OF.get(action.kind)
 
     def to_json(self) -> dict[str, Any]:
@@ -153,6 +168,8 @@ class Plan:
                 doc["source"] = action.source
             if action.notes:
                 doc["notes"] = list(action.notes)
+            if action.impacts:
+                doc["impacts"] = [impact.to_json() for impact in action.impacts]
             drift = self.drift_of(action)
             if self.report is ReportKind.DRIFT and drift is not None:
                 doc["drift"] = drift.value
@@ -283,6 +300,16 @@ def plan_from_json(doc: Mapping[str, Any]) -> Plan:
     """
     options = doc["options"]
     version = str(doc.get("format_version", FORMAT_VERSION))
+    # A drift report's labels came from the audit log its run read: kept as written, so that
+    # ``show`` prints what the report says (they are outside the digest).
+    labelled = {
+        drift: frozenset(
+            str(a.get("id" if version != "1" else "channel_id"))
+            for a in doc["actions"]
+            if a.get("drift") == drift.value
+        )
+        for drift in (DriftKind.EDITED, DriftKind.UNKNOWN)
+    }
     plan = Plan(
         environment=str(doc["environment"]),
         created_at=datetime.strptime(doc["created_at"], "%Y-%m-%dT%H:%M:%SZ").replace(
@@ -295,13 +322,16 @@ def plan_from_json(doc: Mapping[str, Any]) -> Plan:
             thresholds=Thresholds.from_json(options["thresholds"]),
             targets=tuple(doc.get("targets", ())),
         ),
-        actions=tuple(action_from_json(a, version) for a in doc["actions"]),
+        # Impacts are assessed again, never taken from the file: approval depends on them.
+        actions=tuple(assess(action_from_json(a, version) for a in doc["actions"])),
         spec_digest=str(doc["spec_digest"]),
         live_digest=str(doc["live_digest"]),
         managed_count=int(doc["managed_count"]),
         unsafe_reasons=tuple(doc.get("unsafe_reasons", ())),
         report=ReportKind(doc.get("report", "plan")),
         env_name=str(doc["env"]) if doc.get("env") is not None else None,
+        edited_out_of_band=labelled[DriftKind.EDITED],
+        unverified=labelled[DriftKind.UNKNOWN],
     )
     digest = plan.digest if version != "1" else _v1_digest(doc["actions"])
     if digest != doc["digest"]:
@@ -316,7 +346,7 @@ def _v1_digest(actions: Iterable[Mapping[str, Any]]) -> str:
     """A format-1 plan's digest: its own action documents, minus source and drift."""
     return sha256_digest(
         [
-            {k: v for k, v in a.items() if k not in ("source", "drift", "notes")}
+            {k: v for k, v in a.items() if k not in ("source", "drift", "notes", "impacts")}
             for a in actions
             if a["kind"] != ActionKind.NOOP.value
         ]

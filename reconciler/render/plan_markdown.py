@@ -23,9 +23,12 @@ from reconciler.planner import ABSENT, Action, ActionKind, Plan, ReportKind
 from reconciler.planner.redact import redact
 from reconciler.render.plan_text import (
     DRIFT_LABEL,
+    IMPACT_MARK,
     SYMBOL,
     drift_counts,
+    drift_labels,
     drift_summary_line,
+    impact_summary_line,
     kind_prefix,
     note_lines,
     show,
@@ -107,8 +110,24 @@ def details_block(plan: Plan, action: Action) -> str:
         label += f": {count} field{'s' if count != 1 else ''}"
     if action.source:
         label += f" from {code_span(action.source)}"
+    if action.impacts:
+        label += f" <b>{escape_html(IMPACT_MARK)}</b>"
     body = "\n".join(_plain(line) for line in _detail_lines(plan, action))
-    return f"<details><summary>{label}</summary>\n\n{fence(body, 'diff')}\n\n</details>\n\n"
+    block = f"<details><summary>{label}</summary>\n\n{fence(body, 'diff')}\n\n</details>\n\n"
+    return block + impact_block(action)
+
+
+def impact_block(action: Action) -> str:
+    """The impact notes under an action, outside its collapsed diff so no reviewer misses
+    them: one marked line each (``> ⚠ customer impact [code]: ...``)."""
+    if not action.impacts:
+        return ""
+    lines = [
+        f"> **{escape_markdown(IMPACT_MARK)}** \\[`{impact.code}`\\]: "
+        f"{escape_markdown(impact.message)}"
+        for impact in action.impacts
+    ]
+    return "\n".join(lines) + "\n\n"
 
 
 def _head(plan: Plan) -> list[str]:
@@ -139,10 +158,17 @@ def _head(plan: Plan) -> list[str]:
     if drift:
         found = drift_counts(plan)
         lines += ["| drift | channels |", "|---|---:|"]
-        lines += [f"| {label} | {found[kind]} |" for kind, label in DRIFT_LABEL.items()]
+        lines += [f"| {label} | {found[kind]} |" for kind, label in drift_labels(found)]
         lines += ["", drift_summary_line(plan), ""]
     else:
         lines += [summary_line(plan), ""]
+        if impact_summary_line(plan):
+            lines += [
+                "> [!CAUTION]",
+                f"> **{escape_markdown(IMPACT_MARK)}: {impact_summary_line(plan)}** "
+                "Each is marked below.",
+                "",
+            ]
         if plan.unspecified_managed:
             lines += [unspecified_line(plan), ""]
     return lines

@@ -47,7 +47,21 @@ DRIFT_LABEL: dict[DriftKind, str] = {
     DriftKind.MISSING: "missing (deleted out of band or never created)",
     DriftKind.CONFLICT: "new conflict",
     DriftKind.EXTRA: "extra managed channel with no spec",
+    DriftKind.UNKNOWN: (
+        "changed (no audit log was read: edited out of band or differs from git, "
+        "it cannot tell which)"
+    ),
 }
+
+
+def drift_labels(counts: dict[DriftKind, int]) -> list[tuple[DriftKind, str]]:
+    """The labels a report's counts list: every kind, but "changed (no audit log)" only when
+    a run without its audit log found some."""
+    return [
+        (kind, label)
+        for kind, label in DRIFT_LABEL.items()
+        if kind is not DriftKind.UNKNOWN or counts[kind]
+    ]
 
 
 def paint(text: str, code: str, color: bool) -> str:
@@ -130,11 +144,32 @@ def drift_summary_line(plan: Plan) -> str:
     if not total:
         return f"No drift: {in_sync} channel{'s' if in_sync != 1 else ''} in sync."
     parts = ", ".join(
-        f"{counts[kind]} {label.split(' (')[0]}" for kind, label in DRIFT_LABEL.items()
+        f"{counts[kind]} {label.split(' (')[0]}" for kind, label in drift_labels(counts)
     )
     return (
         f"Drift: {total} channel{'s' if total != 1 else ''} drifted ({parts}); {in_sync} in sync."
     )
+
+
+#: Marks an impact note in plan.md and notices (UTF-8 files and payloads).
+IMPACT_MARK = "⚠ customer impact"
+#: The same mark on a terminal, in ASCII: a console's code page may lack the sign.
+IMPACT_MARK_TEXT = "!! customer impact"
+
+
+def impact_lines(action: Action, mark: str = IMPACT_MARK_TEXT) -> list[str]:
+    """``!! customer impact [code]: message`` per impact of one action."""
+    return [f"{mark} [{impact.code}]: {impact.message}" for impact in action.impacts]
+
+
+def impact_summary_line(plan: Plan) -> str:
+    """``3 changes affect live customers.`` ('' when none does)."""
+    count = len(plan.impacted)
+    if not count:
+        return ""
+    if count == 1:
+        return "1 change affects live customers."
+    return f"{count} changes affect live customers."
 
 
 def note_lines(plan: Plan) -> list[str]:
@@ -177,6 +212,7 @@ def render_plan_text(plan: Plan, *, color: bool = False) -> str:
         lines.append(paint(line, _COLOUR[action.kind], color))
         if action.kind in (ActionKind.UPDATE, ActionKind.ADOPT):
             lines.extend(f"    {text}" for text in change_lines(action))
+        lines.extend(paint(f"    {text}", "1;31", color) for text in impact_lines(action))
     if plan.changes:
         lines.append("")
     elif not drift and not plan.unspecified_managed:
@@ -184,6 +220,8 @@ def render_plan_text(plan: Plan, *, color: bool = False) -> str:
     if not drift and plan.unspecified_managed:
         lines.append(unspecified_line(plan))
     lines.extend(note_lines(plan))
+    if impact_summary_line(plan):
+        lines.append(paint(f"{IMPACT_MARK_TEXT}: {impact_summary_line(plan)}", "1;31", color))
     lines.append(paint(drift_summary_line(plan) if drift else summary_line(plan), "1", color))
     if plan.unsafe:
         lines.append(paint(unsafe_line(plan), "1;31", color))

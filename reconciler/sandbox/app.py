@@ -26,6 +26,7 @@ from reconciler.errors import ConfigError
 from reconciler.sandbox.channels import COLLECTION, ChannelRoutes
 from reconciler.sandbox.config import SandboxConfig
 from reconciler.sandbox.faults import Fault, FaultInjector
+from reconciler.sandbox.permissions import refused
 from reconciler.sandbox.ratelimit import RateLimiter
 from reconciler.sandbox.registry import ROUTES
 from reconciler.sandbox.routing import Call, KindRoute, Match, RouteContext, Router
@@ -139,7 +140,12 @@ class SandboxApp:
                         for obj in objects:
                             slot[str(obj["id"])] = copy.deepcopy(dict(obj))
             self._state = state
-            self._kind_routes = [cls(state, self._context) for cls in self._route_classes]
+            served = [
+                cls
+                for cls in self._route_classes
+                if self.config.channels_api or cls is not ChannelRoutes
+            ]
+            self._kind_routes = [cls(state, self._context) for cls in served]
             self._router = Router(e for r in self._kind_routes for e in r.endpoints())
 
     def route_of(self, route_class: type[_R]) -> _R:
@@ -264,6 +270,9 @@ class SandboxApp:
                 headers={"Allow": ", ".join(allowed)},
             )
             return reply, rate_headers, Fault.NONE
+        denied = refused(request.method, match.template, self.config.denied_permissions)
+        if denied is not None:
+            return denied, rate_headers, Fault.NONE
         fault = self._faults.next_api(request.method)
         if fault is not Fault.NONE:
             self.stats.faults[fault.value] += 1

@@ -120,6 +120,11 @@ class SandboxConfig:
     seed: int | None = None
     #: Extension: the Web Deployments behaviours (contract §5.7); defaults are the contract's.
     webdeployments: WebDeploymentKnobs = field(default_factory=WebDeploymentKnobs)
+    #: Extension: serve the tutorial channels API. False: a real org's shape (its paths 404).
+    channels_api: bool = True
+    #: Extension: permissions the emulated client's role lacks (``sandbox/permissions.py``):
+    #: a route that needs one answers 403 ``missing.permissions``.
+    denied_permissions: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if not isinstance(self.rate_limit_per_minute, int) or self.rate_limit_per_minute < 0:
@@ -132,6 +137,7 @@ class SandboxConfig:
             len(self.credentials) != 2 or not all(self.credentials)
         ):
             raise ConfigError("sandbox credentials must be a non-empty (client_id, secret) pair")
+        object.__setattr__(self, "denied_permissions", frozenset(self.denied_permissions))
 
     def __repr__(self) -> str:
         # The client secret never appears in a repr.
@@ -141,5 +147,6 @@ class SandboxConfig:
             f"latency_ms={self.latency_ms}, listing_lag_seconds={self.listing_lag_seconds}, "
             f"token_ttl_seconds={self.token_ttl_seconds}, credentials={creds}, "
             f"faults={self.faults!r}, seed={self.seed!r}, "
-            f"webdeployments={self.webdeployments!r})"
+            f"webdeployments={self.webdeployments!r}, channels_api={self.channels_api!r}, "
+            f"denied_permissions={sorted(self.denied_permissions)!r})"
         )

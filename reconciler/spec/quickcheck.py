@@ -57,7 +57,7 @@ def _compile(
         raise _Unknown
     checks: list[Predicate] = []
     for keyword, value in schema.items():
-        if keyword in _ANNOTATIONS or keyword == "then":
+        if keyword in _ANNOTATIONS or keyword in ("then", "else"):
             continue
         checks.append(_keyword(keyword, value, schema, pattern, conforms))
 
@@ -142,10 +142,10 @@ def _keyword(
     if keyword == "enum":
         return _one_of(tuple(value))
     if keyword == "if":
-        # Stricter than the schema: "then" must hold whether or not "if" does.
-        if "else" in schema:
-            raise _Unknown
-        return sub(schema["then"]) if "then" in schema else (lambda x: True)
+        test = sub(value)
+        then = sub(schema["then"]) if "then" in schema else (lambda x: True)
+        other = sub(schema["else"]) if "else" in schema else (lambda x: True)
+        return lambda x: bool(then(x)) if test(x) else bool(other(x))
     raise _Unknown
 
 

@@ -210,9 +210,10 @@ def _diagnostics(error: ValidationError, spec: Spec) -> Iterator[Diagnostic]:
     instance: Any = error.instance
 
     if keyword == "required":
+        # A conditional requirement (``then``) says why in its own x-messages.
+        message = str(_annotation(error, MESSAGES).get("required", "required field is missing"))
         for name in cast(list[str], error.validator_value):
             if isinstance(instance, dict) and name not in instance:
-                message = "required field is missing"
                 yield _diagnostic(spec, [*parts, name], message, "schema.required", at=parts)
         return
     if keyword == "additionalProperties" and isinstance(instance, dict):

@@ -105,6 +105,10 @@ def resolve_and_check(
         if not found:
             passed.append(strip_reserved(spec))
     problems.extend(check_rules([strip_reserved(spec) for spec in resolved]))
+    if context.policies:  # the environment's rules: a breach is a diagnostic at the spec
+        from reconciler.policies import check_specs as check_policies
+
+        problems.extend(check_policies(context.policies, passed))
     return passed, problems
 
 

@@ -34,15 +34,13 @@ class _RedactWebhookUrls(logging.Filter):
 
     def __init__(self) -> None:
         super().__init__()
-        self.urls: set[str] = set()
+        self.urls: dict[str, str] = {}  # URL -> how a log line shows it
         self.lock = threading.Lock()
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple) and self.urls:
             record.args = tuple(
-                redact_url(str(arg))
-                if isinstance(arg, httpx.URL) and str(arg) in self.urls
-                else arg
+                self.urls.get(str(arg), arg) if isinstance(arg, httpx.URL) else arg
                 for arg in record.args
             )
         return True
@@ -51,10 +49,11 @@ class _RedactWebhookUrls(logging.Filter):
 _LOG_FILTER = _RedactWebhookUrls()
 
 
-def hide_url_in_logs(url: str) -> None:
-    """Register ``url`` so httpx's request log shows it redacted (idempotent)."""
+def hide_url_in_logs(url: str, shown: str | None = None) -> None:
+    """Register ``url`` so httpx's request log shows it redacted, or as ``shown`` (a Slack or
+    Teams URL carries its secret in the path) (idempotent)."""
     with _LOG_FILTER.lock:
-        _LOG_FILTER.urls.add(str(httpx.URL(url)))
+        _LOG_FILTER.urls[str(httpx.URL(url))] = shown if shown is not None else redact_url(url)
         logger = logging.getLogger("httpx")
         if _LOG_FILTER not in logger.filters:
             logger.addFilter(_LOG_FILTER)

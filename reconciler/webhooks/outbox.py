@@ -6,6 +6,13 @@ Format (JSON lines, default ``.reconciler/outbox/<environment>.jsonl``): each li
      "attempts": n, "status": 503 | null, "error": "...", "updated": <unix seconds>}
     {"op": "delivered", "webhookId": "msg_..."}
 
+and, for a Slack or Teams notice (``reconciler.notices``), the message exactly as it is posted,
+with the name of the variable holding its URL (never the URL):
+
+    {"op": "pending", "notice": {"id": "ntc_...", "service": "slack" | "teams",
+     "urlEnv": "SLACK_WEBHOOK_URL", "topic": "drift.detected", "payload": {...}}, "attempts", ...}
+    {"op": "delivered", "noticeId": "ntc_..."}
+
 An event is pending when its last line is ``pending``. A sink writes ``pending`` before its first
 attempt, so a crash at any point loses nothing (the event is redelivered, at least once), and
 ``delivered`` when the receiver answered 2xx. ``compact()`` rewrites the file atomically with
@@ -53,6 +60,31 @@ class OutboxEntry:
     status: int | None = None
     error: str = ""
     updated: float = 0.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PendingNotice:
+    """A Slack or Teams notice not yet known to be delivered: the payload as posted, the
+    variable that holds its URL, and its attempts so far."""
+
+    notice_id: str
+    service: str
+    url_env: str
+    topic: str
+    payload: dict[str, Any]
+    attempts: int = 0
+    status: int | None = None
+    error: str = ""
+    updated: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.notice_id,
+            "service": self.service,
+            "urlEnv": self.url_env,
+            "topic": self.topic,
+            "payload": self.payload,
+        }
 
 
 class Outbox:
@@ -123,6 +155,31 @@ class Outbox:
     def record_delivered(self, webhook_id: str) -> None:
         self._append({"op": "delivered", "webhookId": webhook_id})
 
+    def record_notice_pending(
+        self, notice: PendingNotice, *, attempts: int, status: int | None, error: str, now: float
+    ) -> None:
+        self._append(
+            {
+                "op": "pending",
+                "notice": notice.to_json(),
+                "attempts": attempts,
+                "status": status,
+                "error": error,
+                "updated": now,
+            }
+        )
+
+    def record_notice_delivered(self, notice_id: str) -> None:
+        self._append({"op": "delivered", "noticeId": notice_id})
+
+    def pending_notices(self) -> list[PendingNotice]:
+        """The notices still pending, in the order they first entered the outbox."""
+        with self._locked():
+            _entries, notices, bad = self._read_all()
+            if bad:
+                self._move_aside(bad)
+            return notices
+
     def pending(self) -> list[OutboxEntry]:
         """The pending entries in the order they first entered the outbox. A line that is not
         an outbox record is moved to ``<file>.corrupt`` with a warning (``warnings``), and the
@@ -134,25 +191,40 @@ class Outbox:
             return entries
 
     def _read(self) -> tuple[list[OutboxEntry], list[tuple[int, bytes, str]]]:
+        entries, _notices, bad = self._read_all()
+        return entries, bad
+
+    def _read_all(
+        self,
+    ) -> tuple[list[OutboxEntry], list[PendingNotice], list[tuple[int, bytes, str]]]:
         try:
             data = self.path.read_bytes()
         except FileNotFoundError:
-            return [], []
+            return [], [], []
         except OSError as exc:
             raise WebhookError(f"cannot read outbox {self.path}: {exc.strerror}") from exc
         entries: dict[str, OutboxEntry | None] = {}
+        notices: dict[str, PendingNotice | None] = {}
         bad: list[tuple[int, bytes, str]] = []
         lines = data.split(b"\n")
         for number, raw in enumerate(lines[:-1], start=1):  # lines[-1]: "" or a partial line
             if not raw.strip():
                 continue
             try:
+                notice = _parse_notice_line(raw)
+                if notice is not None:
+                    notices[notice[0]] = notice[1]
+                    continue
                 webhook_id, entry = _parse_line(raw)
             except WebhookError as exc:
                 bad.append((number, raw, str(exc)))
                 continue
             entries[webhook_id] = entry
-        return [entry for entry in entries.values() if entry is not None], bad
+        return (
+            [entry for entry in entries.values() if entry is not None],
+            [notice for notice in notices.values() if notice is not None],
+            bad,
+        )
 
     def _move_aside(self, bad: list[tuple[int, bytes, str]]) -> None:
         """Append the bad lines to ``<file>.corrupt`` (fsynced), then drop them here."""
@@ -181,11 +253,11 @@ class Outbox:
     def compact(self) -> int:
         """Rewrite the file atomically with only pending entries; return how many remain."""
         with self._locked():
-            entries, bad = self._read()
+            entries, notices, bad = self._read_all()
             if bad:
                 self._move_aside(bad)
             try:
-                if not entries:
+                if not entries and not notices:
                     with contextlib.suppress(FileNotFoundError):
                         self.path.unlink()
                     fsync_directory(self.path.parent)
@@ -206,10 +278,26 @@ class Outbox:
                     + b"\n"
                     for entry in entries
                 )
+                lines += b"".join(
+                    json.dumps(
+                        {
+                            "op": "pending",
+                            "notice": notice.to_json(),
+                            "attempts": notice.attempts,
+                            "status": notice.status,
+                            "error": notice.error,
+                            "updated": notice.updated,
+                        },
+                        separators=(",", ":"),
+                        ensure_ascii=False,
+                    ).encode()
+                    + b"\n"
+                    for notice in notices
+                )
                 replace_atomically(self.path, lines)
             except OSError as exc:
                 raise WebhookError(f"cannot rewrite outbox {self.path}: {exc.strerror}") from exc
-            return len(entries)
+            return len(entries) + len(notices)
 
 
 def _parse_line(raw: bytes) -> tuple[str, OutboxEntry | None]:
@@ -234,6 +322,41 @@ def _parse_line(raw: bytes) -> tuple[str, OutboxEntry | None]:
     updated = record.get("updated")
     return event.webhook_id, OutboxEntry(
         event=event,
+        attempts=_int(record.get("attempts")),
+        status=_int(record.get("status")) or None,
+        error=str(record.get("error") or ""),
+        updated=float(updated) if isinstance(updated, (int, float)) else 0.0,
+    )
+
+
+def _parse_notice_line(raw: bytes) -> tuple[str, PendingNotice | None] | None:
+    """A notice line: (notice id, its pending record, or None once delivered); None when the
+    line is not about a notice (an event line, or not a record at all: ``_parse_line`` says
+    which)."""
+    try:
+        record = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        return None
+    if not isinstance(record, dict):
+        return None
+    if record.get("op") == "delivered" and isinstance(record.get("noticeId"), str):
+        return record["noticeId"], None
+    notice = record.get("notice")
+    if record.get("op") != "pending" or notice is None:
+        return None
+    if not (
+        isinstance(notice, dict)
+        and all(isinstance(notice.get(k), str) for k in ("id", "service", "urlEnv", "topic"))
+        and isinstance(notice.get("payload"), dict)
+    ):
+        raise WebhookError("is not a notice record")
+    updated = record.get("updated")
+    return notice["id"], PendingNotice(
+        notice_id=notice["id"],
+        service=notice["service"],
+        url_env=notice["urlEnv"],
+        topic=notice["topic"],
+        payload=notice["payload"],
         attempts=_int(record.get("attempts")),
         status=_int(record.get("status")) or None,
         error=str(record.get("error") or ""),

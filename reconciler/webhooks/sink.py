@@ -310,14 +310,26 @@ async def redeliver(
     sleep: Sleep = asyncio.sleep,
     rng: random.Random | None = None,
 ) -> RedeliveryReport:
-    """Redeliver one outbox file to WEBHOOK_URL; WebhookError when it is not configured."""
+    """Redeliver one outbox file: its events to WEBHOOK_URL (WebhookError when events are
+    pending and it is not configured), its Slack and Teams notices to the URLs in the
+    variables they were queued with."""
+    from reconciler.webhooks.notify import redeliver_notices
+
     outbox = Outbox(Path(outbox_path))
     settings = webhook_settings(env)
     if settings is None:
         count = len(outbox.pending())
-        if not count:
-            return RedeliveryReport(outbox=outbox.path, outcomes=())
-        raise WebhookError(f"WEBHOOK_URL is not set: cannot redeliver {count} pending event(s)")
+        if count:
+            raise WebhookError(f"WEBHOOK_URL is not set: cannot redeliver {count} pending event(s)")
+    notices = await redeliver_notices(
+        outbox, env, policy=policy, transport=transport, clock=clock, sleep=sleep, rng=rng
+    )
+    if settings is None:
+        if notices:
+            outbox.compact()
+        return RedeliveryReport(
+            outbox=outbox.path, outcomes=tuple(notices), warnings=tuple(outbox.warnings)
+        )
     url, secret = settings
     sink = WebhookSink(
         url=url,
@@ -332,5 +344,5 @@ async def redeliver(
     async with sink:
         outcomes = await sink.redeliver()
     return RedeliveryReport(
-        outbox=outbox.path, outcomes=tuple(outcomes), warnings=tuple(outbox.warnings)
+        outbox=outbox.path, outcomes=(*notices, *outcomes), warnings=tuple(outbox.warnings)
     )

@@ -83,3 +83,42 @@ def test_drift_says_differs_from_git_unless_the_live_revision_moved_since_our_wr
     assert "[edited out of band" in out
     drift = json.loads(Path("artifacts/drift.json").read_text())
     assert [a.get("drift") for a in drift["actions"]] == ["edited"]
+
+    # show prints what the report says: the label of this run, not a guess of its own.
+    assert run(["show", "artifacts/drift.json"]) == 0
+    shown = capsys.readouterr().out
+    assert "[edited out of band" in shown
+    assert "[differs from git" not in shown
+    assert run(["show", "--format", "json", "artifacts/drift.json"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert [a.get("drift") for a in again["actions"]] == ["edited"]
+    assert run(["show", "--format", "markdown", "artifacts/drift.json"]) == 0
+    assert "edited out of band" in capsys.readouterr().out
+
+
+def test_drift_without_its_audit_log_says_so_and_does_not_guess(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    spec = Path("channels/a.yaml")
+    spec.parent.mkdir()
+    spec.write_text(CHANNEL.format(description="First"), encoding="utf-8")
+    assert run(["--sandbox", "apply", "--yes"]) == 0
+    _edit_out_of_band("channel")
+    for log in Path(".reconciler/audit").glob("*.jsonl"):
+        log.unlink()  # a checkout that never fetched the audit branch
+    capsys.readouterr()
+
+    assert run(["--sandbox", "drift"]) == 2
+    captured = capsys.readouterr()
+    assert "[changed (no audit log was read" in captured.out
+    assert "[differs from git" not in captured.out
+    assert "warning: no audit log at .reconciler/audit/sandbox.jsonl" in captured.err
+    assert "1 changed" in captured.out  # the summary counts them apart
+    drift = json.loads(Path("artifacts/drift.json").read_text())
+    assert [a.get("drift") for a in drift["actions"]] == ["unknown"]
+
+    assert run(["show", "artifacts/drift.json"]) == 0
+    assert "[changed (no audit log was read" in capsys.readouterr().out
+    assert run(["show", "--format", "json", "artifacts/drift.json"]) == 0
+    assert [a.get("drift") for a in json.loads(capsys.readouterr().out)["actions"]] == ["unknown"]

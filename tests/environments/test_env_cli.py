@@ -179,7 +179,8 @@ def test_unknown_environment_and_invalid_environment_file(
 def test_the_file_region_is_used_when_no_connection_variable_is_set(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # dev says region: sandbox, and nothing else says where: the embedded sandbox answers.
+    # dev says region: sandbox, and nothing else says where: the embedded sandbox answers,
+    # with dev's own org, named dev.
     assert run(["plan", "--env", "dev", "--out", "out"]) == 0
-    assert plan_json("out/plan.json")["environment"] == "sandbox"
-    assert 'Plan for environment "sandbox", owner "team-dev"' in capsys.readouterr().out
+    assert plan_json("out/plan.json")["environment"] == "dev"
+    assert 'Plan for environment "dev", owner "team-dev"' in capsys.readouterr().out

@@ -69,8 +69,8 @@ def test_every_problem_of_a_bad_file_has_its_line(tmp_path: Path) -> None:
         ":1:1: region: unknown region or domain 'mars-1' (expected a region code such as "
         "eu-west-1, a domain such as mypurecloud.ie, or sandbox)",
         ":2:1: owner: must not start or end with spaces",
-        ":3:1: variabels: unknown field 'variabels'; allowed fields: description, owner, "
-        "region, variables",
+        ":3:1: variabels: unknown field 'variabels'; allowed fields: description, kinds, "
+        "notices, owner, policies, region, variables",
         ":5:3: variables.queue: must be a string (quote numbers and booleans: '5', 'true')",
         ":6:3: variables.bad-name: variable name 'bad-name' is not allowed: use letters, "
         "digits and '_'",

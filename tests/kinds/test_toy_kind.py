@@ -265,11 +265,18 @@ def test_a_toy_kind_plans_applies_imports_and_prunes_end_to_end(
     assert run(["plan", "--detailed-exitcode", "imported"]) == 0
     assert "No changes" in capsys.readouterr().out
 
-    # Pruning both: the note (which depends on the channel) is deleted first.
+    # Pruning both: the note (which depends on the channel) is deleted first. No spec of the
+    # note kind is left, so only an environment that declares the kind reads (and prunes) it.
     Path("channels/notes.yaml").unlink()
     Path("channels/support.yaml").unlink()
     write(Path("channels/other.yaml"), CHANNEL.replace("Support", "Other"))
-    assert run(["apply", "--yes", "--prune", "--max-delete-pct", "100"]) == 0
+    write(Path("environments/toy.yaml"), "kinds: [channel, note]\n")
+    guard = ["--prune", "--max-delete-pct", "100"]
+    assert run(["plan", *guard]) == 0  # without --env: the note kind is not read
+    planned = json.loads(Path("artifacts/plan.json").read_text())["actions"]
+    assert "note" not in {a["kind"] for a in planned}
+    audit = ["--audit-log", "audit/127.0.0.1.jsonl"]
+    assert run(["apply", "--yes", *guard, *audit, "--env", "toy"]) == 0
     assert toy.state.objects("note") == {}
     assert [c["name"] for c in toy.state.objects("channel").values()] == ["Other"]
     # The audit log records actions as they finish: the note's delete before the channel's.

@@ -576,3 +576,32 @@ def test_import_of_an_all_domains_deployment_without_description() -> None:
         "name": "Open",
         "deployment": {"allowAllDomains": True},
     }
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "paths"),
+    [
+        ({}, {}, []),
+        (
+            {"messenger": {"styles": {"primaryColor": "#111111"}, "enabled": True}},
+            {"messenger": {"styles": {"primaryColor": "#222222"}, "enabled": True}},
+            ["messenger.styles"],
+        ),
+        (
+            {"languages": ["en-us"]},
+            {"languages": ["de"], "position": {"sideSpace": 1}},
+            [
+                "languages",
+                "position",
+            ],
+        ),
+        ({"messenger": {"enabled": True}}, {"messenger": 3}, ["messenger"]),
+    ],
+)
+def test_changed_paths_name_where_two_configurations_differ_two_keys_deep(
+    old: dict[str, Any], new: dict[str, Any], paths: list[str]
+) -> None:
+    from reconciler.kinds.webdeployment_rules import changed_paths
+
+    assert changed_paths(old, new) == paths
+    assert changed_paths(new, old) == paths

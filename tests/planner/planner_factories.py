@@ -156,7 +156,7 @@ class FakeBackend:
     async def delete(self, channel_id: str) -> None:
         raise AssertionError("planning never writes")
 
-    async def catalog(self) -> dict[str, list[tuple[str, str]]]:
+    async def catalog(self, targets: object = ()) -> dict[str, list[tuple[str, str]]]:
         return {}
 
     async def aclose(self) -> None:

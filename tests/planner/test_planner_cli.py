@@ -134,13 +134,16 @@ def test_drift_exit_codes_and_classification(workdir, monkeypatch, capsys) -> No
     support["description"] = "edited in the UI"
     with serve(monkeypatch, edited):
         assert run(["drift", "--prune"]) == 2
-    out = capsys.readouterr().out
-    assert "[differs from git" in out  # no audit record of ours: nothing says who changed it
+    captured = capsys.readouterr()
+    # No audit log at all: nothing says who changed it, so the report does not guess.
+    assert "[changed (no audit log was read" in captured.out
+    assert "[differs from git" not in captured.out
+    assert "warning: no audit log at audit/127.0.0.1.jsonl" in captured.err
     doc = json.loads((workdir / "artifacts" / "drift.json").read_text(encoding="utf-8"))
     assert doc["report"] == "drift"
     assert {a["name"]: a.get("drift") for a in doc["actions"]} == {
         "Sales": None,
-        "Support": "differs",
+        "Support": "unknown",
     }
     markdown = (workdir / "artifacts" / "drift.md").read_text(encoding="utf-8")
     assert markdown.startswith("## Drift report")

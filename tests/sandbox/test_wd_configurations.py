@@ -252,3 +252,29 @@ def test_the_listing_shows_one_draft_per_configuration_and_lags_writes(
     only = wd.ok("GET", f"{CONFIGS}?showOnlyPublished=true")
     assert [e["name"] for e in only["entities"]] == ["Published"]
     assert "showOnlyPublished=true" in only["selfUri"]
+
+
+def test_an_enabled_messenger_without_languages_is_a_400_on_create_and_on_a_draft_write(
+    wd: WdApi,
+) -> None:
+    """The SDK: languages and defaultLanguage are "required if the messenger is enabled"."""
+    body = config_body()
+    del body["languages"], body["defaultLanguage"]
+    refused = wd.call("POST", CONFIGS, json_body=body)
+    assert refused.status == 400
+    assert [d["fieldName"] for d in refused.json()["details"]] == ["languages", "defaultLanguage"]
+    assert "required when the messenger is enabled" in refused.json()["message"]
+
+    config_id = wd.create_config()["id"]
+    without_default = config_body()
+    del without_default["defaultLanguage"]
+    refused = wd.call("PUT", f"{CONFIGS}/{config_id}/versions/draft", json_body=without_default)
+    assert refused.status == 400
+    assert [d["fieldName"] for d in refused.json()["details"]] == ["defaultLanguage"]
+    assert wd.draft(config_id)["defaultLanguage"] == "en-us"  # the refused write changed nothing
+
+    # A disabled Messenger needs no languages; one left to the server's default gets en-us.
+    off = {"name": "Kiosk", "messenger": {"enabled": False}}
+    assert "languages" not in wd.create_config(off)
+    defaulted = wd.create_config({"name": "Bare"})
+    assert (defaulted["languages"], defaulted["defaultLanguage"]) == (["en-us"], "en-us")

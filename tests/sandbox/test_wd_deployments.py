@@ -232,3 +232,18 @@ def test_status_other_than_active_or_inactive_is_ignored_unless_strict(make_api:
         response = strict.call("POST", DEPLOYMENTS, json_body=body)
         assert response.status == 400
         assert response.json()["details"] == [{"errorCode": "read.only", "fieldName": field}]
+
+
+def test_a_written_inactive_deactivates_unless_the_org_ignores_it(make_api: MakeApi) -> None:
+    for deactivates, expected in ((True, "Inactive"), (False, "Active")):
+        wd = make_wd(make_api, WebDeploymentKnobs.instant(inactive_deactivates=deactivates))
+        config_id = published_config(wd)
+        created = wd.ok("POST", DEPLOYMENTS, deployment_body(config_id, status="Inactive"))
+        assert created["status"] == expected
+        uri = f"{DEPLOYMENTS}/{created['id']}"
+        live = wd.ok("GET", uri)
+        live["status"] = "Inactive"
+        assert wd.ok("PUT", uri, live)["status"] == expected
+        # Deactivated, the deployment is not served to the Messenger.
+        served = wd.call("GET", f"{uri}/configurations", token=None)
+        assert served.status == (404 if deactivates else 200)

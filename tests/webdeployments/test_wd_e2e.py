@@ -1,6 +1,11 @@
 """``kind: webDeployment`` end to end: the CLI (``reconciler.cli.run``) against the Web
 Deployments emulator over a real socket on 127.0.0.1, its timers a hundredth of the contract's
-(or instant where a test is not about waiting). Issue 12's "Done when", one behaviour a test."""
+(or instant where a test is not about waiting). Issue 12's "Done when", one behaviour a test.
+
+The tests that take ``org_variant`` run once per emulator variant of what the contract leaves
+open (deployments pinned or following the latest version, unique names or not, deleting a
+configuration in use refused or allowed, a written Inactive deactivating or ignored): the
+adapter must converge on each, or fail saying why."""
 
 from __future__ import annotations
 
@@ -56,7 +61,10 @@ def profile_id(app: SandboxApp, name: str) -> str:
 
 
 def test_a_dozen_specs_under_faults_and_lag_each_create_one_pair_serving_version_1(
-    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    workdir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    org_variant: dict[str, object],
 ) -> None:
     write_dozen(workdir)
     faults = FaultPlan(seed=2, error_5xx=0.05, drop_after_commit=0.05, retry_after_seconds=0)
@@ -103,7 +111,10 @@ def test_a_dozen_specs_under_faults_and_lag_each_create_one_pair_serving_version
 
 
 def test_a_plan_right_after_apply_has_no_changes_and_a_second_apply_writes_nothing(
-    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    workdir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    org_variant: dict[str, object],
 ) -> None:
     write_dozen(workdir)
     with wd_sandbox(monkeypatch) as app:
@@ -119,7 +130,10 @@ def test_a_plan_right_after_apply_has_no_changes_and_a_second_apply_writes_nothi
 
 
 def test_a_failed_deployment_create_converges_on_the_next_apply_without_a_new_version(
-    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    workdir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    org_variant: dict[str, object],
 ) -> None:
     write_spec(workdir, "sales.yaml", spec_text("Sales EU"))
     # C2 and C7 go through, D2 meets a 503 (not applied; the client cannot know that).
@@ -141,7 +155,10 @@ def test_a_failed_deployment_create_converges_on_the_next_apply_without_a_new_ve
 
 
 def test_one_field_changed_publishes_version_2_and_keeps_fields_no_client_models(
-    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    workdir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    org_variant: dict[str, object],
 ) -> None:
     write_spec(workdir, "sales.yaml", spec_text("Sales EU"))
     with wd_sandbox(monkeypatch) as app:
@@ -198,7 +215,10 @@ def test_reordering_domains_is_no_change(
 
 
 def test_an_out_of_band_publish_is_drift_and_the_next_apply_converges(
-    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    workdir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    org_variant: dict[str, object],
 ) -> None:
     write_spec(workdir, "sales.yaml", spec_text("Sales EU"))
     with wd_sandbox(monkeypatch) as app:
@@ -208,7 +228,11 @@ def test_an_out_of_band_publish_is_drift_and_the_next_apply_converges(
         messenger = dict(record["draft"]["messenger"], styles={"primaryColor": "#123456"})
         # Published in the admin UI; the deployment still serves "1".
         assert publish_directly(app, record["id"], messenger=messenger) == "2"
-        assert deployment_named(app, "Sales EU")["configuration"]["version"] == "1"
+        follows = org_variant.get("follow_latest_on_publish") is True
+        # Pinned, the deployment still serves "1"; an org that follows serves "2" at once.
+        assert deployment_named(app, "Sales EU")["configuration"]["version"] == (
+            "2" if follows else "1"
+        )
         capsys.readouterr()
 
         assert run(["drift"]) == 2
@@ -226,7 +250,10 @@ def test_an_out_of_band_publish_is_drift_and_the_next_apply_converges(
 
 
 def test_a_deployment_moved_to_another_version_is_drift(
-    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    workdir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    org_variant: dict[str, object],
 ) -> None:
     write_spec(workdir, "sales.yaml", spec_text("Sales EU", colour="#111111"))
     with wd_sandbox(monkeypatch) as app:
@@ -252,7 +279,10 @@ def test_a_deployment_moved_to_another_version_is_drift(
 
 
 def test_prune_deletes_the_deployment_then_its_configuration(
-    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    workdir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    org_variant: dict[str, object],
 ) -> None:
     write_spec(workdir, "sales.yaml", spec_text("Sales EU"))
     write_spec(workdir, "support.yaml", spec_text("Support", flow="Support Inbound Message"))
@@ -451,7 +481,10 @@ def test_webhooks_carry_the_kind_and_the_pairs_ids_and_served_version(
 
 
 def test_a_deployment_moved_back_to_a_version_like_the_spec_is_still_drift(
-    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    workdir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    org_variant: dict[str, object],
 ) -> None:
     write_spec(workdir, "sales.yaml", spec_text("Sales EU"))
     with wd_sandbox(monkeypatch) as app:
@@ -470,3 +503,82 @@ def test_a_deployment_moved_back_to_a_version_like_the_spec_is_still_drift(
         assert run(["drift"]) == 2
         report = capsys.readouterr().out
         assert 'deployment.configurationVersion: "1" -> "latest"' in report
+
+
+def test_an_inactive_spec_applies_and_plans_clean_then_goes_active_again(
+    workdir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    org_variant: dict[str, object],
+) -> None:
+    write_spec(workdir, "sales.yaml", spec_text("Sales EU", status="Inactive"))
+    with wd_sandbox(monkeypatch) as app:
+        if org_variant.get("inactive_deactivates") is False:
+            # An org that ignores a written Inactive: the apply fails saying so, and the
+            # plan keeps showing the difference rather than calling it done.
+            assert run(["apply", "--yes"]) == 1
+            assert "may not deactivate a deployment" in capsys.readouterr().out
+            assert deployment_named(app, "Sales EU")["status"] == "Active"
+            assert run(["plan", "--detailed-exitcode"]) == 2
+            assert 'deployment.status: "Active" -> "Inactive"' in capsys.readouterr().out
+            return
+        assert run(["apply", "--yes"]) == 0, capsys.readouterr().out
+        assert deployment_named(app, "Sales EU")["status"] == "Inactive"
+        capsys.readouterr()
+        assert run(["plan", "--detailed-exitcode"]) == 0, capsys.readouterr().out
+
+        write_spec(workdir, "sales.yaml", spec_text("Sales EU", status="Active"))
+        assert run(["plan", "--detailed-exitcode"]) == 2
+        assert 'deployment.status: "Inactive" -> "Active"' in capsys.readouterr().out
+        assert run(["apply", "--yes"]) == 0, capsys.readouterr().out
+        assert deployment_named(app, "Sales EU")["status"] == "Active"
+        assert run(["plan", "--detailed-exitcode"]) == 0, capsys.readouterr().out
+
+
+def test_an_unpublished_draft_edit_is_not_published_by_an_apply_of_another_field(
+    workdir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    org_variant: dict[str, object],
+) -> None:
+    write_spec(workdir, "sales.yaml", spec_text("Sales EU"))
+    with wd_sandbox(monkeypatch) as app:
+        assert run(["apply", "--yes"]) == 0
+        record = configuration_named(app, "Sales EU")
+        # An admin edits a field the spec never names (the home screen) and does not publish.
+        draft = {
+            k: v
+            for k, v in record["draft"].items()
+            if k not in ("id", "version", "status", "selfUri", "dateCreated", "dateModified")
+        }
+        draft["messenger"] = dict(
+            draft["messenger"], homeScreen={"enabled": True, "logoUrl": "https://x.example/l.png"}
+        )
+        put = app.direct("PUT", f"{CONFIGURATIONS}/{record['id']}/versions/draft", draft)
+        assert put.status == 200, put.payload
+        capsys.readouterr()
+
+        # Nothing the spec says changed: no drift, but the report names the unpublished edit.
+        assert run(["drift", "--format", "json"]) == 0
+        (note,) = json.loads(capsys.readouterr().out)["actions"][0]["notes"]
+        assert "unpublished changes to `messenger.homeScreen`" in note
+        assert "this plan publishes nothing" in note
+
+        # The spec changes another field: the apply publishes, and discards the draft's edit.
+        write_spec(workdir, "sales.yaml", spec_text("Sales EU", side_space=40))
+        discarded = "the unpublished draft's `messenger.homeScreen` will be discarded"
+        assert run(["plan", "--detailed-exitcode"]) == 2
+        assert discarded in capsys.readouterr().out
+        for output_format in ("markdown", "json"):
+            assert run(["plan", "--format", output_format]) == 0
+            out = capsys.readouterr().out
+            assert discarded in out.replace("\\`", "`"), output_format
+        assert run(["apply", "--yes"]) == 0, capsys.readouterr().out
+
+        served = served_version(app, "Sales EU")
+        assert served["version"] == "2"
+        assert served["position"]["sideSpace"] == 40
+        assert "homeScreen" not in served["messenger"]  # as version 1 had it: not at all
+        assert "homeScreen" not in configuration_named(app, "Sales EU")["draft"]["messenger"]
+        capsys.readouterr()
+        assert run(["plan", "--detailed-exitcode"]) == 0, capsys.readouterr().out

@@ -4,6 +4,7 @@ fake clock that only the waits move (nothing sleeps for real)."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -15,7 +16,13 @@ from reconciler.genesys.adapters.webdeployment import WaitError, Waits, WebDeplo
 from reconciler.genesys.client import GenesysBackend
 from reconciler.genesys.settings import resolve_settings
 from reconciler.kinds.webdeployment import WEB_DEPLOYMENT
-from reconciler.sandbox import SandboxApp, SandboxConfig, SandboxTransport, WebDeploymentKnobs
+from reconciler.sandbox import (
+    SandboxApp,
+    SandboxConfig,
+    SandboxRequest,
+    SandboxTransport,
+    WebDeploymentKnobs,
+)
 from reconciler.sandbox.webdeployments.seeding import seed_pair
 
 CREDENTIALS = ("cid-wd-waits", "sek-wd-waits-TAPIR")
@@ -53,11 +60,15 @@ def with_adapter(
     return asyncio.run(go())
 
 
-def desired(name: str = "Sales EU") -> dict[str, Any]:
+def desired(name: str = "Sales EU", **deployment: Any) -> dict[str, Any]:
     spec = {
         "name": name,
         "configuration": {"languages": ["en-us"], "defaultLanguage": "en-us"},
-        "deployment": {"allowedDomains": ["shop.example.eu"], "flow": {"id": SALES_FLOW}},
+        "deployment": {
+            "allowedDomains": ["shop.example.eu"],
+            "flow": {"id": SALES_FLOW},
+            **deployment,
+        },
     }
     return WEB_DEPLOYMENT.desired(spec, OWNER)
 
@@ -140,3 +151,84 @@ def test_the_versions_of_a_configuration_are_each_listed_though_they_share_an_id
 
     facts = pair.body["x-live"]
     assert (facts["servedVersion"], facts["latestVersion"]) == ("1", "3")
+
+
+def test_a_wait_ends_at_the_status_the_spec_asks_for_inactive_on_create_and_on_update() -> None:
+    clock = FakeClock()
+    # An Active deployment is Pending for 12 s after each write; deactivating is immediate.
+    app = app_on(clock, WebDeploymentKnobs.instant(deployment_activate_s=12.0))
+
+    async def use(adapter: WebDeploymentAdapter) -> None:
+        started = clock.now
+        created = await adapter.settle(await adapter.create(desired(status="Inactive")))
+        assert created.body["deployment"]["status"] == "Inactive"
+        assert clock.now - started < Waits().max_delay  # Inactive at once: no 180 s timeout
+        stored = app.state.objects("webDeployment")[created.id]
+        assert stored["status"] == "Inactive"
+        # The deactivated deployment is not served to the Messenger.
+        request = SandboxRequest.build("GET", f"{DEPLOYMENTS}/{created.id}/configurations")
+        served = app.handle(request)  # public, as the Messenger calls it
+        assert served.status == 404
+        assert json.loads(served.body)["message"] == f"The deployment {created.id!r} is inactive."
+
+        active = await adapter.update(created.id, desired(status="Active"), revision="")
+        assert (await adapter.settle(active)).body["deployment"]["status"] == "Active"
+        back = await adapter.update(created.id, desired(status="Inactive"), revision="")
+        assert (await adapter.settle(back)).body["deployment"]["status"] == "Inactive"
+        # A spec that leaves status out keeps the deployment Inactive, and waits for that.
+        recoloured = await adapter.update(created.id, desired(), revision="")
+        assert (await adapter.settle(recoloured)).body["deployment"]["status"] == "Inactive"
+
+    with_adapter(app, clock, use)
+
+
+def test_an_org_that_ignores_a_written_inactive_fails_the_wait_saying_so() -> None:
+    clock = FakeClock()
+    app = app_on(clock, WebDeploymentKnobs.instant(inactive_deactivates=False))
+
+    async def use(adapter: WebDeploymentAdapter) -> None:
+        created = await adapter.create(desired(status="Inactive"))
+        with pytest.raises(WaitError) as caught:
+            await adapter.settle(created)
+        message = str(caught.value)
+        assert "was not Inactive after" in message
+        assert "last status: Active" in message
+        assert "may not deactivate" in message
+
+    with_adapter(app, clock, use)
+
+
+def test_an_update_never_sends_a_server_status_back() -> None:
+    clock = FakeClock()
+    # Strict: the emulator refuses a body whose status is not Active or Inactive.
+    knobs = WebDeploymentKnobs.instant(deployment_activate_s=100_000.0, strict_fields=True)
+    app = app_on(clock, knobs)
+
+    async def use(adapter: WebDeploymentAdapter) -> None:
+        created = await adapter.create(desired())
+        live = await adapter.get(created.id)
+        assert live.body["deployment"]["status"] == "Pending"
+        # Read-modify-write from a Pending deployment: the PUT leaves Pending out.
+        updated = await adapter.update(
+            created.id, desired(allowedDomains=["shop.example.de"]), revision=""
+        )
+        assert updated.body["deployment"]["allowedDomains"] == ["shop.example.de"]
+
+    with_adapter(app, clock, use)
+
+
+def test_a_deployment_in_error_fails_the_wait_with_what_the_server_says() -> None:
+    clock = FakeClock()
+    app = app_on(clock, WebDeploymentKnobs.instant(delete_in_use="allow"))
+
+    async def use(adapter: WebDeploymentAdapter) -> None:
+        created = await adapter.create(desired())
+        config_id = created.body["x-live"]["configurationId"]
+        assert app.direct("DELETE", f"{CONFIGURATIONS}/{config_id}").status == 204
+        with pytest.raises(WaitError) as caught:
+            await adapter.settle(created)
+        message = str(caught.value)
+        assert f"(id {created.id}) turned Error: " in message
+        assert f"configuration {config_id} version 1" in message
+
+    with_adapter(app, clock, use)

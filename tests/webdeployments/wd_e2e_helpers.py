@@ -39,6 +39,9 @@ SALES_FLOW = flow_object("Sales Inbound Message")["id"]
 SUPPORT_FLOW = flow_object("Support Inbound Message")["id"]
 OLD_SUPPORT_FLOW = flow_object("Support Inbound Message (old)")["id"]
 IMAGES_ONLY = "Images only"
+#: How the org behaves where the contract leaves it open, applied over every ``wd_sandbox``'s
+#: knobs (set per test by the ``org_variant`` fixture; the contract's answers when empty).
+VARIANT: dict[str, object] = {}
 
 
 class LoggingApp(SandboxApp):
@@ -83,7 +86,7 @@ def wd_sandbox(
         rate_limit_per_minute=0,
         listing_lag_seconds=listing_lag_seconds,
         faults=faults or FaultPlan(),
-        webdeployments=knobs,
+        webdeployments=knobs.replace(**VARIANT),
     )
     app = LoggingApp(config, state)
     with serve_in_thread(app) as server:
@@ -100,6 +103,8 @@ def spec_text(
     flow: str = "Sales Inbound Message",
     profile: str | None = IMAGES_ONLY,
     description: str | None = None,
+    status: str | None = None,
+    side_space: int = 20,
 ) -> str:
     lines = [
         "kind: webDeployment",
@@ -112,13 +117,15 @@ def spec_text(
         "    enabled: true",
         f'    styles: {{primaryColor: "{colour}"}}',
         '    launcherButton: {visibility: "On"}',
-        "  position: {alignment: Right, sideSpace: 20, bottomSpace: 12}",
+        f"  position: {{alignment: Right, sideSpace: {side_space}, bottomSpace: 12}}",
         "deployment:",
         f"  allowedDomains: [{', '.join(domains)}]",
         f"  flow: {{name: {flow}}}",
     ]
     if profile is not None:
         lines.append(f"  supportedContent: {{name: {profile}}}")
+    if status is not None:
+        lines.append(f"  status: {status}")
     return "\n".join(lines) + "\n"
 
 

@@ -335,6 +335,79 @@ def test_a_changed_drift_comments_and_an_unchanged_one_stays_quiet(github: FakeG
     assert github.load()["issues"][0]["state"] == "closed"
 
 
+STUB_DRIFT = """#!/usr/bin/env bash
+# A stand-in reconciler: records what audit/ENV.jsonl held when drift started, reports in sync.
+out=""; env=""
+while [[ $# -gt 0 ]]; do
+  case $1 in --out) out=$2; shift 2 ;; --env) env=$2; shift 2 ;; *) shift ;; esac
+done
+mkdir -p "$out"; echo "## Drift report" >"$out/drift.md"
+cat "audit/$env.jsonl" >"$out/seen-audit" 2>/dev/null || echo "(none)" >"$out/seen-audit"
+"""
+
+
+def _audit_branch(github: FakeGitHub, content: str) -> None:
+    """The origin the fake gh reads `contents/...?ref=` from, with the audit branch on it."""
+    origin, seed = github.dir / "origin.git", github.dir / "seed"
+    subprocess.run(["git", "init", "-q", "--bare", str(origin)], check=True, timeout=30)
+    subprocess.run(
+        ["git", "init", "-q", "-b", "reconciler-audit", str(seed)], check=True, timeout=30
+    )
+    (seed / "audit").mkdir()
+    (seed / "audit" / "dev.jsonl").write_text(content)
+    for args in (
+        ["add", "-A"],
+        ["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "audit"],
+        ["push", "-q", str(origin), "reconciler-audit"],
+    ):
+        subprocess.run(["git", *args], cwd=seed, check=True, timeout=30, capture_output=True)
+    state = github.load()
+    state["origin"] = str(origin)
+    state["tokens"]["drift"] = {"contents": "read", "issues": "write", "actions": "read"}
+    github.save(state)
+
+
+@pytest.mark.parametrize("on_branch", [True, False], ids=["audit-on-branch", "no-audit-yet"])
+def test_drift_reads_the_audit_log_from_the_audit_branch_first(
+    github: FakeGitHub, on_branch: bool
+) -> None:
+    stub = github.dir / "stub-reconciler"
+    stub.write_text(STUB_DRIFT)
+    stub.chmod(0o755)
+    _audit_branch(github, '{"line": 1}\n')
+    if not on_branch:
+        state = github.load()
+        state["origin"] = str(github.dir / "none.git")  # a repository with no audit branch
+        github.save(state)
+    done = github.gitops("drift", "dev", token="drift", RECONCILER=str(stub))
+    assert done.returncode == 0, done.stdout + done.stderr
+    seen = (github.dir / "artifacts/dev/seen-audit").read_text()
+    if on_branch:
+        assert seen == '{"line": 1}\n'  # drift ran with the branch's log in place
+        assert "audit/dev.jsonl from reconciler-audit: 1 line(s)" in done.stdout
+        assert "::warning::" not in done.stdout
+    else:
+        assert seen == "(none)\n"
+        assert (
+            "::warning::no audit/dev.jsonl (not on reconciler-audit: no apply has recorded one "
+            "yet): drift cannot tell an edit out of band from a spec change"
+        ) in done.stdout
+
+
+def test_drift_fails_when_the_audit_branch_cannot_be_read(github: FakeGitHub) -> None:
+    stub = github.dir / "stub-reconciler"
+    stub.write_text(STUB_DRIFT)
+    stub.chmod(0o755)
+    _audit_branch(github, "{}\n")
+    state = github.load()
+    state["fail"].append("GET .*/contents/audit/")
+    github.save(state)
+    done = github.gitops("drift", "dev", token="drift", RECONCILER=str(stub))
+    assert done.returncode == 1
+    assert "cannot read audit/dev.jsonl from reconciler-audit" in done.stderr
+    assert not (github.dir / "artifacts/dev/seen-audit").exists()  # no guessing run
+
+
 def test_the_fake_gh_enforces_the_job_token_s_permissions(github: FakeGitHub) -> None:
     write_plan(github.dir, "dev", DEV, "plan\n")
     result = github.gitops(

@@ -18,6 +18,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         f"Make the org match the specs in PATH... {_DEFAULT}",
     ),
     "audit": ("reconciler.cli.commands.audit", "Inspect audit logs."),
+    "doctor": (
+        "reconciler.cli.commands.doctor",
+        "Check one org before the first apply: credentials, permissions, limits, conflicts.",
+    ),
     "drift": (
         "reconciler.cli.commands.plan",
         f"Report how the org differs from the specs in PATH... {_DEFAULT}",

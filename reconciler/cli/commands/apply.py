@@ -36,7 +36,6 @@ from reconciler.cli.commands.plan import use_color, warn_unmatched
 from reconciler.cli.inputs import PlanningInputs, planning_inputs, spec_errors_reported
 from reconciler.errors import UsageError
 from reconciler.executor import ActionResult, ActionStatus
-from reconciler.genesys.settings import resolve_settings
 from reconciler.kinds.base import printable
 from reconciler.planner import Action, Plan, partial_note
 from reconciler.render.plan_text import render_plan_text
@@ -203,6 +202,14 @@ def apply_summary(result: ApplyResult, *, seconds: float | None = None) -> str:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Webhook outbox [default: .reconciler/outbox/<environment>.jsonl].",
 )
+@click.option(
+    "--allow-impact",
+    "allow_impacts",
+    multiple=True,
+    metavar="CODE",
+    help="Approve the changes with this customer-impact code that a policy of the --env file "
+    "holds back (repeatable); recorded in the audit log with the actor.",
+)
 @verbosity_options
 def apply(
     inputs: PlanningInputs,
@@ -213,6 +220,7 @@ def apply(
     parallelism: int,
     audit_log: Path | None,
     outbox: Path | None,
+    allow_impacts: tuple[str, ...],
     quiet: bool,
     verbose: bool,
 ) -> int:
@@ -238,6 +246,13 @@ def apply(
         raise UsageError(f"--plan {plan_path}: no such file")
     if expect_digest is not None and not expect_digest.startswith("sha256:"):
         raise UsageError("--expect-digest takes a digest of the form sha256:<hex>")
+    known = kinds.impact_codes()
+    for code in allow_impacts:
+        if code not in known:
+            raise UsageError(
+                f"--allow-impact {code[:60]!r}: unknown impact code; the kinds declare: "
+                + ", ".join(sorted(known))
+            )
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     if not yes and not interactive:
         raise UsageError("apply needs --yes when not run on a terminal")
@@ -253,8 +268,11 @@ def apply(
         outbox=outbox,
         argv=tuple(sys.argv[1:]),
         context=inputs.context,
+        allowed_impacts=tuple(dict.fromkeys(allow_impacts)),
+        notices=inputs.environment.notices if inputs.environment is not None else {},
+        notices_file=inputs.environment.file if inputs.environment is not None else "",
     )
-    settings = resolve_settings(inputs.connection_env, sandbox=inputs.sandbox)
+    settings = inputs.settings()
     hooks = TerminalHooks(
         assume_yes=yes,
         interactive=interactive,

@@ -107,13 +107,16 @@ def import_(
         raise UsageError("--audit-log is for --adopt")
     environment = chosen_environment(env_name)
     environ = connection_env(os.environ, environment)
-    settings = settings_from_cli(global_options(ctx), environ)
+    settings = settings_from_cli(
+        global_options(ctx), environ, None if environment is None else environment.name
+    )
     request = ImportRequest(
         out_dir=out_dir,
         names=names,
         owner=owner_for(ctx, owner, environment),
         overwrite=overwrite,
         environment_name=None if environment is None else environment.name,
+        kinds=frozenset() if environment is None else environment.kinds,
     )
     result = run_import(request, settings)
     if level != QUIET:

@@ -32,6 +32,7 @@ from reconciler.cli.inputs import PlanningInputs, planning_inputs, spec_errors_r
 from reconciler.errors import ConfigError
 from reconciler.planner import ActionKind, Plan, ReportKind, partial_note, unmatched_targets
 from reconciler.planning import PlanRequest, PlanResult, run_plan
+from reconciler.policies import Policies, unapproved
 from reconciler.render.plan_text import (
     drift_summary_line,
     headline,
@@ -100,7 +101,6 @@ def plan_document(plan: Plan, output_format: str, *, full_plan: str) -> str:
 
 def _execute(inputs: PlanningInputs, report: ReportKind) -> PlanResult:
     """Run the planning; invalid specs stop it before any API call."""
-    from reconciler.genesys.settings import resolve_settings
     from reconciler.spec.validate import load_valid_specs
 
     request = PlanRequest(
@@ -109,9 +109,11 @@ def _execute(inputs: PlanningInputs, report: ReportKind) -> PlanResult:
         out_dir=inputs.out_dir,
         report=report,
         context=inputs.context,
+        notices=inputs.environment.notices if inputs.environment is not None else {},
+        notices_file=inputs.environment.file if inputs.environment is not None else "",
     )
     try:
-        settings = resolve_settings(inputs.connection_env, sandbox=inputs.sandbox)
+        settings = inputs.settings()
     except ConfigError:
         with spec_errors_reported():  # invalid specs are still reported first
             load_valid_specs(list(request.paths), request.context)
@@ -120,7 +122,24 @@ def _execute(inputs: PlanningInputs, report: ReportKind) -> PlanResult:
         return run_plan(request, settings, env=inputs.connection_env)
 
 
-def _report(result: PlanResult, *, output_format: str, level: int) -> None:
+def approval_lines(plan: Plan, policies: Any) -> list[str]:
+    """One line per impact code an ``approve`` policy holds back: apply needs its flag."""
+    if not isinstance(policies, Policies) or plan.report is not ReportKind.PLAN:
+        return []
+    by_code: dict[str, list[str]] = {}
+    rules: dict[str, str] = {}
+    for item in unapproved(policies, plan.changes, ()):
+        by_code.setdefault(item.impact.code, []).append(item.action.name)
+        rules[item.impact.code] = item.policy.label
+    return [
+        f"Approval needed: {len(names)} change(s) with impact {code} "
+        f"({', '.join(map(repr, names))}); policy {rules[code]} makes apply refuse them "
+        f"without --allow-impact {code}."
+        for code, names in sorted(by_code.items())
+    ]
+
+
+def _report(result: PlanResult, *, output_format: str, level: int, policies: Any = None) -> None:
     plan = result.plan
     if output_format == "text":
         color = use_color(sys.stdout, os.environ)
@@ -129,6 +148,15 @@ def _report(result: PlanResult, *, output_format: str, level: int) -> None:
         full_plan = result.json_path.as_posix()
         click.echo(plan_document(plan, output_format, full_plan=full_plan), nl=False)
     warn_unmatched(plan)
+    for line in approval_lines(plan, policies):
+        click.echo(line, err=output_format != "text")
+    if result.audit_missing is not None:
+        click.echo(
+            f"warning: no audit log at {result.audit_missing.as_posix()}: drift cannot tell an "
+            "edit out of band from a spec change, so changed objects are reported as 'unknown' "
+            "(the GitOps drift job reads the log from the reconciler-audit branch first)",
+            err=True,
+        )
     if level != QUIET:
         click.echo(
             # Forward slashes on every OS: the same line in docs, logs and CI on Windows.
@@ -141,6 +169,18 @@ def _report(result: PlanResult, *, output_format: str, level: int) -> None:
             f"written, so it is NOT kept: {result.webhook.error}",
             err=True,
         )
+    for notice in result.notices:
+        if notice.state is DeliveryState.PENDING:
+            click.echo(
+                f"warning: the {notice.event_type} notice was not delivered ({notice.error}); "
+                "it is kept in the outbox for 'reconciler webhooks redeliver'",
+                err=True,
+            )
+        elif notice.state is DeliveryState.UNRECORDED:
+            click.echo(
+                f"warning: the {notice.event_type} notice could not be kept: {notice.error}",
+                err=True,
+            )
     if result.webhook is not None and result.webhook.state is DeliveryState.PENDING:
         click.echo(
             "warning: the drift.detected webhook was not delivered; it is kept in the outbox "
@@ -181,7 +221,7 @@ def plan(
     """
     level = verbosity(quiet, verbose)
     result = _execute(inputs, ReportKind.PLAN)
-    _report(result, output_format=output_format, level=level)
+    _report(result, output_format=output_format, level=level, policies=inputs.context.policies)
     if detailed_exitcode and result.plan.has_changes:
         return EXIT_CHANGES
     return EXIT_OK

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import sys
 import threading
@@ -19,6 +20,7 @@ import click
 
 from reconciler.cli.app import EXIT_OK, cli
 from reconciler.errors import ConfigError, ReconcilerError, UsageError
+from reconciler.genesys.settings import sandbox_state_path
 from reconciler.loopback import is_loopback_host
 from reconciler.sandbox import (
     DEFAULT_STATE_PATH,
@@ -30,9 +32,11 @@ from reconciler.sandbox import (
     WebDeploymentKnobs,
     serve_in_thread,
 )
-from reconciler.sandbox.webdeployments.knobs import DELETE_IN_USE, FEATURES
+from reconciler.sandbox.webdeployments.knobs import DELETE_IN_USE, FEATURES, FLOW_NAME_FILTERS
 
 _PROBABILITY = click.FloatRange(0.0, 1.0)
+#: An environment's name, as environments/<name>.yaml spells it.
+ENV_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _NON_NEGATIVE = click.FloatRange(min=0.0)
 
 
@@ -166,6 +170,12 @@ def sandbox() -> None:
 )
 @click.option("--wd-unique-names", is_flag=True, help="Web Deployments: duplicate names get 409.")
 @click.option(
+    "--wd-inactive-ignored",
+    is_flag=True,
+    help="Web Deployments: a deployment written with status Inactive keeps its status "
+    "(default: it is deactivated).",
+)
+@click.option(
     "--wd-strict",
     is_flag=True,
     help="Web Deployments: unknown or read-only body fields get 400 (default: ignored).",
@@ -177,6 +187,38 @@ def sandbox() -> None:
     multiple=True,
     help="Web Deployments: a configuration block the org lacks (repeatable); enabling it is a "
     "400 'feature is not yet implemented'.",
+)
+@click.option(
+    "--wd-max-page-size",
+    type=click.IntRange(1, 10000),
+    default=300,
+    show_default=True,
+    help="Web Deployments: the largest cursor page served (a larger pageSize gets this many).",
+)
+@click.option(
+    "--wd-versions-without-draft",
+    is_flag=True,
+    help="Web Deployments: the versions listing leaves out the DRAFT entry (default: listed).",
+)
+@click.option(
+    "--wd-flows-name-filter",
+    type=click.Choice(FLOW_NAME_FILTERS),
+    default="substring",
+    show_default=True,
+    help="How the flows listing's name filter matches (any case for substring and prefix).",
+)
+@click.option(
+    "--no-channels-api",
+    is_flag=True,
+    help="Do not serve the tutorial channels API (its paths 404), as a real org.",
+)
+@click.option(
+    "--deny-permission",
+    "denied_permissions",
+    multiple=True,
+    metavar="PERMISSION",
+    help="A permission the client's role lacks (repeatable, e.g. architect:flow:view): "
+    "requests that need it get 403.",
 )
 def serve(
     host: str,
@@ -201,8 +243,14 @@ def serve(
     wd_sticky_cursor: bool,
     wd_delete_in_use: str,
     wd_unique_names: bool,
+    wd_inactive_ignored: bool,
     wd_strict: bool,
     wd_unavailable: tuple[str, ...],
+    wd_max_page_size: int,
+    wd_versions_without_draft: bool,
+    wd_flows_name_filter: str,
+    no_channels_api: bool,
+    denied_permissions: tuple[str, ...],
 ) -> int:
     """Serve the emulator over HTTP on 127.0.0.1 until Ctrl-C or SIGTERM.
 
@@ -236,9 +284,15 @@ def serve(
             sticky_last_cursor=wd_sticky_cursor,
             delete_in_use=wd_delete_in_use,
             unique_names=wd_unique_names,
+            inactive_deactivates=not wd_inactive_ignored,
             strict_fields=wd_strict,
             unavailable_features=frozenset(wd_unavailable),
+            max_page_size=wd_max_page_size,
+            versions_list_draft=not wd_versions_without_draft,
+            flows_name_filter=wd_flows_name_filter,
         ),
+        channels_api=not no_channels_api,
+        denied_permissions=frozenset(denied_permissions),
     )
     if not is_loopback_host(host):
         raise UsageError(
@@ -305,8 +359,25 @@ def _saver(path: Path | None) -> Callable[[SandboxState], None] | None:
     show_default=True,
     help="The sandbox state file to empty.",
 )
-def reset(state_path: Path) -> int:
-    """Empty the sandbox org kept in the state file (used by --sandbox runs)."""
+@click.option(
+    "--env",
+    "env_name",
+    metavar="NAME",
+    default=None,
+    help="Empty the org of '--sandbox --env NAME' runs (.reconciler/sandbox-NAME.json) instead.",
+)
+@click.pass_context
+def reset(ctx: click.Context, state_path: Path, env_name: str | None) -> int:
+    """Empty the sandbox org kept in the state file (used by --sandbox runs; each --env has
+    its own)."""
+    if env_name is not None:
+        if ctx.get_parameter_source("state_path") is not click.core.ParameterSource.DEFAULT:
+            raise UsageError("--env and --state name the state file both: give one")
+        if not ENV_NAME.fullmatch(env_name):
+            raise UsageError(
+                f"--env {env_name[:70]!r}: an environment name is letters, digits, '.', '_' and '-'"
+            )
+        state_path = sandbox_state_path(env_name)
     why = SandboxState.foreign(state_path)
     if why:
         raise ConfigError(

@@ -54,7 +54,8 @@ def summarise(reports: list[RedeliveryReport], where: str) -> tuple[int, str]:
     help="Attempts per event (with backoff) before it stays pending.",
 )
 def redeliver_command(outbox: Path | None, max_attempts: int) -> int:
-    """Send every pending event again to WEBHOOK_URL, with the same webhook-id and body.
+    """Send every pending event again to WEBHOOK_URL, with the same webhook-id and body,
+    and every pending Slack or Teams notice to the URL in the variable it names.
 
     Delivered events leave the outbox. Exit 0 when every pending event was delivered (or none
     was pending), 1 otherwise.

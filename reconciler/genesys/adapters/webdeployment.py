@@ -12,12 +12,15 @@ listing cannot describe an object):
 Writes, in the contract's order, every wait on the session's injected clock (§8.4):
 
 - create: C2 the configuration, wait for its draft to be Active, C7 publish, D2 the deployment
-  on that version; ``settle`` then waits for the deployment to be Active.
-- update: read-modify-write of the draft from the live object (C6: fields this tool does not
-  model survive), publish only when the plan said so (the desired configuration differs from
-  the one served, or the deployment does not serve the latest version), then a
-  read-modify-write PUT of the deployment onto the new version (D4); a pair without a
-  deployment gets one (D2).
+  on that version; ``settle`` then waits for the deployment to have the status the spec asks
+  for (Active unless it says Inactive), and an Error ends the wait at once.
+- update: publish only when the plan said so (the desired configuration differs from the one
+  served, or the deployment does not serve the latest version). Publish publishes the draft,
+  so the draft is first written from the version customers are served plus the spec:
+  fields this tool does not model survive, and an unpublished edit of the draft is discarded,
+  never published unreviewed. Then a read-modify-write PUT of the deployment onto the new
+  version, never sending back a server status (Pending, Error, Deleting); a pair without
+  a deployment gets one.
 - delete: D5, wait until D3 is 404, then C8 when no other deployment uses the configuration,
   and wait until C5 is 404.
 
@@ -32,7 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -62,6 +65,8 @@ FLOW_TYPE = "inboundshortmessage"
 #: The id prefix of a pair whose deployment is missing (a configuration alone).
 ORPHAN = "configuration/"
 _FEATURE = "feature is not yet implemented"
+#: The fact naming the status ``settle`` waits for after a write (``Active`` or ``Inactive``).
+SETTLE_TO = "settleTo"
 
 #: JSON objects of a listing (named here: inside the adapter ``list`` is a method).
 Entities = list[dict[str, Any]]
@@ -158,25 +163,30 @@ class WebDeploymentAdapter:
                 return None
             await poll.wait()
 
-    async def catalog(self) -> Mapping[str, Sequence[tuple[str, str]]]:
-        flows = await page_number_listing(
-            self._session,
-            FLOWS,
-            _entry,
-            item_id=lambda e: e[0],
-            page_size=100,
-            params={"type": FLOW_TYPE},
-            max_pages=self._max_pages,
-        )
-        profiles = await page_number_listing(
-            self._session,
-            SUPPORTED_CONTENT,
-            _entry,
-            item_id=lambda e: e[0],
-            page_size=100,
-            max_pages=self._max_pages,
-        )
-        return {"flow": flows, "supportedContent": profiles}
+    async def catalog(self, targets: Collection[str]) -> Mapping[str, Sequence[tuple[str, str]]]:
+        """The flows and supported content profiles, each read only when a spec names one by
+        name (``targets``): listing flows needs a permission a plan by ids does not."""
+        found: dict[str, Sequence[tuple[str, str]]] = {}
+        if "flow" in targets:
+            found["flow"] = await page_number_listing(
+                self._session,
+                FLOWS,
+                _entry,
+                item_id=lambda e: e[0],
+                page_size=100,
+                params={"type": FLOW_TYPE},
+                max_pages=self._max_pages,
+            )
+        if "supportedContent" in targets:
+            found["supportedContent"] = await page_number_listing(
+                self._session,
+                SUPPORTED_CONTENT,
+                _entry,
+                item_id=lambda e: e[0],
+                page_size=100,
+                max_pages=self._max_pages,
+            )
+        return found
 
     # -- writing ------------------------------------------------------------------------
 
@@ -194,7 +204,7 @@ class WebDeploymentAdapter:
                 f"web deployment {body['name']!r}: its configuration {config_id} was created, "
                 f"then {exc}; not repeated: run apply again, it completes the pair"
             ) from exc
-        return await self._pair_of(deployment)
+        return _settle_to(await self._pair_of(deployment), _wanted_status(body, None))
 
     async def update(
         self, object_id: str, body: Mapping[str, Any], *, revision: str
@@ -217,10 +227,16 @@ class WebDeploymentAdapter:
                 )
             version = pinned
         elif WEB_DEPLOYMENT.publishes(wanted, current, facts):
-            draft = await self._draft_json(config_id)
+            # Publish publishes the draft: write it from what customers are served plus the
+            # spec, so an unpublished edit of the draft never goes live unreviewed. Only a
+            # configuration never published has nothing but its draft to start from.
+            reviewed = facts.get("servedVersion") or facts.get("latestVersion")
+            base = await self._version(config_id, reviewed) if reviewed else None
+            if base is None:
+                base = await self._draft_json(config_id)
             sent = rules.overlay(
-                rules.strip_server_fields_configuration(draft),
-                _configuration_fields(body, owner, str(draft.get("description", ""))),
+                rules.strip_server_fields_configuration(base),
+                _configuration_fields(body, owner, str(base.get("description", ""))),
             )
             await self._write(
                 lambda: self._session.request(
@@ -233,6 +249,7 @@ class WebDeploymentAdapter:
                 f"web deployment {body.get('name')!r}: its configuration has no published "
                 "version to serve"
             )
+        before: Any = None
         if facts.get("deploymentId") is None:
             deployment = await self._create_deployment(
                 body, owner, config_id, version, str(live.body.get("description", ""))
@@ -240,14 +257,19 @@ class WebDeploymentAdapter:
         else:
             deployment_id = str(facts["deploymentId"])
             current_doc = await self._json("GET", f"{DEPLOYMENTS}/{_id(deployment_id)}")
+            before = current_doc.get("status")
             fields = _deployment_fields(
                 body, owner, config_id, version, str(current_doc.get("description", ""))
             )
-            sent = rules.overlay(rules.strip_server_fields_deployment(current_doc), fields)
+            base = rules.strip_server_fields_deployment(current_doc)
+            if base.get("status") not in rules.WRITABLE_STATUSES:
+                # Pending, Error and Deleting are the server's to set: never sent back.
+                base.pop("status", None)
+            sent = rules.overlay(base, fields)
             deployment = await self._write(
                 lambda: self._json("PUT", f"{DEPLOYMENTS}/{_id(deployment_id)}", body=sent)
             )
-        return await self._pair_of(deployment)
+        return _settle_to(await self._pair_of(deployment), _wanted_status(body, before))
 
     async def delete(self, object_id: str) -> LiveResource:
         """Delete the pair; returns what was deleted (ids and served version, for events)."""
@@ -278,12 +300,18 @@ class WebDeploymentAdapter:
         )
 
     async def settle(self, resource: LiveResource) -> LiveResource:
-        """Wait until the deployment is Active (a 404 right after a create is normal); report
-        the last status seen when the time runs out; ``Error`` is final."""
+        """Wait until the deployment has the status the write asked for (``Active`` unless
+        the spec says ``Inactive``; a 404 right after a create is normal); report the last
+        status seen when the time runs out; ``Error`` ends the wait at once."""
         facts = resource.body.get(LIVE) or {}
         deployment_id = facts.get("deploymentId")
         if not deployment_id:
             return resource
+        # The status the write asked for; an object found rather than written (after a lost
+        # answer) is waited for in the stable status it has, else Active.
+        shown = (resource.body.get("deployment") or {}).get("status")
+        fallback = shown if shown in rules.WRITABLE_STATUSES else "Active"
+        target = str(facts.get(SETTLE_TO) or fallback)
         path = f"{DEPLOYMENTS}/{_id(str(deployment_id))}"
         poll = self._poll()
         last = "not readable yet"
@@ -293,17 +321,24 @@ class WebDeploymentAdapter:
                 last = str(deployment.get("status", "no status"))
             except NotFoundError:
                 deployment = None
-            if deployment is not None and last == "Active":
+            if deployment is not None and last == target:
                 return await self._pair_of(deployment)
-            if last == "Error":
+            if deployment is not None and last == "Error":
                 raise WaitError(
-                    f"web deployment {resource.name!r} (id {deployment_id}) turned Error"
+                    f"web deployment {resource.name!r} (id {deployment_id}) turned Error: "
+                    f"{_server_reason(deployment)}"
                 )
             if poll.expired(self.waits.deployment_active):
+                hint = ""
+                if target == "Inactive" and last == "Active":
+                    hint = (
+                        "; this org may not deactivate a deployment whose status is written "
+                        "Inactive ('reconciler doctor --write-probe' checks it)"
+                    )
                 raise WaitError(
-                    f"web deployment {resource.name!r} (id {deployment_id}) was not Active after "
-                    f"{self.waits.deployment_active:g} s (last status: {last}); the next run "
-                    "checks it again"
+                    f"web deployment {resource.name!r} (id {deployment_id}) was not {target} "
+                    f"after {self.waits.deployment_active:g} s (last status: {last}){hint}; the "
+                    "next run checks it again"
                 )
             await poll.wait()
 
@@ -481,6 +516,14 @@ class WebDeploymentAdapter:
             # its content to tell "move to it" from "publish the spec on top of it".
             newest = await self._version(config_id, latest)
             latest_content = _content(newest) if newest is not None else None
+        unpublished: list[str] = []
+        reviewed = latest_content if latest_content is not None else served_content
+        if draft_differs and draft_content is not None and reviewed is not None:
+            # The draft's edits since the newest published version: nobody published them.
+            unpublished = rules.changed_paths(
+                rules.normalise_configuration(reviewed),
+                rules.normalise_configuration(draft_content),
+            )
         named = deployment if deployment is not None else config
         body: dict[str, Any] = {
             "name": str(named.get("name", "")),
@@ -502,6 +545,7 @@ class WebDeploymentAdapter:
             "latestVersion": latest,
             "latestConfiguration": latest_content,
             "draftDiffers": draft_differs,
+            "draftChanges": unpublished,
         }
         revision = "|".join(
             (
@@ -552,6 +596,38 @@ class WebDeploymentAdapter:
     async def _json(self, method: str, path: str, *, body: Any = None) -> dict[str, Any]:
         response = await self._session.request(method, path, body=body)
         return responses.json_object(response)
+
+
+def _wanted_status(body: Mapping[str, Any], before: Any) -> str:
+    """The status a write's wait ends at: the spec's, else the one the deployment had (a
+    write leaves an unmanaged Inactive deployment Inactive), else Active."""
+    block = body.get("deployment") or {}
+    wanted = block.get("status")
+    if wanted in rules.WRITABLE_STATUSES:
+        return str(wanted)
+    return str(before) if before in rules.WRITABLE_STATUSES else "Active"
+
+
+def _settle_to(resource: LiveResource, status: str) -> LiveResource:
+    """``resource`` with the status ``settle`` waits for among its facts."""
+    body = dict(resource.body)
+    body[LIVE] = {**body.get(LIVE, {}), SETTLE_TO: status}
+    return dataclasses.replace(resource, body=body)
+
+
+def _server_reason(deployment: Mapping[str, Any]) -> str:
+    """What the server says about a deployment in Error: a message field if it sends one
+    (the SDK's WebDeployment has none), else which configuration version it serves."""
+    for key in ("message", "errorMessage", "statusMessage", "reason"):
+        value = deployment.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    ref = deployment.get("configuration") or {}
+    return (
+        "the API gives no reason; it serves configuration "
+        f"{ref.get('id', '?')} version {ref.get('version', '?')}, which may have been deleted "
+        "or changed: check the deployment in the admin UI"
+    )
 
 
 def _deleted(

@@ -72,6 +72,19 @@ def _feature_problems(body: dict[str, Any], unavailable: frozenset[str]) -> list
 
 def _rule_problems(body: dict[str, Any]) -> list[Detail]:
     languages, default = body.get("languages"), body.get("defaultLanguage")
+    messenger = body.get("messenger")
+    if isinstance(messenger, dict) and messenger.get("enabled") is True:
+        # The SDK's docstrings: both are "required if the messenger is enabled".
+        missing = [key for key in ("languages", "defaultLanguage") if not body.get(key)]
+        if missing:
+            return [
+                Detail(
+                    error_code="required",
+                    field_name=key,
+                    reason=f"{key}: is required when the messenger is enabled",
+                )
+                for key in missing
+            ]
     if isinstance(languages, list) and isinstance(default, str) and default not in languages:
         reason = "defaultLanguage: must be one of languages"
         return [Detail(error_code="value.invalid", field_name="defaultLanguage", reason=reason)]
@@ -175,6 +188,7 @@ class ConfigurationRoutes(TimedRoute):
             render=lambda draft: self._render(draft, call.now),
             keep=("showOnlyPublished",),
             sticky=self.knobs.sticky_last_cursor,
+            cap=self.knobs.max_page_size,
         )
 
     def versions(self, call: Call) -> Reply:
@@ -182,7 +196,7 @@ class ConfigurationRoutes(TimedRoute):
         record, deleting = self._readable(config_id, call.now)
         if record is None or deleting:
             return not_found(WHAT, config_id)
-        items = [("0" * 10, record["draft"])]
+        items = [("0" * 10, record["draft"])] if self.knobs.versions_list_draft else []
         items += [(f"{int(v['version']):010d}", v) for v in record["versions"]]
         return cursor_page(
             items,
@@ -190,6 +204,7 @@ class ConfigurationRoutes(TimedRoute):
             f"{CONFIGURATIONS}/{config_id}/versions",
             render=lambda version: self._render(version, call.now),
             sticky=self.knobs.sticky_last_cursor,
+            cap=self.knobs.max_page_size,
         )
 
     # -- C4, C5 ------------------------------------------------------------------------------
@@ -227,6 +242,11 @@ class ConfigurationRoutes(TimedRoute):
         stamp = self.ctx.now_iso()
         draft = {"id": config_id, "name": body["name"], "version": DRAFT}
         draft.update(with_defaults(body))
+        enabled = (draft.get("messenger") or {}).get("enabled") is True
+        if enabled and "languages" not in draft and "defaultLanguage" not in draft:
+            # The Messenger is on by default, and an enabled Messenger has languages: a body
+            # that names none gets the admin UI's default (an assumption, like every default).
+            draft.update(languages=["en-us"], defaultLanguage="en-us")
         draft.update(
             dateCreated=stamp,
             dateModified=stamp,

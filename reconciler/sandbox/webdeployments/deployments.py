@@ -128,6 +128,7 @@ class DeploymentRoutes(TimedRoute):
             render=lambda deployment: self._render(deployment, call.now, expand),
             keep=("expand",),
             sticky=self.knobs.sticky_last_cursor,
+            cap=self.knobs.max_page_size,
         )
 
     def get(self, call: Call) -> Reply:
@@ -148,6 +149,9 @@ class DeploymentRoutes(TimedRoute):
         deployment = self.records.get(deployment_id)
         if deployment is None or call.now < self._readable_at.get(deployment_id, call.now):
             return not_found(WHAT, deployment_id)
+        if deployment.get("status") == "Inactive":
+            # Deactivated: the Messenger is not served (the answer itself is an assumption).
+            return problem(404, "not.found", f"The deployment {deployment_id!r} is inactive.")
         rendered = self._render(deployment, call.now, {"configuration"})
         served = rendered.pop("configuration")
         rendered["configuration"] = copy.deepcopy(deployment["configuration"])
@@ -229,6 +233,8 @@ class DeploymentRoutes(TimedRoute):
         out["configuration"] = configuration
         if "pushIntegrations" in body:
             out["pushIntegrations"] = body["pushIntegrations"]
+        if status == "Inactive" and not self.knobs.inactive_deactivates:
+            status = None  # this org ignores a written Inactive: the status stays as it is
         out["status"] = status if status in WRITABLE_STATUSES else None
         return out
 

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 from reconciler.sandbox.routing import Call, Endpoint, KindRoute
 from reconciler.sandbox.webdeployments.common import FLOW_KIND, FLOWS, not_found
+from reconciler.sandbox.webdeployments.knobs import WebDeploymentKnobs
 from reconciler.sandbox.webdeployments.paging import bad_parameter, number_page
 from reconciler.sandbox.wire import Reply
 
@@ -124,7 +125,7 @@ class FlowRoutes(KindRoute):
                 return bad_parameter("type", f"type {unknown[0]!r} is not a flow type")
             if types:
                 flows = [f for f in flows if str(f["type"]).lower() in types]
-            flows = _contains(flows, query.get("name"), ("name",))
+            flows = _named(flows, query.get("name"), self.ctx.config.webdeployments)
             flows = _contains(flows, query.get("description"), ("description",))
             flows = _contains(flows, query.get("nameOrDescription"), ("name", "description"))
             if query.get("deleted", "false").lower() != "true":
@@ -146,3 +147,17 @@ def _contains(
         return flows
     folded = needle.casefold()
     return [f for f in flows if any(folded in str(f.get(k, "")).casefold() for k in keys)]
+
+
+def _named(
+    flows: list[dict[str, Any]], needle: str | None, knobs: WebDeploymentKnobs
+) -> list[dict[str, Any]]:
+    """The ``name`` filter as this org matches it (``knobs.flows_name_filter``)."""
+    if not needle:
+        return flows
+    if knobs.flows_name_filter == "exact":
+        return [f for f in flows if str(f.get("name", "")) == needle]
+    if knobs.flows_name_filter == "prefix":
+        folded = needle.casefold()
+        return [f for f in flows if str(f.get("name", "")).casefold().startswith(folded)]
+    return _contains(flows, needle, ("name",))

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from reconciler.errors import ConfigError
 
 DELETE_IN_USE = ("refuse", "allow")
+#: How the flows listing's ``name`` filter may match (an org's answer is not documented).
+FLOW_NAME_FILTERS = ("substring", "prefix", "exact")
 #: Top-level configuration blocks whose ``enabled: true`` an org may lack (contract §3.3).
 FEATURES = ("journeyEvents", "cobrowse", "video", "supportCenter", "authenticationSettings")
 _TIMERS = (
@@ -38,9 +40,18 @@ class WebDeploymentKnobs:
     ``follow_latest_on_publish`` deployments move to each new version (default: pinned);
     ``sticky_last_cursor`` the last cursor page repeats its ``after`` in ``nextUri``;
     ``delete_in_use`` ``refuse`` (409) or ``allow`` (dependent deployments turn ``Error``);
-    ``unique_names`` duplicate names get 409; ``strict_fields`` unknown or read-only body
-    fields get 400 instead of being ignored; ``unavailable_features`` configuration blocks
-    (``FEATURES``) the org lacks: enabling one is a 400 "feature is not yet implemented".
+    ``unique_names`` duplicate names get 409; ``inactive_deactivates`` a deployment written
+    with status ``Inactive`` goes Inactive at once and its Messenger is no longer served;
+    otherwise the server ignores the written Inactive and keeps its status (left open);
+    ``strict_fields`` unknown or read-only body fields get 400 instead of being ignored;
+    ``unavailable_features`` configuration blocks (``FEATURES``) the org lacks: enabling one
+    is a 400 "feature is not yet implemented".
+
+    What a read settles (``reconciler doctor`` asks): ``max_page_size`` the cap of a cursor
+    page's ``pageSize`` (larger values are served at the cap); ``versions_list_draft`` whether
+    the versions listing includes the ``DRAFT`` entry; ``flows_name_filter`` how the flows
+    listing's ``name`` filter matches (``FLOW_NAME_FILTERS``: a case-insensitive substring, a
+    case-insensitive prefix, or the exact name).
     """
 
     config_draft_activate_s: float = 2.0
@@ -53,8 +64,12 @@ class WebDeploymentKnobs:
     sticky_last_cursor: bool = False
     delete_in_use: str = "refuse"
     unique_names: bool = False
+    inactive_deactivates: bool = True
     strict_fields: bool = False
     unavailable_features: frozenset[str] = field(default_factory=frozenset)
+    max_page_size: int = 300
+    versions_list_draft: bool = True
+    flows_name_filter: str = "substring"
 
     def __post_init__(self) -> None:
         for name in _TIMERS:
@@ -66,6 +81,16 @@ class WebDeploymentKnobs:
             raise ConfigError(
                 f"sandbox setting delete_in_use must be one of {', '.join(DELETE_IN_USE)}, "
                 f"got {self.delete_in_use!r}"
+            )
+        if not isinstance(self.max_page_size, int) or not 1 <= self.max_page_size <= 10000:
+            raise ConfigError(
+                f"sandbox setting max_page_size must be an integer from 1 to 10000, got "
+                f"{self.max_page_size!r}"
+            )
+        if self.flows_name_filter not in FLOW_NAME_FILTERS:
+            raise ConfigError(
+                f"sandbox setting flows_name_filter must be one of "
+                f"{', '.join(FLOW_NAME_FILTERS)}, got {self.flows_name_filter!r}"
             )
         features = frozenset(self.unavailable_features)
         unknown = sorted(features - set(FEATURES))

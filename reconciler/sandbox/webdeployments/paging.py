@@ -66,15 +66,17 @@ def cursor_page(
     render: Render = dict,
     keep: Sequence[str] = (),
     sticky: bool = False,
+    cap: int = CURSOR_PAGE_SIZE,
 ) -> Reply:
     """One cursor page of ``items`` (``(sort key, stored entity)``, sorted by key, keys
     unique); only the page's entities go through ``render``. ``keep``: query parameters
-    carried into the page links (``expand``...)."""
+    carried into the page links (``expand``...). ``cap``: the largest page served (and the
+    default when the default is larger)."""
     query = request.query
-    size = _positive(query.get("pageSize"), CURSOR_PAGE_SIZE)
+    size = _positive(query.get("pageSize"), min(CURSOR_PAGE_SIZE, cap))
     if size is None:
         return bad_parameter("pageSize", "pageSize must be a positive integer")
-    size = min(size, CURSOR_PAGE_SIZE)
+    size = min(size, cap)
     keys = [key for key, _ in items]
     after, before = query.get("after"), query.get("before")
     if after:

@@ -191,6 +191,7 @@ CONFIGURATION = Obj(
         "video": Obj(
             {
                 "enabled": Bool(),
+                "channels": List(Str(1)),
                 "agent": Obj(
                     {
                         **_BROWSER_FLAGS,
