@@ -1,9 +1,9 @@
 """The two listing styles of the Genesys API, for any adapter.
 
-- Page numbers (``pageNumber``/``pageCount``, api-contract.md §4): page 1, then the rest
+- Page numbers (``pageNumber``/``pageCount``, docs/api-notes.md#paging): page 1, then the rest
   concurrently; a listing that grew while it was read is followed, but not forever and not in
   circles; a page that repeats an earlier one is an error (the server does not page).
-- Cursors (``after`` copied from ``nextUri``, genesys-webdeployments.md §6): one page at a
+- Cursors (``after`` copied from ``nextUri``, docs/api-notes.md#paging): one page at a
   time; stop when ``nextUri`` is absent or empty, or when its cursor does not advance (the
   guard every Terraform loop has); more pages than the cap is an error, never a loop.
 """

@@ -118,7 +118,8 @@ class SandboxConfig:
     credentials: tuple[str, str] | None = None
     faults: FaultPlan = field(default_factory=FaultPlan)
     seed: int | None = None
-    #: Extension: the Web Deployments behaviours (contract §5.7); defaults are the contract's.
+    #: Extension: the Web Deployments behaviours; defaults are the most likely answers
+    #: (docs/api-notes.md#webdeployments).
     webdeployments: WebDeploymentKnobs = field(default_factory=WebDeploymentKnobs)
     #: Extension: serve the tutorial channels API. False: a real org's shape (its paths 404).
     channels_api: bool = True

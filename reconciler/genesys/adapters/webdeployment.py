@@ -1,6 +1,6 @@
 """The adapter of ``kind: webDeployment``: a configuration and its deployment as one object.
 
-Reads (genesys-webdeployments.md §7.1, §9 of issue 12: listings first, single reads only where a
+Reads (docs/api-notes.md#webdeployments: listings first, single reads only where a
 listing cannot describe an object):
 
 - ``list``: the configuration listing (C1: one entity per configuration, its draft) and the
@@ -9,7 +9,7 @@ listing cannot describe an object):
   served (an unpublished edit, or a version published out of band) or that no deployment uses.
 - ``get``: D3, the served version (C4), the draft (C5) and, when they differ, the versions.
 
-Writes, in the contract's order, every wait on the session's injected clock (§8.4):
+Writes, in the contract's order, every wait on the session's injected clock:
 
 - create: C2 the configuration, wait for its draft to be Active, C7 publish, D2 the deployment
   on that version; ``settle`` then waits for the deployment to have the status the spec asks
@@ -78,7 +78,7 @@ class WaitError(ReconcilerError):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Waits:
-    """How long to wait for what (seconds, on the session's clock); contract §8.4."""
+    """How long to wait for what (seconds, on the session's clock)."""
 
     draft_active: float = 90.0
     deployment_active: float = 180.0
@@ -90,7 +90,7 @@ class Waits:
 
 class _Poll:
     """Polling on the session's clock: waits that double from ``first_delay`` up to
-    ``max_delay``, and a deadline measured from the first look (contract §8.4)."""
+    ``max_delay``, and a deadline measured from the first look."""
 
     def __init__(self, session: GenesysSession, waits: Waits) -> None:
         self._session = session
