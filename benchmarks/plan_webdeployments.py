@@ -8,7 +8,7 @@ and times ``reconciler plan`` run as its own process. Prints the requests by end
 total and the wall time (medians over the runs), and beside them what a reader that fetches
 each object by itself makes, as the Terraform provider does: two reads per channel (the
 configuration's latest version and the deployment), and the time those take at the same rate.
-Prints figures, asserts nothing (issue 12, §9).
+Prints figures, asserts nothing (issue 12).
 
 Reproduce from the repository root, in the project's virtualenv:
 

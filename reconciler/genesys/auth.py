@@ -1,4 +1,4 @@
-"""OAuth client credentials as an ``httpx.Auth`` (api-contract.md §2).
+"""OAuth client credentials as an ``httpx.Auth`` (docs/api-notes.md#oauth).
 
 The token is fetched with Basic auth from ``<login>/oauth/token``, cached until 60 s before its
 ``expires_in`` (read on every fetch: the lifetime is set per OAuth client), and shared by every

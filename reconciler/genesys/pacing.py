@@ -2,7 +2,7 @@
 
 Genesys allows about 300 requests a minute per token and says, on every response, how much of
 the window is used (``inin-ratelimit-count``), the limit (``inin-ratelimit-allowed``) and the
-seconds until the window resets (``inin-ratelimit-reset``) (api-contract.md §6).
+seconds until the window resets (``inin-ratelimit-reset``) (docs/api-notes.md#rate-limits).
 
 The pacer uses the budget the server announces. Once a response has said how much of the
 window is left, that many requests (less those in flight and a safety margin, ``margin``) go at
@@ -31,7 +31,7 @@ from reconciler.waits import waited
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
-#: Assumed window length when the server announces a limit (api-contract.md §6: per 60 s).
+#: Assumed window length when the server announces a limit (the API's windows are 60 s).
 WINDOW_SECONDS = 60.0
 
 

@@ -1,6 +1,6 @@
 """The two listing styles of the Genesys API, for any adapter.
 
-- Page numbers (``pageNumber``/``pageCount``, api-contract.md §4): page 1, then the rest
+- Page numbers (``pageNumber``/``pageCount``, docs/api-notes.md#paging): page 1, then the rest
   concurrently; a listing that grew while it was read is followed, but not forever and not in
   circles; a page that repeats an earlier one is an error (the server does not page).
 - Cursors (``after`` copied from ``nextUri``): one page at a time; stop when ``nextUri`` is

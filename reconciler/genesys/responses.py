@@ -1,8 +1,8 @@
 """Turning responses into values or typed errors, checking every body on the way.
 
-A body that is not the contract's JSON (api-contract.md §3, §4) becomes a ``TransportError``
+A body that is not the API's JSON (docs/api-notes.md) becomes a ``TransportError``
 with a clear message, never a ``KeyError`` or ``TypeError`` further down. Error bodies
-(Genesys ErrorBody, §5) become the typed exceptions of ``reconciler.errors``.
+(Genesys ErrorBody, docs/api-notes.md#errors) become the typed exceptions of ``reconciler.errors``.
 """
 
 from __future__ import annotations

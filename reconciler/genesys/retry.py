@@ -1,6 +1,6 @@
 """When to repeat a request, and how long to wait first.
 
-Retried (api-contract.md §7): 429, 502, 503, 504, connection errors and timeouts; never
+Retried (docs/api-notes.md#retries): 429, 502, 503, 504, connection errors and timeouts; never
 400/401/403/404/409/413. A write is special, because repeating one that was applied could
 duplicate it (issue 5):
 

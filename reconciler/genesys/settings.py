@@ -3,7 +3,7 @@
 Everything a user can get wrong here is a ``ConfigError`` of one line naming the variable, so
 ``reconciler plan`` without credentials says what to set instead of failing on the first request.
 
-Variables (api-contract.md §1):
+Variables (docs/api-notes.md#hosts):
 
     GENESYS_CLIENT_ID, GENESYS_CLIENT_SECRET   OAuth client credentials (not needed with sandbox)
     GENESYS_ENVIRONMENT                        region code (eu-west-1), bare domain
@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 from reconciler.errors import ConfigError
 from reconciler.loopback import is_loopback_host
 
-#: Region code to domain (api-contract.md §1).
+#: Region code to domain (the SDKs' region hosts).
 REGIONS: Mapping[str, str] = {
     "us-east-1": "mypurecloud.com",
     "us-east-2": "use2.us-gov-pure.cloud",

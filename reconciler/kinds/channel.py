@@ -1,4 +1,4 @@
-"""``kind: channel``: the tutorial's web messaging channel (api-contract.md §3).
+"""``kind: channel``: the tutorial's web messaging channel (docs/api-notes.md#channels).
 
 Comparison rules:
 
@@ -28,7 +28,7 @@ from reconciler.model import Diagnostic, SourceRef, Spec
 #: marker). It counts against the API's 20 pairs, so a spec may carry at most 19.
 MANAGED_BY_KEY = "x-managed-by"
 
-# The contract's field names (api-contract.md §3), each spelled once for the client side; the
+# The API's field names (docs/api-notes.md#channels), each spelled once for the client side; the
 # emulator under reconciler/sandbox/ spells its own, as the independent oracle.
 NAME = "name"
 DESCRIPTION = "description"

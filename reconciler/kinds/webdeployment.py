@@ -1,6 +1,6 @@
 """``kind: webDeployment``: a Messenger configuration plus the deployment that serves it.
 
-One spec (genesys-webdeployments.md §10) is one live pair. The live object the adapter reads
+One spec (docs/webdeployments.md) is one live pair. The live object the adapter reads
 (``reconciler.genesys.adapters.webdeployment``) has the body::
 
     {"name", "description",                       the deployment's (marker included)
@@ -12,7 +12,8 @@ and its id is the deployment's id, the one the website snippet loads (a pair who
 missing has the id ``configuration/<id>``). What is compared (``comparable``):
 
 - only what the spec mentions: the live configuration and deployment are projected onto the
-  spec's keys (omitted = unmanaged), after the contract's §7.3 normalisation on both sides;
+  spec's keys (omitted = unmanaged), after the same normalisation on both sides
+  (docs/webdeployments.md#what-is-compared);
 - the description without the ownership marker, only when the spec has one;
 - the served version: with ``configurationVersion: latest`` (the default) a deployment that does
   not serve the configuration's latest published version differs (an out-of-band publish), and
@@ -89,7 +90,7 @@ class WebDeploymentKind(ResourceKind):
     )
     import_order: ClassVar[Mapping[str, tuple[str, ...]]] = {
         "": ("kind", "name", "description", "configuration", "deployment"),
-        # The order of the API's models (contract §4.3, §4.4), not the alphabet's.
+        # The order of the API's models (the SDK's), not the alphabet's.
         "configuration": (
             "languages",
             "defaultLanguage",
@@ -247,7 +248,7 @@ class WebDeploymentKind(ResourceKind):
                 current["deployment"]["configurationVersion"] = shown
         shown_block = current.get("deployment")
         if isinstance(shown_block, dict) and shown_block.get("status") == "Pending":
-            shown_block["status"] = wanted["deployment"].get("status")  # never drift (§7.2)
+            shown_block["status"] = wanted["deployment"].get("status")  # a status is never drift
         if self.publishes(wanted, current, facts):
             wanted.setdefault("configuration", {})["version"] = _next(latest)
             current.setdefault("configuration", {})["version"] = served or latest or "none"

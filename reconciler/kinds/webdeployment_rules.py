@@ -1,19 +1,21 @@
 """The pure rules of the ``webDeployment`` kind: what to compare, what to write, who owns it.
 
-A web deployment spec (genesys-webdeployments.md §10) describes a Messenger configuration and the
+A web deployment spec (docs/webdeployments.md) describes a Messenger configuration and the
 deployment that serves it, in the API's own field names. This module holds everything about that
 kind that needs no I/O, for the kind module, the planner and the importer to share:
 
-- ``normalise_configuration`` / ``normalise_deployment``: contract §7.3, so that values the server
-  rewrites (an absent field for ``[]``, ``#0d6efd`` for ``#0D6EFD``, domains in another order) are
-  never a difference. Both are idempotent.
-- ``strip_server_fields_configuration`` / ``strip_server_fields_deployment``: contract §7.2.
+- ``normalise_configuration`` / ``normalise_deployment`` (docs/webdeployments.md#what-is-compared),
+  so that values the server rewrites (an absent field for ``[]``, ``#0d6efd`` for ``#0D6EFD``,
+  domains in another order) are never a difference. Both are idempotent.
+- ``strip_server_fields_configuration`` / ``strip_server_fields_deployment``: drop the fields
+  the server sets.
 - ``managed_view(desired, live)``: the live object seen through the spec. A field the spec leaves
   out is unmanaged, so the view keeps only the keys the spec mentions, recursively, and a diff of
   the view against the spec shows managed fields only.
-- ``overlay(live, desired)``: the body of a read-modify-write PUT (contract §8.1): the live object
-  with the spec's fields written over it. Keys the tool does not model survive.
-- ``desired_deployment``: the spec's deployment block as API fields (§8.3: ``allowedDomains: []``
+- ``overlay(live, desired)``: the body of a read-modify-write PUT
+  (docs/webdeployments.md#what-happens-on-apply): the live object with the spec's fields
+  written over it. Keys the tool does not model survive.
+- ``desired_deployment``: the spec's deployment block as API fields (``allowedDomains: []``
   beside ``allowAllDomains: true``; references by id).
 - The ownership marker: a web deployment has no custom attributes, so the owner is a last line of
   both objects' ``description``: ``[x-managed-by: <owner>]`` (the channel kind's attribute key, in
@@ -39,10 +41,10 @@ from reconciler.model import ChannelSpec, Diagnostic, SourceRef, json_path
 KIND = "webDeployment"
 #: The kind's JSON Schema, package data of ``reconciler.schemas``.
 SCHEMA_RESOURCE = "webdeployment.schema.json"
-#: The ``version`` of a configuration's draft, exactly as the API spells it (contract §1).
+#: The ``version`` of a configuration's draft, exactly as the API spells it.
 DRAFT_VERSION = "DRAFT"
 
-#: Fields of a configuration version the server sets (contract §7.2); never written or compared.
+#: Fields of a configuration version the server sets; never written or compared.
 CONFIGURATION_SERVER_FIELDS: tuple[str, ...] = (
     "id",
     "version",
@@ -56,7 +58,7 @@ CONFIGURATION_SERVER_FIELDS: tuple[str, ...] = (
     "publishedUser",
 )
 
-#: Fields of a deployment the server sets (contract §7.2). ``status`` is not among them: it is
+#: Fields of a deployment the server sets. ``status`` is not among them: it is
 #: writable (Active/Inactive), kept as read on a PUT and compared only when a spec manages it.
 DEPLOYMENT_SERVER_FIELDS: tuple[str, ...] = (
     "id",
@@ -87,7 +89,7 @@ PAUSE_CONDITIONS: tuple[str, ...] = (
     "Equals",
 )
 
-#: Keys push notifications need in ``customI18nLabels`` (contract §4.3).
+#: Keys push notifications need in ``customI18nLabels`` (the SDK's ``MessengerSettings``).
 PUSH_LABEL_KEYS: tuple[str, ...] = ("PushNotificationTitle", "PushNotificationBody")
 
 #: The version a deployment serves by default: the one the reconciler publishes.
@@ -107,11 +109,11 @@ _CANONICAL_CONDITIONS = {condition.casefold(): condition for condition in PAUSE_
 Json = Any
 
 
-# --- normalisation (contract §7.3) ---------------------------------------------------------
+# --- normalisation (docs/webdeployments.md#what-is-compared) ------------------------------
 
 
 def is_empty(value: Json) -> bool:
-    """Absent, ``null``, ``[]`` and ``{}`` mean the same to the API (contract §7.3)."""
+    """Absent, ``null``, ``[]`` and ``{}`` mean the same to the API."""
     return value is None or value == [] or value == {}
 
 
@@ -202,7 +204,7 @@ def _sorted_by(items: list[Json], key: str) -> list[Json]:
     return sorted(items, key=order)
 
 
-# --- server-set fields (contract §7.2) -----------------------------------------------------
+# --- server-set fields --------------------------------------------------------------------
 
 
 def strip_server_fields_configuration(body: Mapping[str, Json]) -> dict[str, Json]:
@@ -318,7 +320,7 @@ def desired_deployment(
 ) -> dict[str, Json]:
     """The spec's deployment block as the API fields it manages (the references resolved).
 
-    Domains follow contract §8.3: ``allowAllDomains: true`` with ``allowedDomains: []``, or
+    Domains: ``allowAllDomains: true`` with ``allowedDomains: []``, or
     ``allowAllDomains: false`` with the sorted domains, so that a switch between the two is
     written whole and compared whole. ``configurationVersion`` is not an API field: the caller
     writes ``configuration: {id, version}`` itself. ``flow_id`` and ``supported_content_id`` are
@@ -343,7 +345,7 @@ def latest_published(versions: Iterable[Json]) -> str | None:
     """The newest published version among ``versions`` (numeric maximum), or None.
 
     The draft and anything that is not a version number are skipped: a configuration with no
-    published version has no version a deployment may serve (contract §9, pain point 5).
+    published version has no version a deployment may serve (a Terraform provider bug this avoids).
     """
     numbers = [int(v) for v in versions if isinstance(v, str) and _VERSION.fullmatch(v)]
     return str(max(numbers)) if numbers else None
@@ -413,7 +415,7 @@ def spec_from_live(
     block.pop("description", None)
     authentication = block.get("authenticationSettings")
     if isinstance(authentication, dict) and not authentication.get("integrationId"):
-        # Servers fill in {enabled: false} with no integration (contract §7.3); a spec must
+        # Servers fill in {enabled: false} with no integration; a spec must
         # name one, so the block stays unmanaged, as Terraform's exporter drops it (TF#879).
         del block["authenticationSettings"]
     configuration_block = known_fields(properties["configuration"], _without_empty(block), defs)

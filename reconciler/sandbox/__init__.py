@@ -1,6 +1,5 @@
 """The sandbox emulator of the APIs the reconciler manages: the tutorial's channels API
-(``api-contract.md``) and the Web Deployments API with flows and supported content
-(``genesys-webdeployments.md``).
+and the Web Deployments API with flows and supported content (docs/api-notes.md).
 
 One pure handler (``SandboxApp.handle``) does the shared work in memory: OAuth client
 credentials, rate-limit headers and 429, correlation ids, JSON error bodies and seedable fault

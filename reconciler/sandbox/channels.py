@@ -1,4 +1,5 @@
-"""The channel routes (contract §4): listing, get, create, update, delete, and the listing lag.
+"""The channel routes (docs/api-notes.md#channels): listing, get, create, update, delete, and the
+listing lag.
 
 Writes change the state at once (GET by id and write responses see them); the listing is the
 state with the writes of the last ``listing_lag_seconds`` undone, so creates appear late,

@@ -124,7 +124,8 @@ class SandboxConfig:
     credentials: tuple[str, str] | None = None
     faults: FaultPlan = field(default_factory=FaultPlan)
     seed: int | None = None
-    #: Extension: the Web Deployments behaviours (contract §5.7); defaults are the contract's.
+    #: Extension: the Web Deployments behaviours; defaults are the most likely answers
+    #: (docs/api-notes.md#webdeployments).
     webdeployments: WebDeploymentKnobs = field(default_factory=WebDeploymentKnobs)
     #: Extension: the messaging routes' behaviours (supported content, settings, defaults).
     messaging: MessagingKnobs = field(default_factory=MessagingKnobs)

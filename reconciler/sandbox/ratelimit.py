@@ -1,4 +1,4 @@
-"""Per-token request counting in fixed 60-second windows (contract §6)."""
+"""Per-token request counting in fixed 60-second windows (docs/api-notes.md#rate-limits)."""
 
 from __future__ import annotations
 

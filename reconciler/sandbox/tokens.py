@@ -1,4 +1,4 @@
-"""The token endpoint (contract §2): Basic client credentials in, a bearer token out."""
+"""The token endpoint (docs/api-notes.md#oauth): Basic client credentials in, a bearer token out."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ class TokenStore:
         return token
 
     def problem(self, authorization: str | None, now: float) -> str:
-        """ "" for a valid bearer token, else the 401 code of contract §2."""
+        """ "" for a valid bearer token, else the 401 code the API answers."""
         if not authorization:
             return "authentication.required"
         scheme, _, token = authorization.partition(" ")

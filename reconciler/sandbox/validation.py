@@ -1,4 +1,5 @@
-"""Server-side validation of channel bodies, written from contract §3 (not from the spec schema:
+"""Server-side validation of channel bodies, written from the API's rules
+(docs/api-notes.md#channels; not from the spec schema:
 the server allows the ``x-managed-by`` attribute and up to 20 pairs).
 
 One Detail per violated field, ``fieldName`` a dotted path (``[i]`` for list items,

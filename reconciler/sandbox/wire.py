@@ -1,4 +1,5 @@
-"""Requests and responses of the pure handler, and the contract's body shapes (ErrorBody §5).
+"""Requests and responses of the pure handler, and the API's body shapes (ErrorBody:
+docs/api-notes.md#errors).
 
 No sockets here: the transport and the HTTP server translate to and from these records.
 """
@@ -15,7 +16,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 CORRELATION_HEADER = "ININ-Correlation-Id"
 JSON_TYPE = "application/json; charset=UTF-8"
 
-#: Largest request body the API accepts (contract §4: 413 above it).
+#: Largest request body the API accepts (a 413 above it).
 MAX_BODY_BYTES = 512_000
 
 _EMPTY: Mapping[str, str] = MappingProxyType({})

@@ -11,7 +11,7 @@ FAKE_SECRET = "sek-AXOLOTL-c0ffee"  # distinctive, so the cassette scan can find
 
 
 def channel_body(name: str, **changes: Any) -> dict[str, Any]:
-    """A valid create body (api-contract.md §3)."""
+    """A valid channel create body."""
     body: dict[str, Any] = {
         "name": name,
         "description": "Support chat",

@@ -1,5 +1,6 @@
-"""The client against a minimal server written here from ``api-contract.md`` alone (it does not
-import ``reconciler.sandbox``), on 127.0.0.1: list, create, update and delete all work."""
+"""The client against a minimal server written here from the channels API's description alone
+(docs/api-notes.md#channels; it does not import ``reconciler.sandbox``), on 127.0.0.1: list,
+create, update and delete all work."""
 
 from __future__ import annotations
 

@@ -32,7 +32,7 @@ ClientFactory = Callable[..., GenesysBackend]
 
 
 def channel_body(name: str, **changes: object) -> dict[str, object]:
-    """A valid create body (api-contract.md §3)."""
+    """A valid channel create body."""
     body: dict[str, object] = {
         "name": name,
         "description": "Support chat",

@@ -343,7 +343,7 @@ def test_a_deployment_written_from_the_spec_plans_clean(domains: list[str], seed
     }
     desired = desired_deployment({"allowedDomains": domains}, flow_id="f1")
     written = overlay(strip_server_fields_deployment(live), desired)
-    assert written["allowAllDomains"] is False  # never a true flag beside a list (§8.3)
+    assert written["allowAllDomains"] is False  # never a true flag beside a list
     assert written["flow"] == {"id": "f1"}  # the old flow's name does not survive
     rng = random.Random(seed)
     served = copy.deepcopy(written)

@@ -32,7 +32,7 @@ def basic(client_id: str, secret: str) -> str:
 
 
 def channel_body(name: str = "Support", **overrides: Any) -> dict[str, Any]:
-    """A valid create body touching every field of contract §3."""
+    """A valid create body touching every field of a channel."""
     body: dict[str, Any] = {
         "name": name,
         "description": "Help for customers",

@@ -1,4 +1,4 @@
-"""Token endpoint and bearer checks (contract §2)."""
+"""Token endpoint and bearer checks (docs/api-notes.md#oauth)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Create, get, update, delete and their errors (contract §3 to §5), on the pure handler."""
+"""Create, get, update, delete and their errors, on the pure handler."""
 
 from __future__ import annotations
 

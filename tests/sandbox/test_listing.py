@@ -1,4 +1,4 @@
-"""The listing (contract §4): document shape, paging, ordering, name filter, lag."""
+"""The channels listing: document shape, paging, ordering, name filter, lag."""
 
 from __future__ import annotations
 

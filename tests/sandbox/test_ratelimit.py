@@ -1,4 +1,4 @@
-"""Rate-limit headers and 429 (contract §6), by the fake clock."""
+"""Rate-limit headers and 429, by the fake clock."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Server-side validation of contract §3: one 400 detail per violated field, table-driven."""
+"""Server-side validation of channel bodies: one 400 detail per violated field, table-driven."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Configurations (contract C1-C8): draft, publish, full-replace PUT, delete, and their knobs."""
+"""Configurations: draft, publish, full-replace PUT, delete, and their knobs."""
 
 from __future__ import annotations
 
@@ -63,7 +63,8 @@ def test_publish_while_pending_can_be_allowed(make_api: MakeApi) -> None:
 def test_publishing_numbers_versions_and_lists_them_with_the_draft(wd: WdApi) -> None:
     config_id = wd.create_config()["id"]
     first = wd.publish(config_id)
-    second = wd.publish(config_id)  # an unchanged draft still makes a version (§11 q12)
+    # An unchanged draft still makes a version (the emulator's choice).
+    second = wd.publish(config_id)
     assert (first["version"], second["version"]) == ("1", "2")
     assert first["status"] == "Active"
     assert first["selfUri"] == f"{CONFIGS}/{config_id}/versions/1"
@@ -91,7 +92,7 @@ def test_put_draft_is_a_full_replace_and_leaves_published_versions_alone(
     assert kept["messenger"]["apps"]["conversations"]["futureFeature"] == {"enabled": True}
     assert kept["description"] == "Changed"
     assert kept["status"] == "Pending"  # a replaced draft settles again
-    # A body without the live field clears it: PUT is a full replace (§11 q11).
+    # A body without the live field clears it: PUT is a full replace.
     replaced = wd.ok("PUT", f"{CONFIGS}/{config_id}/versions/draft", config_body())
     assert "apps" not in replaced["messenger"]
     assert "journeyEvents" not in replaced

@@ -1,4 +1,4 @@
-"""Deployments (contract D1-D5): lifecycle on the clock, references, full replace, expand."""
+"""Deployments: lifecycle on the clock, references, full replace, expand."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""Cursor paging of C1, C3 and D1 (contract §6): opaque cursors, relative nextUri, the 300 cap,
-400 on a bad pageSize, and the sticky last cursor that a client's guard must stop on."""
+"""Cursor paging of the configurations, versions and deployments listings: opaque cursors,
+relative nextUri, the 300 cap, 400 on a bad pageSize, and the sticky last cursor that a
+client's guard must stop on."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ PAGE_CAP = 50
 
 
 def walk(wd: WdApi, first: str, *, guard: bool) -> tuple[list[dict[str, Any]], int]:
-    """The contract's client loop (§6): (entities, pages read), stopping at PAGE_CAP pages."""
+    """The client loop of docs/api-notes.md#paging: (entities, pages read), stopping at PAGE_CAP
+    pages."""
     entities: list[dict[str, Any]] = []
     target, after, pages = first, "", 0
     while pages < PAGE_CAP:

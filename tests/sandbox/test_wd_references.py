@@ -1,4 +1,4 @@
-"""Flows (F1, F2) and supported content (S1-S3): seeded, read-only, page-number listings."""
+"""Flows and supported content: seeded, read-only, page-number listings."""
 
 from __future__ import annotations
 

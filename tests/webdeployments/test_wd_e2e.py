@@ -144,7 +144,8 @@ def test_a_failed_deployment_create_converges_on_the_next_apply_without_a_new_ve
     org_variant: dict[str, object],
 ) -> None:
     write_spec(workdir, "sales.yaml", spec_text("Sales EU"))
-    # C2 and C7 go through, D2 meets a 503 (not applied; the client cannot know that).
+    # The configuration's create and publish go through, the deployment's create meets a 503
+    # (not applied; the client cannot know that).
     faults = FaultPlan(
         script=("ok", "ok", "503"), only_methods=frozenset({"POST"}), retry_after_seconds=0
     )

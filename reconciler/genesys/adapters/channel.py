@@ -1,6 +1,6 @@
 """The adapter of ``kind: channel``: the contract's ``/api/v2/webmessaging/channels``.
 
-Page-number listing with pageSize 100 (api-contract.md §4); ``name=`` finds one channel; the
+Page-number listing with pageSize 100 (docs/api-notes.md#channels); ``name=`` finds one channel; the
 server refuses duplicate names with a 409 naming the holder, which is what makes a repeated
 create safe (``CreateSafety.SERVER_UNIQUE_NAMES``); updates carry the version they read.
 """

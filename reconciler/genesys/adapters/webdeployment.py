@@ -1,24 +1,25 @@
 """The adapter of ``kind: webDeployment``: a configuration and its deployment as one object.
 
-Reads (genesys-webdeployments.md §7.1, §9 of issue 12: listings first, single reads only where a
+Reads (docs/api-notes.md#webdeployments: listings first, single reads only where a
 listing cannot describe an object):
 
-- ``list``: the configuration listing (C1: one entity per configuration, its draft) and the
-  deployment listing with ``expand=Configuration`` (D1: each entity carries the version it
-  serves). Versions (C3) are read only for a configuration whose draft differs from what is
-  served (an unpublished edit, or a version published out of band) or that no deployment uses.
+- ``list``: the configurations listing (one entity per configuration, its draft) and the
+  deployments listing with ``expand=Configuration`` (each entity carries the version it
+  serves). A configuration's versions listing is read only for a configuration whose draft
+  differs from what is served (an unpublished edit, or a version published out of band) or
+  that no deployment uses.
 - ``get``: with shared polls (the default), the pair from one listing of each kind at most
   2 s old (shared by every re-read meanwhile; the executor re-reads each object before its
-  write); by id (D3, the served version C4, the draft C5, the versions when they differ) for
-  an object this adapter has written, one the listing does not show, or with
+  write); by id (the deployment, the served version, the draft, and the versions when they
+  differ) for an object this adapter has written, one the listing does not show, or with
   ``RECONCILER_STATUS_POLLS=per-object``. The write that follows a ``get`` reuses what it
   read instead of reading the object again.
 
-Writes, in the contract's order, every wait on the session's injected clock (§8.4):
+Writes, in the contract's order, every wait on the session's injected clock:
 
-- create: C2 the configuration, wait for its draft to be Active, C7 publish, D2 the deployment
-  on that version; ``settle`` then waits for the deployment to have the status the spec asks
-  for (Active unless it says Inactive), and an Error ends the wait at once.
+- create: create the configuration, wait for its draft to be Active, publish it, create the
+  deployment on that version; ``settle`` then waits for the deployment to have the status the
+  spec asks for (Active unless it says Inactive), and an Error ends the wait at once.
 - update: publish only when the plan said so (the desired configuration differs from the one
   served, or the deployment does not serve the latest version). Publish publishes the draft,
   so the draft is first written from the version customers are served plus the spec:
@@ -26,8 +27,8 @@ Writes, in the contract's order, every wait on the session's injected clock (§8
   never published unreviewed. Then a read-modify-write PUT of the deployment onto the new
   version, never sending back a server status (Pending, Error, Deleting); a pair without
   a deployment gets one.
-- delete: D5, wait until the deployment is gone, then C8 when no other deployment uses the
-  configuration (the listing that showed it gone says), and wait until it is gone.
+- delete: delete the deployment, wait until it is gone, then delete the configuration when no
+  other deployment uses it (the listing that showed it gone says), and wait until it is gone.
 
 Every wait goes through a ``StatusPoller`` (``reconciler.genesys.status_poller``): objects that
 wait at once are looked at together through the listings, and a waiting action gives its
@@ -36,7 +37,7 @@ worker slot back. A create builds its result from its own writes' answers.
 Names are not unique on the server, so nothing stops a second object of one name: after a lost
 create answer the adapter looks the name up (tolerating listing lag for a bounded time) and
 never repeats a write blindly (``CreateSafety.LOOKUP_ONLY``). A 400 is never retried, except
-C7 while the draft is still Pending. A 400 "feature is not yet implemented" becomes one line
+a publish while the draft is still Pending. A 400 "feature is not yet implemented" becomes one line
 naming the field the org lacks.
 """
 
@@ -79,7 +80,8 @@ CONFIGURATIONS = "/api/v2/webdeployments/configurations"
 DEPLOYMENTS = "/api/v2/webdeployments/deployments"
 FLOWS = "/api/v2/flows"
 SUPPORTED_CONTENT = "/api/v2/conversations/messaging/supportedcontent"
-#: The flow type a deployment routes to (F1's filter value; the response says it in upper case).
+#: The flow type a deployment routes to (the flows listing's ``type`` filter; answers say it
+#: in upper case).
 FLOW_TYPE = "inboundshortmessage"
 #: The id prefix of a pair whose deployment is missing (a configuration alone).
 ORPHAN = "configuration/"
@@ -97,7 +99,7 @@ class WaitError(ReconcilerError):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Waits:
-    """How long to wait for what (seconds, on the session's clock); contract §8.4."""
+    """How long to wait for what (seconds, on the session's clock)."""
 
     draft_active: float = 90.0
     deployment_active: float = 180.0
@@ -109,7 +111,7 @@ class Waits:
 
 class _Poll:
     """Polling on the session's clock: waits that double from ``first_delay`` up to
-    ``max_delay``, and a deadline measured from the first look (contract §8.4)."""
+    ``max_delay``, and a deadline measured from the first look."""
 
     def __init__(
         self, session: GenesysSession, waits: Waits, what: str, *, final: bool = False
@@ -1043,7 +1045,7 @@ class _Listing:
 class _Read:
     at: float
     live: LiveResource
-    #: The deployment with its configuration reference (as D3 answers it, not expanded).
+    #: The deployment with its configuration reference (as its read by id answers it, not expanded).
     deployment: dict[str, Any] | None
     #: The version it serves, when the read had it whole.
     served: dict[str, Any] | None
@@ -1065,8 +1067,9 @@ def _with_deployment(resource: LiveResource, deployment: Mapping[str, Any]) -> L
 
 
 def _reference_only(deployment: Mapping[str, Any]) -> dict[str, Any]:
-    """A deployment as D3 answers it: its configuration as a reference (id, version), not
-    the version a listing's ``expand`` put there (a read-modify-write sends it back)."""
+    """A deployment as its read by id answers it: its configuration as a reference (id,
+    version), not the version a listing's ``expand`` put there (a read-modify-write sends it
+    back)."""
     ref = deployment.get("configuration") or {}
     return {
         **deployment,

@@ -1,4 +1,5 @@
-"""Configurations (contract C1-C8): a draft plus published versions "1", "2", ...
+"""Configurations (listing, create, versions, draft read and write, publish, delete): a draft plus
+published versions "1", "2", ...
 
 State slice ``webDeploymentConfiguration``: one record per configuration,
 ``{id, dateCreated, draft, versions}``, where ``draft`` and each of ``versions`` is a whole
@@ -6,8 +7,8 @@ State slice ``webDeploymentConfiguration``: one record per configuration,
 What changes with time lives in memory only, on the app's clock: a new configuration answers
 404 to reads for ``config_get_404_after_create_s``; a created or replaced draft is ``Pending``
 for ``config_draft_activate_s`` (publish is then a 400 with ``publish_400_while_pending``); a
-deleted one still answers C4/C5 with status ``Deleting`` for ``delete_visible_s``. A state file
-loaded later has every object settled.
+deleted one still answers version and draft reads with status ``Deleting`` for
+``delete_visible_s``. A state file loaded later has every object settled.
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ def _rule_problems(body: dict[str, Any]) -> list[Detail]:
 
 
 class ConfigurationRoutes(TimedRoute):
-    """C1-C8 over the configuration slice; reads the deployment slice for C8 and publish."""
+    """The configuration routes; they read the deployment slice for delete and publish."""
 
     kinds: ClassVar[tuple[str, ...]] = (CONFIGURATION_KIND,)
 
@@ -168,7 +169,7 @@ class ConfigurationRoutes(TimedRoute):
     def _book(self, now: float, config_id: str, before: dict[str, Any] | None) -> None:
         self.lag.book(now, config_id, before)
 
-    # -- C1, C3 ------------------------------------------------------------------------------
+    # -- listings: configurations, versions ------------------------------------------------
 
     def listing(self, call: Call) -> Reply:
         view = self.lag.view(call.now, self.records)
@@ -207,7 +208,7 @@ class ConfigurationRoutes(TimedRoute):
             cap=self.knobs.max_page_size,
         )
 
-    # -- C4, C5 ------------------------------------------------------------------------------
+    # -- reads: a version, the draft -------------------------------------------------------
 
     def get_draft(self, call: Call) -> Reply:
         return self._get(call.params["id"], DRAFT, call.now)
@@ -227,7 +228,7 @@ class ConfigurationRoutes(TimedRoute):
             out["status"] = "Deleting"
         return Reply(status=200, payload=out)
 
-    # -- C2, C6, C7, C8 ----------------------------------------------------------------------
+    # -- writes: create, draft, publish, delete --------------------------------------------
 
     def create(self, call: Call) -> Reply:
         body = read_body(call.request, CONFIGURATION, WHAT, strict=self.knobs.strict_fields)
@@ -279,7 +280,7 @@ class ConfigurationRoutes(TimedRoute):
             return refused
         before = copy.deepcopy(record)
         old = record["draft"]
-        # A full replace: what the body leaves out is gone (contract §11 q11).
+        # A full replace: what the body leaves out is gone (a PUT replaces).
         draft = {"id": config_id, "name": body["name"], "version": DRAFT, **body}
         draft.update(
             dateCreated=old["dateCreated"],

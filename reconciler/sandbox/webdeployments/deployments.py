@@ -1,14 +1,15 @@
-"""Deployments (contract D1-D6; D7 answered 501): a published configuration version served on
+"""Deployments (listing, create, read, replace, delete, the public configuration read;
+identity resolution answered 501): a published configuration version served on
 a list of domains, routed to an inbound-message flow.
 
-State slice ``webDeployment``: each deployment as D3 answers it, stored settled. In memory, on
-the app's clock: D3 answers 404 for ``deployment_get_404_after_create_s`` after D2; a created or
-replaced deployment is ``Pending`` for ``deployment_activate_s``; a deleted one answers D3 with
-status ``Deleting`` for ``delete_visible_s``. ``configuration.version`` must name a published
-version (not ``DRAFT``), and the flow and supported-content profile must exist: otherwise 400.
-D1 takes ``expand=Configuration`` (the whole configuration version each deployment serves) and
-``expand=SupportedContent``; D3 takes ``expand=supportedContent,flowDetails``; expand values
-match case-insensitively.
+State slice ``webDeployment``: each deployment as its read answers it, stored settled. In
+memory, on the app's clock: a read answers 404 for ``deployment_get_404_after_create_s`` after
+the create; a created or replaced deployment is ``Pending`` for ``deployment_activate_s``; a
+deleted one answers reads with status ``Deleting`` for ``delete_visible_s``.
+``configuration.version`` must name a published version (not ``DRAFT``), and the flow and
+supported-content profile must exist: otherwise 400. The listing takes ``expand=Configuration``
+(the whole configuration version each deployment serves) and ``expand=SupportedContent``; a read
+takes ``expand=supportedContent,flowDetails``; expand values match case-insensitively.
 """
 
 from __future__ import annotations
@@ -65,7 +66,8 @@ def _expand(call: Call) -> set[str]:
 
 
 class DeploymentRoutes(TimedRoute):
-    """D1-D5 over the deployment slice; reads configurations, flows and supported content."""
+    """The deployment routes over the deployment slice; reads configurations, flows and supported
+    content."""
 
     kinds: ClassVar[tuple[str, ...]] = (DEPLOYMENT_KIND,)
 
@@ -144,7 +146,8 @@ class DeploymentRoutes(TimedRoute):
         return not_found(WHAT, deployment_id)
 
     def active(self, call: Call) -> Reply:
-        """D6 (public, as Messenger calls it): the configuration version a deployment serves."""
+        """The public configuration read (as Messenger calls it): the configuration version a
+        deployment serves."""
         deployment_id = call.params["id"]
         deployment = self.records.get(deployment_id)
         if deployment is None or call.now < self._readable_at.get(deployment_id, call.now):

@@ -18,7 +18,8 @@ from reconciler.sandbox.wire import Detail
 
 HEX_COLOUR = re.compile(r"^#(?:[0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})$")
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-#: A bare host name (no scheme, port or path), optionally ``*.``-prefixed (contract §11 q8).
+#: A bare host name (no scheme, port or path), optionally ``*.``-prefixed (the emulator's choice:
+#: the real rule is open).
 DOMAIN = re.compile(rf"^(?:\*\.)?{_LABEL}(?:\.{_LABEL})*$")
 
 
@@ -85,7 +86,7 @@ class Int(Field):
 @dataclass(frozen=True, slots=True)
 class Enum(Field):
     values: tuple[str, ...]
-    #: Accept any casing and keep the canonical one (contract §4.5 ``pauseCriteria.condition``).
+    #: Accept any casing and keep the canonical one (``pauseCriteria.condition``).
     any_case: bool = False
 
     def clean(self, value: Any, path: str, issues: Issues) -> Any:
@@ -115,7 +116,7 @@ class List(Field):
 
 @dataclass(frozen=True, slots=True)
 class Opaque(Field):
-    """Kept as sent, if it is an object (``supportCenter``: passed through, contract §4.6)."""
+    """Kept as sent, if it is an object (``supportCenter``: passed through)."""
 
     def clean(self, value: Any, path: str, issues: Issues) -> Any:
         if not isinstance(value, dict):

@@ -1,4 +1,4 @@
-"""Architect flows, read-only (contract F1, F2): page-number listing with the filters a client
+"""Architect flows, read-only (listing and read): page-number listing with the filters a client
 uses to resolve a flow by name.
 
 ``type`` is given in lower case in the query (repeated, as the SDKs send it, or
@@ -54,7 +54,7 @@ def flow_object(
     published: bool = True,
     deleted: bool = False,
 ) -> dict[str, Any]:
-    """A flow as F2 answers it; the id is derived from name and type unless given."""
+    """A flow as its read answers it; the id is derived from name and type unless given."""
     key = flow_id or str(uuid.uuid5(_NAMESPACE, f"{flow_type.lower()}:{name}"))
     flow: dict[str, Any] = {
         "id": key,

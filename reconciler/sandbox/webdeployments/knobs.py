@@ -1,7 +1,9 @@
-"""The Web Deployments emulator's behaviours (contract §5.7 and the switches of §5.5, §5.6, §2).
+"""The Web Deployments emulator's behaviours: timers, and switches for what orgs may answer
+differently (docs/api-notes.md#webdeployments).
 
 Every timer runs on the app's injected monotonic clock, so tests move time by hand and nothing
-sleeps. The listing lag of C1 and D1 is the shared ``SandboxConfig.listing_lag_seconds``.
+sleeps. The listing lag of the configurations and deployments listings is the shared
+``SandboxConfig.listing_lag_seconds``.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from reconciler.errors import ConfigError
 DELETE_IN_USE = ("refuse", "allow")
 #: How the flows listing's ``name`` filter may match (an org's answer is not documented).
 FLOW_NAME_FILTERS = ("substring", "prefix", "exact")
-#: Top-level configuration blocks whose ``enabled: true`` an org may lack (contract §3.3).
+#: Top-level configuration blocks whose ``enabled: true`` an org may lack (a 400 "feature is not
+#: yet implemented").
 FEATURES = ("journeyEvents", "cobrowse", "video", "supportCenter", "authenticationSettings")
 _TIMERS = (
     "config_draft_activate_s",
@@ -30,13 +33,14 @@ _TIMERS = (
 class WebDeploymentKnobs:
     """How the emulated Web Deployments API behaves; defaults are the contract's.
 
-    Timers (seconds): ``config_draft_activate_s`` draft Pending -> Active after C2/C6;
-    ``config_get_404_after_create_s`` C3/C4/C5 answer 404 right after C2;
-    ``deployment_activate_s`` deployment Pending -> Active after D2/D4;
-    ``deployment_get_404_after_create_s`` D3 answers 404 right after D2;
-    ``delete_visible_s`` D3/C4/C5 still answer (status ``Deleting``) after a delete.
+    Timers (seconds): ``config_draft_activate_s`` draft Pending -> Active after a
+    configuration create or draft write;
+    ``config_get_404_after_create_s`` version and draft reads answer 404 right after a create;
+    ``deployment_activate_s`` deployment Pending -> Active after a create or replace;
+    ``deployment_get_404_after_create_s`` a deployment's read answers 404 right after its create;
+    ``delete_visible_s`` reads still answer (status ``Deleting``) after a delete.
 
-    Switches: ``publish_400_while_pending`` C7 refuses (400) while the draft is Pending;
+    Switches: ``publish_400_while_pending`` publish refuses (400) while the draft is Pending;
     ``follow_latest_on_publish`` deployments move to each new version (default: pinned);
     ``sticky_last_cursor`` the last cursor page repeats its ``after`` in ``nextUri``;
     ``delete_in_use`` ``refuse`` (409) or ``allow`` (dependent deployments turn ``Error``);

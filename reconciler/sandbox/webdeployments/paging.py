@@ -1,11 +1,12 @@
-"""The two listing styles of contract §6: cursor pages (C1, C3, D1) and page numbers (F1, S1).
+"""The two listing styles (docs/api-notes.md#paging): cursor pages (the configurations,
+versions and deployments listings) and page numbers (the flows and supported-content listings).
 
 Cursor pages: ``pageSize`` (default and cap 300; 400 when not a positive integer), opaque
 ``after``/``before`` cursors (URL-safe base64 of the sort key of the page's edge entity, so a
 cursor survives the deletion of that entity), a relative ``nextUri`` that is absent on the last
 page (with ``sticky`` the last page repeats the ``after`` it was called with, so a client's
 non-advancing-cursor guard is exercised), ``previousUri``, ``selfUri`` and ``total`` (the grand
-total). Page numbers: the classic ``*EntityListing`` of ``api-contract.md`` §4.
+total). Page numbers: the classic ``*EntityListing``.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
-"""The writable fields of a configuration version and a deployment (contract §4), and the
-server defaults filled in on create (§10.2).
+"""The writable fields of a configuration version and a deployment (the SDK's
+models), and the server defaults filled in on create.
 
 Written from the contract, not from the client's JSON Schema: the emulator is the oracle. One
 field here is beyond the contract on purpose: ``FUTURE_FIELD``, a setting from a server release
 newer than any client's schema, filled in on create, kept through a PUT only if the PUT sends it
-back (a PUT is a full replace, contract §11 q11).
+back (a PUT is a full replace).
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ LABEL_KEYS = (
     "MessengerLauncherButtonText",
 )
 STATUSES = ("Pending", "Active", "Inactive", "Error", "Deleting")
-#: Deployment statuses a client may write (contract §11 q7).
+#: Deployment statuses a client may write (``Pending``, ``Error`` and ``Deleting`` are the
+#: server's).
 WRITABLE_STATUSES = ("Active", "Inactive")
 #: (path, value): the live field no client models.
 FUTURE_FIELD = (("messenger", "apps", "conversations", "futureFeature"), {"enabled": True})
