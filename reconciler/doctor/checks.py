@@ -37,6 +37,7 @@ from reconciler.model import LiveResource, Spec
 if TYPE_CHECKING:
     import httpx
 
+    from reconciler.backend import Backend
     from reconciler.genesys.client import GenesysBackend
     from reconciler.genesys.settings import Settings
 
@@ -151,8 +152,21 @@ async def check_org(
     if not await check_token(backend, settings, found):
         return backend.environment
     specs = load_specs(request, found)
-    managed = request.context.managed_kinds
+    from reconciler.artifacts import file_safe
+    from reconciler.audit.paths import default_audit_path
+    from reconciler.audit.written import kinds_written
+    from reconciler.ledger import OwnedBackend, read_ledger
     from reconciler.planning import kinds_in_play, named_references
+
+    # As plan reads them: the environment's audit log says which kinds this tool wrote and
+    # which markerless objects (the ledger) are this owner's.
+    audit_log = default_audit_path(
+        file_safe(request.env_name or settings.environment),
+        settings.environment,
+        sandbox=settings.is_sandbox,
+    )
+    managed = request.context.managed_kinds | kinds_written(audit_log)
+    owned = OwnedBackend(backend, request.owner, read_ledger(audit_log, request.owner))
 
     in_play = kinds_in_play(specs, managed)
     targets = {t for per_kind in named_references(specs).values() for t in per_kind}
@@ -180,7 +194,7 @@ async def check_org(
     live: list[LiveResource] = []
     blocked = any(f.status is Status.BLOCK for f in found.findings)
     if readable and in_play and not blocked:
-        live = await check_plan(backend, request, specs, found, now)
+        live = await check_plan(owned, request, specs, found, now, managed=managed)
         check_unknown_fields(live, found)
     elif in_play:
         found.add(
@@ -282,6 +296,9 @@ async def check_permissions(
             continue
         except NotFoundError:
             kind = kinds.get(need.kind)
+            if need.absent_ok:
+                found.add("permission", Status.OK, f"{label}: may {need.purpose} (none is set)")
+                continue
             if need.kind in used:
                 readable = False
                 found.add(
@@ -341,11 +358,13 @@ def check_rate_limit(headers: Mapping[str, str], backend: GenesysBackend, found:
 
 
 async def check_plan(
-    backend: GenesysBackend,
+    backend: Backend,
     request: DoctorRequest,
     specs: Sequence[Spec],
     found: Collector,
     now: datetime,
+    *,
+    managed: frozenset[str],
 ) -> list[LiveResource]:
     """The plan's conflicts (objects that hold a spec's name and are not ours) and errors."""
     from reconciler.planner import ActionKind, PlanOptions, build_plan
@@ -354,7 +373,7 @@ async def check_plan(
     context = request.context
     try:
         live, catalog = await read_live(
-            backend, specs, managed=context.managed_kinds, environment=context.environment
+            backend, specs, managed=managed, environment=context.environment
         )
     except ReconcilerError as exc:
         found.add(

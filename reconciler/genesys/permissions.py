@@ -42,6 +42,9 @@ class Need:
     #: read only when a spec names one by name.
     kind: str = ""
     target: str = ""
+    #: A 404 means nothing is set (an org with no default messaging setting), not that the
+    #: org lacks the API.
+    absent_ok: bool = False
 
     @property
     def probe(self) -> bool:
@@ -269,6 +272,7 @@ NEEDS: tuple[Need, ...] = (
         permissions=("messaging:setting:view",),
         scope="messaging:readonly",
         kind=_MD,
+        absent_ok=True,
     ),
     Need(
         method="PUT",

@@ -312,3 +312,39 @@ def test_doctor_without_the_write_probe_never_writes(
     writes = [e for e in app.log if e[0] != "GET" and e[1] != "/oauth/token"]
     assert writes == []
     assert "no conflicts; a plan now would be: 2 noop" in {f["message"] for f in report["findings"]}
+
+
+PROFILE_SPEC = """\
+kind: supportedContent
+name: Pictures
+mediaTypes:
+  allow:
+    inbound: [image/*]
+    outbound: [image/*]
+"""
+DEFAULTS_SPEC = """\
+kind: messagingDefaults
+name: Org defaults
+supportedContent: {name: Pictures}
+"""
+
+
+def test_a_profile_this_owner_applied_is_no_conflict_and_an_unset_default_is_no_missing_api(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A profile has no marker: doctor reads the audit log's ledger as plan does, so the profile
+    # the last apply made is this owner's; and a GET of the default messaging setting answers
+    # 404 while the org has none set, which is not an org without the API.
+    write(workdir / "channels/pictures.yaml", PROFILE_SPEC)
+    write(workdir / "channels/defaults.yaml", DEFAULTS_SPEC)
+    with served(monkeypatch):
+        assert run(["apply", "--yes"]) == 0, capsys.readouterr().err
+        capsys.readouterr()
+        code, report = doctor(capsys)
+    assert code == 0, blocks(report)
+    assert [f for f in report["findings"] if f["check"] in ("conflict", "api")] == []
+    (default_setting,) = [
+        f for f in report["findings"] if "default messaging setting" in f["message"]
+    ]
+    assert default_setting["status"] == "ok"
+    assert "none is set" in default_setting["message"]
