@@ -22,11 +22,13 @@ from reconciler.sandbox.lag import ListingLag
 from reconciler.sandbox.routing import Call, Endpoint, KindRoute, RouteContext
 from reconciler.sandbox.webdeployments.common import (
     SANDBOX_USER,
-    invalid,
+    by_name,
     not_found,
     read_body,
+    read_copy,
+    read_named_body,
 )
-from reconciler.sandbox.webdeployments.fields import Enum, Int, Issues, List, Obj, Str
+from reconciler.sandbox.webdeployments.fields import Enum, Int, List, Obj, Str
 from reconciler.sandbox.webdeployments.paging import number_page
 from reconciler.sandbox.webdeployments.supported_content import (
     DEFAULTS_KIND,
@@ -110,24 +112,16 @@ class MessagingSettingRoutes(KindRoute):
         return self.state.objects(SETTING_KIND)
 
     def listing(self, call: Call) -> Reply:
-        view = self.lag.view(call.now, self.settings)
-        ordered = sorted(view.values(), key=lambda s: (str(s.get("name", "")).casefold(), s["id"]))
+        ordered = by_name(self.lag.view(call.now, self.settings).values())
         return number_page(ordered, call.request, SETTINGS, max_size=100)
 
     def get(self, call: Call) -> Reply:
-        setting = self.settings.get(call.params["id"])
-        if setting is None:
-            return not_found(WHAT, call.params["id"])
-        return Reply(status=200, payload=copy.deepcopy(setting))
+        return read_copy(self.settings, call.params["id"], WHAT)
 
     def create(self, call: Call) -> Reply:
-        body = read_body(call.request, SETTING, WHAT, strict=False)
+        body = read_named_body(call.request, SETTING, WHAT)
         if isinstance(body, Reply):
             return body
-        if "name" not in body:
-            issues = Issues()
-            issues.add("name", "required", "is required")
-            return invalid(WHAT, issues.details)
         setting_id = self.ctx.new_id()
         now = self.ctx.now_iso()
         setting = {

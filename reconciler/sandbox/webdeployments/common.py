@@ -3,6 +3,8 @@ and reading a JSON body into a cleaned object or a 400 ErrorBody."""
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from reconciler.sandbox.lag import ListingLag
@@ -83,3 +85,27 @@ class TimedRoute(KindRoute):
         self._readable_at: dict[str, float] = {}
         self._active_at: dict[str, float] = {}
         self._deleting: dict[str, tuple[float, dict[str, Any]]] = {}
+
+
+def by_name(objects: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A page-number listing's order: by name (case-insensitively), then id."""
+    return sorted(objects, key=lambda o: (str(o.get("name", "")).casefold(), o["id"]))
+
+
+def read_copy(objects: Mapping[str, dict[str, Any]], object_id: str, what: str) -> Reply:
+    """A GET by id: a copy of the stored object, or a 404."""
+    found = objects.get(object_id)
+    if found is None:
+        return not_found(what, object_id)
+    return Reply(status=200, payload=copy.deepcopy(found))
+
+
+def read_named_body(request: SandboxRequest, schema: Obj, what: str) -> Any:
+    """A create body read leniently (``read_body``) that must carry a ``name``: the cleaned
+    object, or a 400 Reply."""
+    body = read_body(request, schema, what, strict=False)
+    if isinstance(body, Reply) or "name" in body:
+        return body
+    issues = Issues()
+    issues.add("name", "required", "is required")
+    return invalid(what, issues.details)

@@ -26,11 +26,13 @@ from reconciler.sandbox.webdeployments.common import (
     SANDBOX_USER,
     SUPPORTED_CONTENT,
     SUPPORTED_CONTENT_KIND,
-    invalid,
+    by_name,
     not_found,
     read_body,
+    read_copy,
+    read_named_body,
 )
-from reconciler.sandbox.webdeployments.fields import Issues, List, Obj, Str
+from reconciler.sandbox.webdeployments.fields import List, Obj, Str
 from reconciler.sandbox.webdeployments.paging import number_page
 from reconciler.sandbox.wire import Detail, Reply, problem
 
@@ -141,24 +143,16 @@ class SupportedContentRoutes(KindRoute):
         return self.state.objects(SUPPORTED_CONTENT_KIND)
 
     def listing(self, call: Call) -> Reply:
-        view = self.lag.view(call.now, self.profiles)
-        ordered = sorted(view.values(), key=lambda p: (str(p.get("name", "")).casefold(), p["id"]))
+        ordered = by_name(self.lag.view(call.now, self.profiles).values())
         return number_page(ordered, call.request, SUPPORTED_CONTENT, max_size=100)
 
     def get(self, call: Call) -> Reply:
-        profile = self.profiles.get(call.params["id"])
-        if profile is None:
-            return not_found(WHAT, call.params["id"])
-        return Reply(status=200, payload=copy.deepcopy(profile))
+        return read_copy(self.profiles, call.params["id"], WHAT)
 
     def create(self, call: Call) -> Reply:
-        body = read_body(call.request, PROFILE, WHAT, strict=False)
+        body = read_named_body(call.request, PROFILE, WHAT)
         if isinstance(body, Reply):
             return body
-        if "name" not in body:
-            issues = Issues()
-            issues.add("name", "required", "is required")
-            return invalid(WHAT, issues.details)
         if len(self.profiles) >= self.knobs.max_supported_content:
             cap = self.knobs.max_supported_content
             detail = Detail(error_code="limit.exceeded", field_name="body", reason=f"at most {cap}")
